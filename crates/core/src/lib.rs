@@ -1,0 +1,22 @@
+//! The Mobile Desk domain, with no I/O.
+//!
+//! - [`model`]: the records of DOMAIN.md and their validation;
+//! - [`appeal`]: the appeal lifecycle and its allowed transitions;
+//! - [`credit_code`]: the unified social credit code check (GB 32100-2015);
+//! - [`hlc`]: the hybrid logical clock that orders every write;
+//! - [`op`]: sync operations, the entity schema they address, and the field-level merge rule.
+//!
+//! Everything that reads a disk, a socket or the system clock lives in other crates; functions
+//! here take the current time as an argument so they stay deterministic and testable.
+
+pub mod appeal;
+pub mod credit_code;
+mod error;
+pub mod hlc;
+pub mod model;
+pub mod op;
+pub mod time;
+
+pub use error::ValidationError;
+pub use hlc::{Clock, Hlc};
+pub use op::{Entity, Field, FieldKind, Op};

@@ -1,0 +1,859 @@
+//! The records of DOMAIN.md. Field names are the synced names of [`crate::op::Entity::fields`];
+//! a test keeps the two in step.
+//!
+//! IDs are UUIDv7 made on the device, so records made offline never collide and sort by
+//! creation. Instants are UTC; dates and time slots are the zone's local ones. Money is integer
+//! yuan.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::{credit_code, time, Entity, ValidationError};
+
+/// A closed set of words stored as stable English tokens and shown in Chinese.
+macro_rules! choice {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal / $zh:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $( #[serde(rename = $text)] $variant ),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+
+            /// Accepts the token or the Chinese label.
+            pub fn parse(field: &'static str, s: &str) -> Result<Self, ValidationError> {
+                let s = s.trim();
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s || v.label_zh() == s)
+                    .ok_or_else(|| ValidationError::Invalid {
+                        field,
+                        value: s.to_owned(),
+                        expected: Self::ALL
+                            .iter()
+                            .map(|v| format!("{}（{}）", v.as_str(), v.label_zh()))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+            }
+        }
+    };
+}
+
+choice!(SiteKind { Enterprise = "enterprise" / "企业", Project = "project" / "重点项目" });
+
+choice!(DepartmentLevel {
+    Zone = "zone" / "园区/高新区",
+    District = "district" / "区直部门",
+    City = "city" / "市直部门",
+    Other = "other" / "其他单位",
+});
+
+choice!(
+    /// The five desks (流动五桌).
+    DeskType {
+        Office = "office" / "流动办公桌",
+        Publicity = "publicity" / "流动宣传桌",
+        Mediation = "mediation" / "流动调解桌",
+        Deliberation = "deliberation" / "流动议事桌",
+        Reply = "reply" / "流动答复桌",
+    }
+);
+
+choice!(Origin {
+    Scheduled = "scheduled" / "计划走访",
+    Ordered = "ordered" / "企业点单",
+    ReceptionDay = "reception_day" / "书记接待日",
+});
+
+choice!(SessionStatus {
+    Planned = "planned" / "计划中",
+    InProgress = "in_progress" / "进行中",
+    Finished = "finished" / "已结束",
+});
+
+choice!(Channel {
+    OnSite = "on_site" / "现场提出",
+    Online = "online" / "线上点单",
+    Phone = "phone" / "书记热线",
+});
+
+choice!(Urgency { Normal = "normal" / "一般", Urgent = "urgent" / "紧急" });
+
+choice!(Category {
+    Infrastructure = "infrastructure" / "基础设施",
+    Utilities = "utilities" / "要素保障",
+    Land = "land" / "用地规划",
+    Environment = "environment" / "环境绿化",
+    Approval = "approval" / "审批服务",
+    Policy = "policy" / "政策兑现",
+    Finance = "finance" / "融资",
+    Labour = "labour" / "用工",
+    Other = "other" / "其他",
+});
+
+choice!(
+    /// The ledger's columns (台账).
+    AppealStatus {
+        Received = "received" / "受理",
+        Dispatched = "dispatched" / "已派单",
+        InProgress = "in_progress" / "办理中",
+        Resolved = "resolved" / "已办结",
+        Confirmed = "confirmed" / "已评价",
+    }
+);
+
+impl AppealStatus {
+    /// Resolved as far as the zone's figures are concerned.
+    pub fn is_resolved(self) -> bool {
+        matches!(self, AppealStatus::Resolved | AppealStatus::Confirmed)
+    }
+}
+
+/// A record kind of DOMAIN.md, stored as one row of [`Record::ENTITY`]'s table.
+pub trait Record: Serialize + DeserializeOwned + Clone {
+    const ENTITY: Entity;
+
+    fn id(&self) -> Uuid;
+
+    /// Normalises (trims, upper-cases codes, empties to none) and checks the record on its own.
+    fn validate(&mut self) -> Result<(), ValidationError>;
+
+    /// The other records this one points at, by field: each must exist and not be void.
+    fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
+        Vec::new()
+    }
+
+    /// The record as synced fields (everything but the id).
+    fn to_fields(&self) -> Map<String, Value> {
+        match serde_json::to_value(self).expect("records serialise") {
+            Value::Object(mut map) => {
+                map.remove("id");
+                map
+            }
+            _ => unreachable!("records are structs"),
+        }
+    }
+}
+
+pub const NAME_MAX: usize = 100;
+pub const SHORT_MAX: usize = 200;
+pub const TEXT_MAX: usize = 2000;
+
+fn required(field: &'static str, value: &mut String, max: usize) -> Result<(), ValidationError> {
+    *value = value.trim().to_owned();
+    if value.is_empty() {
+        return Err(ValidationError::Required { field });
+    }
+    max_len(field, value, max)
+}
+
+fn optional(
+    field: &'static str,
+    value: &mut Option<String>,
+    max: usize,
+) -> Result<(), ValidationError> {
+    if let Some(v) = value {
+        *v = v.trim().to_owned();
+        if v.is_empty() {
+            *value = None;
+            return Ok(());
+        }
+        max_len(field, v, max)?;
+    }
+    Ok(())
+}
+
+fn max_len(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
+    let len = value.chars().count();
+    if len > max {
+        return Err(ValidationError::TooLong { field, max, len });
+    }
+    Ok(())
+}
+
+fn names(field: &'static str, list: &mut Vec<String>) -> Result<(), ValidationError> {
+    for name in list.iter_mut() {
+        *name = name.trim().to_owned();
+        max_len(field, name, NAME_MAX)?;
+    }
+    list.retain(|n| !n.is_empty());
+    Ok(())
+}
+
+/// A deadline may not fall before the day the appeal was raised (in the zone's calendar).
+pub fn check_deadline(
+    field: &'static str,
+    deadline: NaiveDate,
+    raised_at: DateTime<Utc>,
+) -> Result<(), ValidationError> {
+    let raised = time::local_date(raised_at);
+    if deadline < raised {
+        return Err(ValidationError::DeadlineBeforeRaised {
+            field,
+            deadline: deadline.to_string(),
+            raised: raised.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// "08:30": a time slot in the zone's local time.
+pub fn parse_slot(field: &'static str, s: &str) -> Result<String, ValidationError> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map(|t| t.format("%H:%M").to_string())
+        .map_err(|_| ValidationError::Invalid {
+            field,
+            value: s.to_owned(),
+            expected: "HH:MM".into(),
+        })
+}
+
+pub fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, ValidationError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| ValidationError::Invalid {
+        field,
+        value: s.to_owned(),
+        expected: "YYYY-MM-DD".into(),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Park {
+    pub id: Uuid,
+    pub name: String,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Park {
+    const ENTITY: Entity = Entity::Park;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("name", &mut self.name, NAME_MAX)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Department {
+    pub id: Uuid,
+    pub name: String,
+    pub level: DepartmentLevel,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Department {
+    const ENTITY: Entity = Entity::Department;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("name", &mut self.name, NAME_MAX)
+    }
+}
+
+/// An enterprise or a key project's construction site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    pub id: Uuid,
+    pub kind: SiteKind,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub park_id: Option<Uuid>,
+    pub address: Option<String>,
+    pub industry: Option<String>,
+    pub contact: Option<String>,
+    pub phone: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Site {
+    const ENTITY: Entity = Entity::Site;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("name", &mut self.name, NAME_MAX)?;
+        optional("credit_code", &mut self.credit_code, 18 * 4)?;
+        if let Some(code) = &self.credit_code {
+            self.credit_code = Some(credit_code::validate("credit_code", code)?);
+        }
+        optional("address", &mut self.address, SHORT_MAX)?;
+        optional("industry", &mut self.industry, NAME_MAX)?;
+        optional("contact", &mut self.contact, NAME_MAX)?;
+        optional("phone", &mut self.phone, 40)?;
+        if let Some(phone) = &self.phone {
+            if !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " -+()".contains(c))
+            {
+                return Err(ValidationError::Invalid {
+                    field: "phone",
+                    value: phone.clone(),
+                    expected: "digits, spaces, + - ( )".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+    fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
+        self.park_id
+            .map(|p| ("park_id", Entity::Park, p))
+            .into_iter()
+            .collect()
+    }
+}
+
+/// A desk session (流动办公桌活动): one outing, with its planned stops.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub id: Uuid,
+    pub date: NaiveDate,
+    pub leader: String,
+    pub participants: Vec<String>,
+    pub desk_types: Vec<DeskType>,
+    pub origin: Origin,
+    pub status: SessionStatus,
+    pub summary: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Session {
+    const ENTITY: Entity = Entity::Session;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("leader", &mut self.leader, NAME_MAX)?;
+        names("participants", &mut self.participants)?;
+        if self.desk_types.is_empty() {
+            return Err(ValidationError::Required {
+                field: "desk_types",
+            });
+        }
+        self.desk_types.dedup();
+        optional("summary", &mut self.summary, TEXT_MAX)
+    }
+}
+
+/// A planned stop of a session, in order, with its time slot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stop {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub position: i64,
+    pub site_id: Uuid,
+    pub slot_start: Option<String>,
+    pub slot_end: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Stop {
+    const ENTITY: Entity = Entity::Stop;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        if self.position < 1 {
+            return Err(ValidationError::Invalid {
+                field: "position",
+                value: self.position.to_string(),
+                expected: "1, 2, 3, …".into(),
+            });
+        }
+        for (field, slot) in [
+            ("slot_start", &mut self.slot_start),
+            ("slot_end", &mut self.slot_end),
+        ] {
+            if let Some(s) = slot {
+                *s = parse_slot(field, s)?;
+            }
+        }
+        if let (Some(start), Some(end)) = (&self.slot_start, &self.slot_end) {
+            if end <= start {
+                return Err(ValidationError::Invalid {
+                    field: "slot_end",
+                    value: end.clone(),
+                    expected: format!("a time after {start}"),
+                });
+            }
+        }
+        Ok(())
+    }
+    fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
+        vec![
+            ("session_id", Entity::Session, self.session_id),
+            ("site_id", Entity::Site, self.site_id),
+        ]
+    }
+}
+
+/// What happened at one stop (走访记录).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub id: Uuid,
+    pub session_id: Option<Uuid>,
+    pub site_id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub officials: Vec<String>,
+    pub enterprise_attendees: Vec<String>,
+    pub production_status: Option<String>,
+    pub monthly_output_yuan: Option<i64>,
+    pub notes: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Visit {
+    const ENTITY: Entity = Entity::Visit;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        names("officials", &mut self.officials)?;
+        names("enterprise_attendees", &mut self.enterprise_attendees)?;
+        optional("production_status", &mut self.production_status, TEXT_MAX)?;
+        optional("notes", &mut self.notes, TEXT_MAX)?;
+        if let Some(v) = self.monthly_output_yuan.filter(|v| *v < 0) {
+            return Err(ValidationError::Invalid {
+                field: "monthly_output_yuan",
+                value: v.to_string(),
+                expected: "0 or more yuan".into(),
+            });
+        }
+        if let Some(end) = self.ended_at.filter(|e| *e < self.started_at) {
+            return Err(ValidationError::Invalid {
+                field: "ended_at",
+                value: time::display(end),
+                expected: format!("a time after {}", time::display(self.started_at)),
+            });
+        }
+        Ok(())
+    }
+    fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
+        let mut refs = vec![("site_id", Entity::Site, self.site_id)];
+        refs.extend(self.session_id.map(|s| ("session_id", Entity::Session, s)));
+        refs
+    }
+}
+
+/// An enterprise's appeal (诉求), tracked in the ledger until resolved and rated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appeal {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub visit_id: Option<Uuid>,
+    pub raised_at: DateTime<Utc>,
+    pub channel: Channel,
+    pub category: Category,
+    pub description: String,
+    pub urgency: Urgency,
+    pub status: AppealStatus,
+    pub department_id: Option<Uuid>,
+    pub deadline: Option<NaiveDate>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// 1 (very dissatisfied) to 5 (very satisfied), given by the enterprise.
+    pub satisfaction: Option<i64>,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Appeal {
+    const ENTITY: Entity = Entity::Appeal;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("description", &mut self.description, TEXT_MAX)?;
+        if let Some(deadline) = self.deadline {
+            check_deadline("deadline", deadline, self.raised_at)?;
+        }
+        if let Some(s) = self.satisfaction.filter(|s| !(1..=5).contains(s)) {
+            return Err(ValidationError::Invalid {
+                field: "satisfaction",
+                value: s.to_string(),
+                expected: "1–5".into(),
+            });
+        }
+        Ok(())
+    }
+    fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
+        let mut refs = vec![("site_id", Entity::Site, self.site_id)];
+        refs.extend(self.visit_id.map(|v| ("visit_id", Entity::Visit, v)));
+        refs.extend(
+            self.department_id
+                .map(|d| ("department_id", Entity::Department, d)),
+        );
+        refs
+    }
+}
+
+/// An on-site resolution (现场办公会决议): who does what by when, and the measurable promise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub id: Uuid,
+    pub appeal_id: Uuid,
+    pub action: String,
+    pub lead_department_id: Uuid,
+    pub co_department_ids: Vec<Uuid>,
+    pub deadline: NaiveDate,
+    pub commitment: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Resolution {
+    const ENTITY: Entity = Entity::Resolution;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("action", &mut self.action, TEXT_MAX)?;
+        optional("commitment", &mut self.commitment, SHORT_MAX)?;
+        self.co_department_ids.dedup();
+        if self.co_department_ids.contains(&self.lead_department_id) {
+            return Err(ValidationError::Invalid {
+                field: "co_department_ids",
+                value: self.lead_department_id.to_string(),
+                expected: "departments other than the lead".into(),
+            });
+        }
+        Ok(())
+    }
+    fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
+        let mut refs = vec![
+            ("appeal_id", Entity::Appeal, self.appeal_id),
+            ("lead_department_id", Entity::Department, self.lead_department_id),
+        ];
+        refs.extend(
+            self.co_department_ids
+                .iter()
+                .map(|d| ("co_department_ids", Entity::Department, *d)),
+        );
+        refs
+    }
+}
+
+/// One entry of an appeal's ledger (办理进展). Written once, never edited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub id: Uuid,
+    pub appeal_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub author: String,
+    pub note: String,
+    pub from_status: Option<AppealStatus>,
+    pub to_status: Option<AppealStatus>,
+    pub reason: Option<String>,
+}
+
+impl Record for Progress {
+    const ENTITY: Entity = Entity::Progress;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("author", &mut self.author, NAME_MAX)?;
+        required("note", &mut self.note, TEXT_MAX)?;
+        optional("reason", &mut self.reason, TEXT_MAX)
+    }
+    fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
+        vec![("appeal_id", Entity::Appeal, self.appeal_id)]
+    }
+}
+
+/// A question answered (解答咨询), usually on the spot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Consultation {
+    pub id: Uuid,
+    pub site_id: Option<Uuid>,
+    pub visit_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub topic: String,
+    pub question: String,
+    pub answer: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Consultation {
+    const ENTITY: Entity = Entity::Consultation;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("topic", &mut self.topic, NAME_MAX)?;
+        required("question", &mut self.question, TEXT_MAX)?;
+        optional("answer", &mut self.answer, TEXT_MAX)
+    }
+    fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
+        let mut refs: Vec<_> = self
+            .site_id
+            .map(|s| ("site_id", Entity::Site, s))
+            .into_iter()
+            .collect();
+        refs.extend(self.visit_id.map(|v| ("visit_id", Entity::Visit, v)));
+        refs
+    }
+}
+
+/// A golden idea (金点子) from an enterprise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub id: Uuid,
+    pub site_id: Option<Uuid>,
+    pub visit_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub content: String,
+    pub adopted: bool,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Suggestion {
+    const ENTITY: Entity = Entity::Suggestion;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("content", &mut self.content, TEXT_MAX)
+    }
+    fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
+        let mut refs: Vec<_> = self
+            .site_id
+            .map(|s| ("site_id", Entity::Site, s))
+            .into_iter()
+            .collect();
+        refs.extend(self.visit_id.map(|v| ("visit_id", Entity::Visit, v)));
+        refs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::op::FieldKind;
+
+    fn keys_match<R: Record>(sample: R) {
+        let fields = sample.to_fields();
+        let mut got: Vec<_> = fields.keys().map(String::as_str).collect();
+        let mut want: Vec<_> = R::ENTITY.fields().iter().map(|f| f.name).collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{:?}", R::ENTITY);
+        for field in R::ENTITY.fields() {
+            let v = &fields[field.name];
+            let ok = match field.kind {
+                FieldKind::Text => v.is_string() || v.is_null(),
+                FieldKind::Int => v.is_i64() || v.is_null(),
+                FieldKind::Bool => v.is_boolean(),
+                FieldKind::Json => v.is_array() || v.is_object(),
+            };
+            assert!(ok, "{:?}.{} is {v}", R::ENTITY, field.name);
+        }
+    }
+
+    fn at() -> DateTime<Utc> {
+        "2024-10-26T00:30:00Z".parse().unwrap()
+    }
+
+    fn appeal() -> Appeal {
+        Appeal {
+            id: Uuid::now_v7(),
+            site_id: Uuid::now_v7(),
+            visit_id: None,
+            raised_at: at(),
+            channel: Channel::OnSite,
+            category: Category::Environment,
+            description: "厂区围墙外公共绿化".into(),
+            urgency: Urgency::Normal,
+            status: AppealStatus::Received,
+            department_id: None,
+            deadline: Some(NaiveDate::from_ymd_opt(2024, 10, 28).unwrap()),
+            resolved_at: None,
+            satisfaction: Some(5),
+            void_reason: None,
+        }
+    }
+
+    #[test]
+    fn struct_fields_are_the_synced_fields() {
+        let id = Uuid::now_v7();
+        keys_match(Park {
+            id,
+            name: "p".into(),
+            void_reason: None,
+        });
+        keys_match(Department {
+            id,
+            name: "d".into(),
+            level: DepartmentLevel::Zone,
+            void_reason: None,
+        });
+        keys_match(Site {
+            id,
+            kind: SiteKind::Enterprise,
+            name: "s".into(),
+            credit_code: None,
+            park_id: Some(id),
+            address: None,
+            industry: None,
+            contact: None,
+            phone: None,
+            void_reason: None,
+        });
+        keys_match(Session {
+            id,
+            date: NaiveDate::from_ymd_opt(2024, 10, 26).unwrap(),
+            leader: "l".into(),
+            participants: vec![],
+            desk_types: vec![DeskType::Office],
+            origin: Origin::Scheduled,
+            status: SessionStatus::Planned,
+            summary: None,
+            void_reason: None,
+        });
+        keys_match(Stop {
+            id,
+            session_id: id,
+            position: 1,
+            site_id: id,
+            slot_start: None,
+            slot_end: None,
+            void_reason: None,
+        });
+        keys_match(Visit {
+            id,
+            session_id: None,
+            site_id: id,
+            started_at: at(),
+            ended_at: None,
+            officials: vec![],
+            enterprise_attendees: vec![],
+            production_status: None,
+            monthly_output_yuan: Some(12_000_000),
+            notes: None,
+            void_reason: None,
+        });
+        keys_match(appeal());
+        keys_match(Resolution {
+            id,
+            appeal_id: id,
+            action: "a".into(),
+            lead_department_id: id,
+            co_department_ids: vec![],
+            deadline: NaiveDate::from_ymd_opt(2024, 10, 28).unwrap(),
+            commitment: None,
+            void_reason: None,
+        });
+        keys_match(Progress {
+            id,
+            appeal_id: id,
+            at: at(),
+            author: "a".into(),
+            note: "n".into(),
+            from_status: None,
+            to_status: Some(AppealStatus::Dispatched),
+            reason: None,
+        });
+        keys_match(Consultation {
+            id,
+            site_id: None,
+            visit_id: None,
+            at: at(),
+            topic: "t".into(),
+            question: "q".into(),
+            answer: None,
+            void_reason: None,
+        });
+        keys_match(Suggestion {
+            id,
+            site_id: None,
+            visit_id: None,
+            at: at(),
+            content: "c".into(),
+            adopted: false,
+            void_reason: None,
+        });
+    }
+
+    #[test]
+    fn deadline_before_the_day_raised_is_refused() {
+        let mut a = appeal();
+        a.deadline = Some(NaiveDate::from_ymd_opt(2024, 10, 25).unwrap());
+        let err = a.validate().unwrap_err();
+        assert_eq!(err.code(), "deadline_before_raised");
+        assert_eq!(err.field(), "deadline");
+        // The same day, in the zone's calendar, is fine: 08:30 local is 00:30 UTC.
+        a.deadline = Some(NaiveDate::from_ymd_opt(2024, 10, 26).unwrap());
+        a.validate().unwrap();
+    }
+
+    #[test]
+    fn blank_and_overlong_text_name_the_field() {
+        let mut a = appeal();
+        a.description = "   ".into();
+        assert_eq!(
+            a.validate().unwrap_err(),
+            ValidationError::Required {
+                field: "description"
+            }
+        );
+        a.description = "长".repeat(TEXT_MAX + 1);
+        assert_eq!(
+            a.validate().unwrap_err(),
+            ValidationError::TooLong {
+                field: "description",
+                max: TEXT_MAX,
+                len: TEXT_MAX + 1
+            }
+        );
+    }
+
+    #[test]
+    fn choices_parse_tokens_and_chinese_labels() {
+        assert_eq!(
+            AppealStatus::parse("status", "已派单").unwrap(),
+            AppealStatus::Dispatched
+        );
+        assert_eq!(
+            DeskType::parse("desk_types", "mediation").unwrap(),
+            DeskType::Mediation
+        );
+        let err = Category::parse("category", "weather").unwrap_err();
+        assert_eq!(err.field(), "category");
+        assert!(err.to_string().contains("utilities"));
+    }
+
+    #[test]
+    fn satisfaction_is_one_to_five() {
+        let mut a = appeal();
+        a.satisfaction = Some(6);
+        assert_eq!(a.validate().unwrap_err().field(), "satisfaction");
+    }
+
+    #[test]
+    fn time_slots_must_be_ordered() {
+        let mut s = Stop {
+            id: Uuid::now_v7(),
+            session_id: Uuid::now_v7(),
+            position: 1,
+            site_id: Uuid::now_v7(),
+            slot_start: Some("9:30".into()),
+            slot_end: Some("08:30".into()),
+            void_reason: None,
+        };
+        assert_eq!(s.validate().unwrap_err().field(), "slot_end");
+        s.slot_end = Some("10:00".into());
+        s.validate().unwrap();
+        assert_eq!(s.slot_start.as_deref(), Some("09:30"));
+    }
+}
