@@ -6,10 +6,15 @@
 use crate::ValidationError;
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 fn value_of(c: char) -> Option<u32> {
-    ALPHABET.iter().position(|&a| a as char == c).map(|p| p as u32)
+    ALPHABET
+        .iter()
+        .position(|&a| a as char == c)
+        .map(|p| p as u32)
 }
 
 /// The check character for the first 17 characters of a code.
@@ -34,7 +39,11 @@ pub fn validate(field: &'static str, code: &str) -> Result<String, ValidationErr
     if len != 18 {
         return Err(ValidationError::CreditCodeLength { field, len });
     }
-    if let Some((i, c)) = code.chars().enumerate().find(|(_, c)| value_of(*c).is_none()) {
+    if let Some((i, c)) = code
+        .chars()
+        .enumerate()
+        .find(|(_, c)| value_of(*c).is_none())
+    {
         return Err(ValidationError::CreditCodeCharacter {
             field,
             position: i + 1,
@@ -58,12 +67,20 @@ mod tests {
     use super::*;
 
     // Published codes of well-known companies, check characters as issued.
-    const REAL: &[&str] = &["91350100M000100Y43", "914403001922038216", "91110000802100433B"];
+    const REAL: &[&str] = &[
+        "91350100M000100Y43",
+        "914403001922038216",
+        "91110000802100433B",
+    ];
 
     #[test]
     fn accepts_published_codes() {
         for code in REAL {
-            assert_eq!(validate("credit_code", code).as_deref(), Ok(*code), "{code}");
+            assert_eq!(
+                validate("credit_code", code).as_deref(),
+                Ok(*code),
+                "{code}"
+            );
         }
     }
 

@@ -136,6 +136,12 @@ pub trait Record: Serialize + DeserializeOwned + Clone {
         Vec::new()
     }
 
+    /// A deadline this record sets on an appeal held elsewhere: it may not fall before that
+    /// appeal was raised.
+    fn appeal_deadline(&self) -> Option<(Uuid, NaiveDate)> {
+        None
+    }
+
     /// The record as synced fields (everything but the id).
     fn to_fields(&self) -> Map<String, Value> {
         match serde_json::to_value(self).expect("records serialise") {
@@ -530,10 +536,17 @@ impl Record for Resolution {
         }
         Ok(())
     }
+    fn appeal_deadline(&self) -> Option<(Uuid, NaiveDate)> {
+        Some((self.appeal_id, self.deadline))
+    }
     fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
         let mut refs = vec![
             ("appeal_id", Entity::Appeal, self.appeal_id),
-            ("lead_department_id", Entity::Department, self.lead_department_id),
+            (
+                "lead_department_id",
+                Entity::Department,
+                self.lead_department_id,
+            ),
         ];
         refs.extend(
             self.co_department_ids

@@ -279,14 +279,14 @@ impl Op {
     /// Checks that every field exists for the entity and has a value of its kind.
     pub fn check_shape(&self) -> Result<(), crate::ValidationError> {
         for (name, value) in &self.fields {
-            let field =
-                self.entity
-                    .field(name)
-                    .ok_or_else(|| crate::ValidationError::Invalid {
-                        field: "fields",
-                        value: name.clone(),
-                        expected: format!("a field of {}", self.entity.name_en()),
-                    })?;
+            let field = self
+                .entity
+                .field(name)
+                .ok_or_else(|| crate::ValidationError::Invalid {
+                    field: "fields",
+                    value: name.clone(),
+                    expected: format!("a field of {}", self.entity.name_en()),
+                })?;
             let fits = match (field.kind, value) {
                 (_, Value::Null) => true,
                 (FieldKind::Text, Value::String(_)) => true,
@@ -330,7 +330,10 @@ mod tests {
         assert!(wins(&stamp(2, 1), Some(&stamp(1, 9))));
         assert!(!wins(&stamp(1, 9), Some(&stamp(2, 1))));
         assert!(wins(&stamp(1, 2), Some(&stamp(1, 1))));
-        assert!(!wins(&stamp(1, 1), Some(&stamp(1, 1))), "a replay changes nothing");
+        assert!(
+            !wins(&stamp(1, 1), Some(&stamp(1, 1))),
+            "a replay changes nothing"
+        );
         assert!(wins(&stamp(1, 1), None));
     }
 

@@ -1,0 +1,420 @@
+// Argument enums are built once per process; boxing their variants would buy nothing.
+#![allow(clippy::large_enum_variant)]
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// 流动办公桌 Mobile Desk: record desk sessions, visits and appeals on this device.
+#[derive(Parser)]
+#[command(name = "desk", version, about)]
+pub struct Cli {
+    /// Where this device keeps its data.
+    #[arg(long, global = true, env = "DESK_DATA_DIR", default_value_os_t = default_data_dir())]
+    pub data_dir: PathBuf,
+
+    /// Print JSON (stable field names) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn default_data_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("mobile-desk")
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Parks (园区).
+    #[command(subcommand)]
+    Park(ParkCmd),
+    /// Responsible departments (责任单位).
+    #[command(subcommand)]
+    Department(DepartmentCmd),
+    /// Enterprises and key projects (企业 / 重点项目).
+    #[command(subcommand)]
+    Site(SiteCmd),
+    /// Desk sessions (流动办公桌活动).
+    #[command(subcommand)]
+    Session(SessionCmd),
+    /// Planned stops of a session, in order.
+    #[command(subcommand)]
+    Stop(StopCmd),
+    /// Visit records (走访记录).
+    #[command(subcommand)]
+    Visit(VisitCmd),
+    /// Appeals (诉求) and the ledger (台账).
+    #[command(subcommand)]
+    Appeal(AppealCmd),
+    /// On-site resolutions (现场决议).
+    #[command(subcommand)]
+    Resolution(ResolutionCmd),
+    /// Progress updates of an appeal (办理进展).
+    #[command(subcommand)]
+    Progress(ProgressCmd),
+    /// Consultations answered (解答咨询).
+    #[command(subcommand)]
+    Consultation(ConsultationCmd),
+    /// Golden ideas (金点子).
+    #[command(subcommand)]
+    Suggestion(SuggestionCmd),
+    /// Void a record with a reason (作废); it is kept, marked, never erased.
+    Void {
+        /// site, appeal, visit, … (or the table name)
+        kind: String,
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Search sites (name, pinyin initials, credit code) and appeals.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Load the desk session of 26 October 2024 as demo data.
+    Demo,
+    /// The zone's figures.
+    Stats,
+    /// The whole local state as sorted JSON.
+    Export,
+    /// Bulk import.
+    #[command(subcommand)]
+    Import(ImportCmd),
+}
+
+#[derive(Subcommand)]
+pub enum ParkCmd {
+    Add { name: String },
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum DepartmentCmd {
+    Add {
+        name: String,
+        /// zone, district, city or other
+        #[arg(long, default_value = "zone")]
+        level: String,
+    },
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum SiteCmd {
+    Add(SiteAdd),
+    List,
+}
+
+#[derive(Args)]
+pub struct SiteAdd {
+    #[arg(long)]
+    pub name: String,
+    /// enterprise or project
+    #[arg(long, default_value = "enterprise")]
+    pub kind: String,
+    /// Unified social credit code (统一社会信用代码), 18 characters.
+    #[arg(long)]
+    pub credit_code: Option<String>,
+    /// Park id or name.
+    #[arg(long)]
+    pub park: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub industry: Option<String>,
+    #[arg(long)]
+    pub contact: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum SessionCmd {
+    Add(SessionAdd),
+    List,
+}
+
+#[derive(Args)]
+pub struct SessionAdd {
+    /// YYYY-MM-DD
+    #[arg(long)]
+    pub date: String,
+    #[arg(long)]
+    pub leader: String,
+    #[arg(long)]
+    pub participant: Vec<String>,
+    /// office, publicity, mediation, deliberation, reply (repeatable)
+    #[arg(long, default_value = "office")]
+    pub desk_type: Vec<String>,
+    /// scheduled, ordered or reception_day
+    #[arg(long, default_value = "scheduled")]
+    pub origin: String,
+    #[arg(long)]
+    pub summary: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum StopCmd {
+    Add(StopAdd),
+    List,
+}
+
+#[derive(Args)]
+pub struct StopAdd {
+    #[arg(long)]
+    pub session: String,
+    /// Site id or name.
+    #[arg(long)]
+    pub site: String,
+    #[arg(long)]
+    pub position: i64,
+    /// HH:MM
+    #[arg(long)]
+    pub start: Option<String>,
+    /// HH:MM
+    #[arg(long)]
+    pub end: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum VisitCmd {
+    Add(VisitAdd),
+    List,
+}
+
+#[derive(Args)]
+pub struct VisitAdd {
+    /// Site id or name.
+    #[arg(long)]
+    pub site: String,
+    #[arg(long)]
+    pub session: Option<String>,
+    /// "YYYY-MM-DD HH:MM", zone time; default now.
+    #[arg(long)]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub ended: Option<String>,
+    #[arg(long)]
+    pub official: Vec<String>,
+    #[arg(long)]
+    pub attendee: Vec<String>,
+    #[arg(long)]
+    pub production_status: Option<String>,
+    #[arg(long)]
+    pub monthly_output_yuan: Option<i64>,
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum AppealCmd {
+    Add(AppealAdd),
+    /// The ledger, filtered.
+    List(AppealList),
+    /// 派单: send to the responsible department.
+    Dispatch {
+        id: String,
+        #[arg(long)]
+        department: String,
+        #[arg(long, default_value = "本机用户")]
+        by: String,
+    },
+    /// 开始办理.
+    Start {
+        id: String,
+        #[arg(long, default_value = "本机用户")]
+        by: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// 办结.
+    Resolve {
+        id: String,
+        #[arg(long, default_value = "本机用户")]
+        by: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// 评价: the enterprise's satisfaction, 1 to 5.
+    Confirm {
+        id: String,
+        #[arg(long)]
+        satisfaction: i64,
+        #[arg(long, default_value = "本机用户")]
+        by: String,
+    },
+    /// 退回.
+    Return {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "本机用户")]
+        by: String,
+    },
+    /// 转办.
+    Transfer {
+        id: String,
+        #[arg(long)]
+        department: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "本机用户")]
+        by: String,
+    },
+    /// 延期.
+    Extend {
+        id: String,
+        #[arg(long)]
+        deadline: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "本机用户")]
+        by: String,
+    },
+    /// 重新办理.
+    Reopen {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "本机用户")]
+        by: String,
+    },
+}
+
+#[derive(Args)]
+pub struct AppealAdd {
+    /// Site id or name.
+    #[arg(long)]
+    pub site: String,
+    #[arg(long)]
+    pub description: String,
+    #[arg(long, default_value = "other")]
+    pub category: String,
+    #[arg(long, default_value = "normal")]
+    pub urgency: String,
+    #[arg(long, default_value = "on_site")]
+    pub channel: String,
+    #[arg(long)]
+    pub visit: Option<String>,
+    /// YYYY-MM-DD
+    #[arg(long)]
+    pub deadline: Option<String>,
+    /// "YYYY-MM-DD HH:MM", zone time; default now.
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Args)]
+pub struct AppealList {
+    #[arg(long)]
+    pub status: Option<String>,
+    #[arg(long)]
+    pub park: Option<String>,
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Only appeals past their deadline and not resolved.
+    #[arg(long)]
+    pub overdue: bool,
+}
+
+#[derive(Subcommand)]
+pub enum ResolutionCmd {
+    Add(ResolutionAdd),
+    List,
+}
+
+#[derive(Args)]
+pub struct ResolutionAdd {
+    #[arg(long)]
+    pub appeal: String,
+    #[arg(long)]
+    pub action: String,
+    /// Lead department id or name.
+    #[arg(long)]
+    pub lead: String,
+    /// Co-handling departments (repeatable).
+    #[arg(long)]
+    pub co: Vec<String>,
+    /// YYYY-MM-DD
+    #[arg(long)]
+    pub deadline: String,
+    /// The measurable promise, e.g. "电价降低不少于20%".
+    #[arg(long)]
+    pub commitment: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ProgressCmd {
+    Add {
+        #[arg(long)]
+        appeal: String,
+        #[arg(long)]
+        note: String,
+        #[arg(long, default_value = "本机用户")]
+        by: String,
+    },
+    List {
+        #[arg(long)]
+        appeal: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConsultationCmd {
+    Add(ConsultationAdd),
+    List,
+}
+
+#[derive(Args)]
+pub struct ConsultationAdd {
+    #[arg(long)]
+    pub topic: String,
+    #[arg(long)]
+    pub question: String,
+    #[arg(long)]
+    pub answer: Option<String>,
+    #[arg(long)]
+    pub site: Option<String>,
+    #[arg(long)]
+    pub visit: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum SuggestionCmd {
+    Add(SuggestionAdd),
+    List,
+}
+
+#[derive(Args)]
+pub struct SuggestionAdd {
+    #[arg(long)]
+    pub content: String,
+    #[arg(long)]
+    pub adopted: bool,
+    #[arg(long)]
+    pub site: Option<String>,
+    #[arg(long)]
+    pub visit: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ImportCmd {
+    /// Enterprises and projects from CSV: name, kind, credit_code, park, address, industry,
+    /// contact, phone (English or Chinese headers). All rows or none.
+    Sites { file: PathBuf },
+}

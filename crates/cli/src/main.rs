@@ -1,0 +1,423 @@
+//! `desk`: the device's store from the command line, over the same service layer as the app.
+
+mod args;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use clap::Parser;
+use desk_core::appeal::Action;
+use desk_core::model::*;
+use desk_core::{time, Entity, ValidationError};
+use desk_store::{AppealFilter, Store, StoreError};
+use uuid::Uuid;
+
+use args::*;
+use output::Out;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Out { json: cli.json };
+    match run(cli, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            out.error(&e);
+            match e {
+                StoreError::Invalid(_) | StoreError::Import(_) | StoreError::File { .. } => {
+                    ExitCode::from(2)
+                }
+                _ => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+fn open(data_dir: &PathBuf) -> Result<Store, StoreError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| StoreError::File {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
+    Store::open(&data_dir.join("desk.db"))
+}
+
+fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
+    let mut store = open(&cli.data_dir)?;
+    let s = &mut store;
+    match cli.command {
+        Command::Park(ParkCmd::Add { name }) => {
+            let park = s.write(|w| {
+                w.create(Park {
+                    id: Uuid::now_v7(),
+                    name,
+                    void_reason: None,
+                })
+            })?;
+            out.saved(Entity::Park, &park)
+        }
+        Command::Park(ParkCmd::List) => out.list(Entity::Park, s.list(Entity::Park)?),
+        Command::Department(DepartmentCmd::Add { name, level }) => {
+            let level = DepartmentLevel::parse("level", &level)?;
+            let d = s.write(|w| {
+                w.create(Department {
+                    id: Uuid::now_v7(),
+                    name,
+                    level,
+                    void_reason: None,
+                })
+            })?;
+            out.saved(Entity::Department, &d)
+        }
+        Command::Department(DepartmentCmd::List) => {
+            out.list(Entity::Department, s.list(Entity::Department)?)
+        }
+        Command::Site(SiteCmd::Add(a)) => {
+            let site = Site {
+                id: Uuid::now_v7(),
+                kind: SiteKind::parse("kind", &a.kind)?,
+                name: a.name,
+                credit_code: a.credit_code,
+                park_id: a
+                    .park
+                    .map(|p| reference(s, Entity::Park, "park", &p))
+                    .transpose()?,
+                address: a.address,
+                industry: a.industry,
+                contact: a.contact,
+                phone: a.phone,
+                void_reason: None,
+            };
+            let site = s.write(|w| w.create(site))?;
+            out.saved(Entity::Site, &site)
+        }
+        Command::Site(SiteCmd::List) => out.list(Entity::Site, s.list(Entity::Site)?),
+        Command::Session(SessionCmd::Add(a)) => {
+            let session = Session {
+                id: Uuid::now_v7(),
+                date: parse_date("date", &a.date)?,
+                leader: a.leader,
+                participants: a.participant,
+                desk_types: a
+                    .desk_type
+                    .iter()
+                    .map(|d| DeskType::parse("desk_types", d))
+                    .collect::<Result<_, _>>()?,
+                origin: Origin::parse("origin", &a.origin)?,
+                status: SessionStatus::Planned,
+                summary: a.summary,
+                void_reason: None,
+            };
+            let session = s.write(|w| w.create(session))?;
+            out.saved(Entity::Session, &session)
+        }
+        Command::Session(SessionCmd::List) => out.list(Entity::Session, s.list(Entity::Session)?),
+        Command::Stop(StopCmd::Add(a)) => {
+            let stop = Stop {
+                id: Uuid::now_v7(),
+                session_id: id_arg("session", &a.session)?,
+                position: a.position,
+                site_id: reference(s, Entity::Site, "site", &a.site)?,
+                slot_start: a.start,
+                slot_end: a.end,
+                void_reason: None,
+            };
+            let stop = s.write(|w| w.create(stop))?;
+            out.saved(Entity::Stop, &stop)
+        }
+        Command::Stop(StopCmd::List) => out.list(Entity::Stop, s.list(Entity::Stop)?),
+        Command::Visit(VisitCmd::Add(a)) => {
+            let visit = Visit {
+                id: Uuid::now_v7(),
+                session_id: a
+                    .session
+                    .as_deref()
+                    .map(|x| id_arg("session", x))
+                    .transpose()?,
+                site_id: reference(s, Entity::Site, "site", &a.site)?,
+                started_at: at_arg(s, "at", a.at.as_deref())?,
+                ended_at: a
+                    .ended
+                    .as_deref()
+                    .map(|e| at_arg(s, "ended", Some(e)))
+                    .transpose()?,
+                officials: a.official,
+                enterprise_attendees: a.attendee,
+                production_status: a.production_status,
+                monthly_output_yuan: a.monthly_output_yuan,
+                notes: a.notes,
+                void_reason: None,
+            };
+            let visit = s.write(|w| w.create(visit))?;
+            out.saved(Entity::Visit, &visit)
+        }
+        Command::Visit(VisitCmd::List) => out.list(Entity::Visit, s.list(Entity::Visit)?),
+        Command::Appeal(cmd) => appeal(s, cmd, out)?,
+        Command::Resolution(ResolutionCmd::Add(a)) => {
+            let resolution = Resolution {
+                id: Uuid::now_v7(),
+                appeal_id: id_arg("appeal", &a.appeal)?,
+                action: a.action,
+                lead_department_id: reference(s, Entity::Department, "lead", &a.lead)?,
+                co_department_ids: a
+                    .co
+                    .iter()
+                    .map(|c| reference(s, Entity::Department, "co", c))
+                    .collect::<Result<_, _>>()?,
+                deadline: parse_date("deadline", &a.deadline)?,
+                commitment: a.commitment,
+                void_reason: None,
+            };
+            let r = s.write(|w| w.create(resolution))?;
+            out.saved(Entity::Resolution, &r)
+        }
+        Command::Resolution(ResolutionCmd::List) => {
+            out.list(Entity::Resolution, s.list(Entity::Resolution)?)
+        }
+        Command::Progress(ProgressCmd::Add { appeal, note, by }) => {
+            let appeal_id = id_arg("appeal", &appeal)?;
+            let p = s.write(|w| {
+                let at = w.now();
+                w.create(Progress {
+                    id: Uuid::now_v7(),
+                    appeal_id,
+                    at,
+                    author: by,
+                    note,
+                    from_status: None,
+                    to_status: None,
+                    reason: None,
+                })
+            })?;
+            out.saved(Entity::Progress, &p)
+        }
+        Command::Progress(ProgressCmd::List { appeal }) => {
+            let rows = s.progress_of(id_arg("appeal", &appeal)?)?;
+            out.list(Entity::Progress, rows)
+        }
+        Command::Consultation(ConsultationCmd::Add(a)) => {
+            let c = Consultation {
+                id: Uuid::now_v7(),
+                site_id: a
+                    .site
+                    .map(|x| reference(s, Entity::Site, "site", &x))
+                    .transpose()?,
+                visit_id: a.visit.as_deref().map(|x| id_arg("visit", x)).transpose()?,
+                at: at_arg(s, "at", a.at.as_deref())?,
+                topic: a.topic,
+                question: a.question,
+                answer: a.answer,
+                void_reason: None,
+            };
+            let c = s.write(|w| w.create(c))?;
+            out.saved(Entity::Consultation, &c)
+        }
+        Command::Consultation(ConsultationCmd::List) => {
+            out.list(Entity::Consultation, s.list(Entity::Consultation)?)
+        }
+        Command::Suggestion(SuggestionCmd::Add(a)) => {
+            let x = Suggestion {
+                id: Uuid::now_v7(),
+                site_id: a
+                    .site
+                    .map(|x| reference(s, Entity::Site, "site", &x))
+                    .transpose()?,
+                visit_id: a.visit.as_deref().map(|x| id_arg("visit", x)).transpose()?,
+                at: at_arg(s, "at", a.at.as_deref())?,
+                content: a.content,
+                adopted: a.adopted,
+                void_reason: None,
+            };
+            let x = s.write(|w| w.create(x))?;
+            out.saved(Entity::Suggestion, &x)
+        }
+        Command::Suggestion(SuggestionCmd::List) => {
+            out.list(Entity::Suggestion, s.list(Entity::Suggestion)?)
+        }
+        Command::Void { kind, id, reason } => {
+            let entity = entity_arg(&kind)?;
+            let id = id_arg("id", &id)?;
+            s.write(|w| w.void(entity, id, &reason))?;
+            out.done(&format!("已作废 (voided) {} {id}", entity.name_zh()))
+        }
+        Command::Search { query, limit } => out.search(&s.search(&query, limit)?),
+        Command::Demo => {
+            let report = s.load_demo()?;
+            if report.loaded {
+                out.done("已载入 2024年10月26日 流动办公桌演示数据 (demo session of 26 October 2024 loaded)")
+            } else {
+                out.done("演示数据已存在，未重复载入 (the demo is already loaded; nothing written)")
+            }
+        }
+        Command::Stats => out.stats(&s.stats()?),
+        Command::Export => out.export(&s.export()?),
+        Command::Import(ImportCmd::Sites { file }) => {
+            let n = desk_store::import_sites_csv(s, &file)?;
+            out.done(&format!("已导入 {n} 家企业/项目 (imported {n} sites)"))
+        }
+    }
+    Ok(())
+}
+
+fn appeal(s: &mut Store, cmd: AppealCmd, out: &Out) -> Result<(), StoreError> {
+    let (id, action, by, note) = match cmd {
+        AppealCmd::Add(a) => {
+            let raised_at = at_arg(s, "at", a.at.as_deref())?;
+            let appeal = Appeal {
+                id: Uuid::now_v7(),
+                site_id: reference(s, Entity::Site, "site", &a.site)?,
+                visit_id: a.visit.as_deref().map(|x| id_arg("visit", x)).transpose()?,
+                raised_at,
+                channel: Channel::parse("channel", &a.channel)?,
+                category: Category::parse("category", &a.category)?,
+                description: a.description,
+                urgency: Urgency::parse("urgency", &a.urgency)?,
+                status: AppealStatus::Received,
+                department_id: None,
+                deadline: a
+                    .deadline
+                    .as_deref()
+                    .map(|d| parse_date("deadline", d))
+                    .transpose()?,
+                resolved_at: None,
+                satisfaction: None,
+                void_reason: None,
+            };
+            let appeal = s.write(|w| w.create(appeal))?;
+            out.saved(Entity::Appeal, &appeal);
+            return Ok(());
+        }
+        AppealCmd::List(f) => {
+            let filter = AppealFilter {
+                status: f
+                    .status
+                    .as_deref()
+                    .map(|x| AppealStatus::parse("status", x))
+                    .transpose()?,
+                park_id: f
+                    .park
+                    .map(|x| reference(s, Entity::Park, "park", &x))
+                    .transpose()?,
+                department_id: f
+                    .department
+                    .map(|x| reference(s, Entity::Department, "department", &x))
+                    .transpose()?,
+                category: f
+                    .category
+                    .as_deref()
+                    .map(|x| Category::parse("category", x))
+                    .transpose()?,
+                site_id: f
+                    .site
+                    .map(|x| reference(s, Entity::Site, "site", &x))
+                    .transpose()?,
+                overdue_on: f.overdue.then(|| time::local_date(s.now())),
+            };
+            out.list(Entity::Appeal, s.appeals(&filter)?);
+            return Ok(());
+        }
+        AppealCmd::Dispatch { id, department, by } => {
+            let department_id = reference(s, Entity::Department, "department", &department)?;
+            (id, Action::Dispatch { department_id }, by, None)
+        }
+        AppealCmd::Start { id, by, note } => (id, Action::Start, by, note),
+        AppealCmd::Resolve { id, by, note } => (id, Action::Resolve, by, note),
+        AppealCmd::Confirm {
+            id,
+            satisfaction,
+            by,
+        } => (id, Action::Confirm { satisfaction }, by, None),
+        AppealCmd::Return { id, reason, by } => (id, Action::Return { reason }, by, None),
+        AppealCmd::Transfer {
+            id,
+            department,
+            reason,
+            by,
+        } => {
+            let department_id = reference(s, Entity::Department, "department", &department)?;
+            (
+                id,
+                Action::Transfer {
+                    department_id,
+                    reason,
+                },
+                by,
+                None,
+            )
+        }
+        AppealCmd::Extend {
+            id,
+            deadline,
+            reason,
+            by,
+        } => {
+            let deadline = parse_date("deadline", &deadline)?;
+            (id, Action::Extend { deadline, reason }, by, None)
+        }
+        AppealCmd::Reopen { id, reason, by } => (id, Action::Reopen { reason }, by, None),
+    };
+    let id = id_arg("id", &id)?;
+    let appeal = s.write(|w| w.act_on_appeal(id, action, &by, note.as_deref()))?;
+    out.saved(Entity::Appeal, &appeal);
+    Ok(())
+}
+
+/// A record named by id or, for parks, departments and sites, by exact name.
+fn reference(
+    s: &Store,
+    entity: Entity,
+    field: &'static str,
+    text: &str,
+) -> Result<Uuid, StoreError> {
+    s.resolve(entity, text)?.ok_or_else(|| {
+        ValidationError::NotFound {
+            field,
+            entity: entity.name_en(),
+            entity_zh: entity.name_zh(),
+            id: text.to_owned(),
+        }
+        .into()
+    })
+}
+
+fn id_arg(field: &'static str, text: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(text.trim()).map_err(|_| {
+        ValidationError::Invalid {
+            field,
+            value: text.to_owned(),
+            expected: "a record id (UUID)".into(),
+        }
+        .into()
+    })
+}
+
+/// "2024-10-26 08:30" in the zone's time, or now.
+fn at_arg(s: &Store, field: &'static str, text: Option<&str>) -> Result<DateTime<Utc>, StoreError> {
+    let Some(text) = text else { return Ok(s.now()) };
+    let local = NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M").map_err(|_| {
+        ValidationError::Invalid {
+            field,
+            value: text.to_owned(),
+            expected: "YYYY-MM-DD HH:MM".into(),
+        }
+    })?;
+    Ok(time::from_local(local.date(), local.time()))
+}
+
+fn entity_arg(text: &str) -> Result<Entity, StoreError> {
+    Entity::ALL
+        .into_iter()
+        .find(|e| e.name_en() == text || e.table() == text || e.name_zh() == text)
+        .ok_or_else(|| {
+            ValidationError::Invalid {
+                field: "kind",
+                value: text.to_owned(),
+                expected: Entity::ALL
+                    .iter()
+                    .map(|e| e.name_en())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .into()
+        })
+}

@@ -1,0 +1,190 @@
+//! The device's local store.
+//!
+//! One SQLite file per device (WAL, `synchronous=NORMAL`, foreign keys, busy timeout), its
+//! schema in `migrations/client`. Domain tables change only through [`apply`], which runs in
+//! the same transaction that appends the operation to `oplog`: there is no write without its
+//! operation and no operation without its write. Local writes go through [`Writer`], which
+//! validates, stamps and records; operations from elsewhere go through [`Store::apply_remote`].
+
+mod apply;
+mod checkpoint;
+mod demo;
+mod error;
+mod import;
+mod migrate;
+mod query;
+mod write;
+
+use std::path::Path;
+
+use checkpoint::Checkpointer;
+use chrono::{DateTime, Utc};
+use desk_core::{Clock, Hlc, Op};
+use rusqlite::{Connection, OptionalExtension};
+use uuid::Uuid;
+
+pub use demo::DemoReport;
+pub use error::{ImportRowError, StoreError};
+pub use import::import_sites_csv;
+pub use migrate::SCHEMA_VERSION;
+pub use query::{register_functions, AppealFilter, SearchHits, Stats};
+pub use write::Writer;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Where the current time comes from; tests and the demo pin it.
+pub type Now = fn() -> DateTime<Utc>;
+
+pub struct Store {
+    conn: Connection,
+    device: Uuid,
+    clock: Clock,
+    now: Now,
+    checkpointer: Option<Checkpointer>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, applying pending migrations.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        let mut store = Self::init(conn)?;
+        store.checkpointer = Some(Checkpointer::start(path)?);
+        Ok(store)
+    }
+
+    /// A store that lives only as long as the value; for tests and replays.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Checkpoints copy the WAL into the database and sync it: milliseconds that would land
+        // on whichever save crossed the threshold. A background thread does them instead (see
+        // checkpoint.rs).
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        query::register_functions(&conn)?;
+        migrate::run(&mut conn)?;
+
+        let device = match meta(&conn, "device_id")? {
+            Some(id) => Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt("device_id"))?,
+            None => {
+                let id = Uuid::now_v7();
+                set_meta(&conn, "device_id", &id.to_string())?;
+                id
+            }
+        };
+        let last = match meta(&conn, "clock")? {
+            Some(s) => s.parse().map_err(|_| StoreError::Corrupt("clock"))?,
+            None => Hlc::zero(device),
+        };
+        Ok(Store {
+            conn,
+            device,
+            clock: Clock::new(last),
+            now: Utc::now,
+            checkpointer: None,
+        })
+    }
+
+    /// Pins the clock the store reads the time from.
+    pub fn set_now(&mut self, now: Now) {
+        self.now = now;
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.now)()
+    }
+
+    pub fn device_id(&self) -> Uuid {
+        self.device
+    }
+
+    /// Runs `f` in one transaction: every write it makes, and its operations, land together or
+    /// not at all.
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer) -> Result<T>) -> Result<T> {
+        self.write_at((self.now)(), f)
+    }
+
+    /// [`Store::write`] as of a given time: for records entered after the fact, like the demo.
+    pub fn write_at<T>(
+        &mut self,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&mut Writer) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let mut clock = self.clock.clone();
+        let mut writer = Writer::new(&tx, &mut clock, now);
+        let out = f(&mut writer)?;
+        set_meta(&tx, "clock", &clock.last().to_string())?;
+        tx.commit()?;
+        self.clock = clock;
+        self.after_write();
+        Ok(out)
+    }
+
+    fn after_write(&self) {
+        if let Some(c) = &self.checkpointer {
+            c.nudge();
+        }
+    }
+
+    /// Applies operations written elsewhere (a pull, or a replay). Operations already seen, by
+    /// id, are skipped, so applying a batch twice changes nothing.
+    pub fn apply_remote(&mut self, ops: &[Op]) -> Result<usize> {
+        let now_ms = (self.now)().timestamp_millis().max(0) as u64;
+        let tx = self.conn.transaction()?;
+        let mut clock = self.clock.clone();
+        let mut applied = 0;
+        for op in ops {
+            op.check_shape()?;
+            if apply::record_and_apply(&tx, op, false)? {
+                applied += 1;
+            }
+            clock.observe(&op.hlc, now_ms);
+        }
+        set_meta(&tx, "clock", &clock.last().to_string())?;
+        tx.commit()?;
+        self.clock = clock;
+        self.after_write();
+        Ok(applied)
+    }
+
+    /// Every operation in the order this store recorded it.
+    pub fn oplog(&self) -> Result<Vec<Op>> {
+        apply::read_oplog(&self.conn, "SELECT * FROM oplog ORDER BY seq")
+    }
+
+    /// Operations written here and not yet acknowledged by the server.
+    pub fn outbox(&self) -> Result<Vec<Op>> {
+        apply::read_oplog(
+            &self.conn,
+            "SELECT * FROM oplog WHERE local = 1 AND acked = 0 ORDER BY seq",
+        )
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,398 @@
+//! Reads: records, the ledger, the zone's figures, full-text search and the export.
+
+use chrono::NaiveDate;
+use desk_core::model::Record;
+use desk_core::{time, Entity};
+use pinyin::ToPinyin;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::apply::{row_to_json, select_list};
+use crate::{Result, Store, StoreError};
+
+/// Registers the SQL functions the schema's triggers call.
+pub fn register_functions(conn: &Connection) -> Result<()> {
+    conn.create_scalar_function(
+        "pinyin_initials",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| pinyin_initials(&s))),
+    )?;
+    conn.create_scalar_function(
+        "desk_bigrams",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| bigrams(&s))),
+    )?;
+    Ok(())
+}
+
+/// Overlapping pairs of letters and digits, lower-cased, space-separated: the tokens of the
+/// full-text index. Punctuation and spaces end a run; a run of one character is kept whole.
+pub fn bigrams(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for run in text.split(|c: char| !c.is_alphanumeric()) {
+        let chars: Vec<char> = run.chars().flat_map(char::to_lowercase).collect();
+        if chars.len() == 1 {
+            out.push(chars[0]);
+            out.push(' ');
+        }
+        for pair in chars.windows(2) {
+            out.extend(pair);
+            out.push(' ');
+        }
+    }
+    out.pop();
+    out
+}
+
+/// "湖北斯诺新材料" → "hbsnxcl", so a site is found by what people type on a phone keyboard.
+pub fn pinyin_initials(text: &str) -> String {
+    text.chars()
+        .zip(text.to_pinyin())
+        .filter_map(|(c, p)| match p {
+            Some(p) => p.first_letter().chars().next(),
+            None if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            None => None,
+        })
+        .collect()
+}
+
+/// The ledger's filters; every one is optional.
+#[derive(Debug, Clone, Default)]
+pub struct AppealFilter {
+    pub status: Option<desk_core::model::AppealStatus>,
+    pub park_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub category: Option<desk_core::model::Category>,
+    pub site_id: Option<Uuid>,
+    pub overdue_on: Option<NaiveDate>,
+}
+
+/// The zone's figures, as DOMAIN.md reports them. Rates are percentages with one decimal, absent
+/// when there is nothing to divide by.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stats {
+    pub sessions: i64,
+    pub visits: i64,
+    pub consultations: i64,
+    pub appeals: i64,
+    pub appeals_resolved: i64,
+    pub resolution_rate: Option<f64>,
+    pub on_time_rate: Option<f64>,
+    pub overdue_appeals: i64,
+    pub suggestions: i64,
+    pub suggestions_adopted: i64,
+    pub satisfaction_average: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHits {
+    pub sites: Vec<Map<String, Value>>,
+    pub appeals: Vec<Map<String, Value>>,
+}
+
+impl Store {
+    /// A record by id, void or not.
+    pub fn get<R: Record>(&self, id: Uuid) -> Result<Option<R>> {
+        self.get_json(R::ENTITY, id)?
+            .map(|m| {
+                serde_json::from_value(Value::Object(m))
+                    .map_err(|_| StoreError::Corrupt(R::ENTITY.table()))
+            })
+            .transpose()
+    }
+
+    pub fn get_json(&self, entity: Entity, id: Uuid) -> Result<Option<Map<String, Value>>> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE id = ?1",
+            select_list(entity),
+            entity.table()
+        );
+        self.conn()
+            .query_row(&sql, [id.to_string()], |r| Ok(row_to_json(entity, r)))
+            .optional()?
+            .transpose()
+    }
+
+    /// Every record of a kind in creation order (ids are UUIDv7), void ones last.
+    pub fn list(&self, entity: Entity) -> Result<Vec<Map<String, Value>>> {
+        self.rows(entity, "1", &[])
+    }
+
+    fn rows(
+        &self,
+        entity: Entity,
+        condition: &str,
+        params: &[String],
+    ) -> Result<Vec<Map<String, Value>>> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {condition} {}",
+            select_list(entity),
+            entity.table(),
+            order_clause(entity)
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), |r| Ok(row_to_json(entity, r)))?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// The ledger (台账): live appeals matching the filter, oldest first.
+    pub fn appeals(&self, filter: &AppealFilter) -> Result<Vec<Map<String, Value>>> {
+        let mut cond = vec!["void_reason IS NULL".to_owned()];
+        let mut params = Vec::new();
+        if let Some(s) = filter.status {
+            cond.push(format!("status = {}", bind(&mut params, s.as_str())));
+        }
+        if let Some(c) = filter.category {
+            cond.push(format!("category = {}", bind(&mut params, c.as_str())));
+        }
+        if let Some(d) = filter.department_id {
+            // The department the appeal was dispatched to, or one named in a resolution.
+            let d = bind(&mut params, &d.to_string());
+            cond.push(format!(
+                "(department_id = {d} OR id IN (SELECT appeal_id FROM resolutions
+                  WHERE void_reason IS NULL AND (lead_department_id = {d}
+                  OR EXISTS (SELECT 1 FROM json_each(co_department_ids) WHERE value = {d}))))"
+            ));
+        }
+        if let Some(s) = filter.site_id {
+            cond.push(format!("site_id = {}", bind(&mut params, &s.to_string())));
+        }
+        if let Some(p) = filter.park_id {
+            let p = bind(&mut params, &p.to_string());
+            cond.push(format!(
+                "site_id IN (SELECT id FROM sites WHERE park_id = {p})"
+            ));
+        }
+        if let Some(day) = filter.overdue_on {
+            let day = bind(&mut params, &day.to_string());
+            cond.push(format!(
+                "status NOT IN ('resolved', 'confirmed') AND deadline < {day}"
+            ));
+        }
+        self.rows(Entity::Appeal, &cond.join(" AND "), &params)
+    }
+
+    /// An appeal's ledger entries in the order they were made.
+    pub fn progress_of(&self, appeal_id: Uuid) -> Result<Vec<Map<String, Value>>> {
+        self.rows(Entity::Progress, "appeal_id = ?", &[appeal_id.to_string()])
+    }
+
+    /// The zone's figures over live records; "overdue" is judged on the zone's calendar today.
+    pub fn stats(&self) -> Result<Stats> {
+        let today = time::local_date(self.now()).to_string();
+        let count =
+            |sql: &str| -> Result<i64> { Ok(self.conn().query_row(sql, [&today], |r| r.get(0))?) };
+        let live = "void_reason IS NULL AND ?1 = ?1";
+        let sessions = count(&format!("SELECT count(*) FROM sessions WHERE {live}"))?;
+        let visits = count(&format!("SELECT count(*) FROM visits WHERE {live}"))?;
+        let consultations = count(&format!("SELECT count(*) FROM consultations WHERE {live}"))?;
+        let appeals = count(&format!("SELECT count(*) FROM appeals WHERE {live}"))?;
+        let resolved_cond = "status IN ('resolved', 'confirmed')";
+        let appeals_resolved = count(&format!(
+            "SELECT count(*) FROM appeals WHERE {live} AND {resolved_cond}"
+        ))?;
+        let resolved_with_deadline = count(&format!(
+            "SELECT count(*) FROM appeals WHERE {live} AND {resolved_cond} AND deadline IS NOT NULL"
+        ))?;
+        // resolved_at is UTC; the deadline is a day in the zone (UTC+8).
+        let on_time = count(&format!(
+            "SELECT count(*) FROM appeals WHERE {live} AND {resolved_cond} AND deadline IS NOT NULL
+               AND date(resolved_at, '+8 hours') <= deadline"
+        ))?;
+        let overdue_appeals = count(&format!(
+            "SELECT count(*) FROM appeals WHERE {live} AND NOT {resolved_cond} AND deadline < ?1"
+        ))?;
+        let suggestions = count(&format!("SELECT count(*) FROM suggestions WHERE {live}"))?;
+        let suggestions_adopted = count(&format!(
+            "SELECT count(*) FROM suggestions WHERE {live} AND adopted = 1"
+        ))?;
+        let satisfaction_average: Option<f64> = self.conn().query_row(
+            "SELECT avg(satisfaction) FROM appeals WHERE void_reason IS NULL AND satisfaction IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(Stats {
+            sessions,
+            visits,
+            consultations,
+            appeals,
+            appeals_resolved,
+            resolution_rate: percent(appeals_resolved, appeals),
+            on_time_rate: percent(on_time, resolved_with_deadline),
+            overdue_appeals,
+            suggestions,
+            suggestions_adopted,
+            satisfaction_average: satisfaction_average.map(|a| (a * 10.0).round() / 10.0),
+        })
+    }
+
+    /// Finds sites (by name, pinyin initials, credit code, address, industry) and appeals (by
+    /// description), newest first. Terms of two characters or more go through the index; a
+    /// single character is matched by a scan.
+    pub fn search(&self, query: &str, limit: usize) -> Result<SearchHits> {
+        let terms: Vec<&str> = query.split_whitespace().collect();
+        if terms.is_empty() {
+            return Ok(SearchHits {
+                sites: vec![],
+                appeals: vec![],
+            });
+        }
+        let sites = self.search_in(
+            Entity::Site,
+            "sites_fts",
+            &terms,
+            "(t.name LIKE ?1 ESCAPE '\\' OR pinyin_initials(t.name) LIKE ?1 ESCAPE '\\' OR t.credit_code LIKE ?1 ESCAPE '\\' OR t.address LIKE ?1 ESCAPE '\\' OR t.industry LIKE ?1 ESCAPE '\\')",
+            limit,
+        )?;
+        let appeals = self.search_in(
+            Entity::Appeal,
+            "appeals_fts",
+            &terms,
+            "t.description LIKE ?1 ESCAPE '\\'",
+            limit,
+        )?;
+        Ok(SearchHits { sites, appeals })
+    }
+
+    fn search_in(
+        &self,
+        entity: Entity,
+        fts: &str,
+        terms: &[&str],
+        like: &str,
+        limit: usize,
+    ) -> Result<Vec<Map<String, Value>>> {
+        let (indexed, scanned): (Vec<&str>, Vec<&str>) = terms
+            .iter()
+            .partition(|t| t.chars().filter(|c| c.is_alphanumeric()).count() >= 2);
+        let mut cond = vec!["t.void_reason IS NULL".to_owned()];
+        let mut params = Vec::new();
+        // With an index term, the index drives the query newest first and stops at the limit;
+        // otherwise the table is scanned newest first, also stopping at the limit.
+        let from = if indexed.is_empty() {
+            format!("{} t", entity.table())
+        } else {
+            let phrases = indexed
+                .iter()
+                .map(|t| format!("\"{}\"", bigrams(t)))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            let p = bind(&mut params, &phrases);
+            cond.push(format!("{fts} MATCH {p}"));
+            format!("{fts} f JOIN {} t ON t.rowid = f.rowid", entity.table())
+        };
+        for term in scanned {
+            let escaped = term
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let p = bind(&mut params, &format!("%{escaped}%"));
+            cond.push(like.replace("?1", &p));
+        }
+        let limit = bind(&mut params, &limit.to_string());
+        let columns: Vec<String> = select_list(entity)
+            .split(", ")
+            .map(|c| format!("t.{c}"))
+            .collect();
+        let order = if indexed.is_empty() {
+            "t.rowid"
+        } else {
+            "f.rowid"
+        };
+        let sql = format!(
+            "SELECT {} FROM {from} WHERE {} ORDER BY {order} DESC LIMIT CAST({limit} AS INTEGER)",
+            columns.join(", "),
+            cond.join(" AND ")
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), |r| Ok(row_to_json(entity, r)))?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// The whole local state as one JSON value: every entity's records sorted by id, fields in
+    /// schema order. Two devices that converged export the same bytes.
+    pub fn export(&self) -> Result<Value> {
+        let mut records = Map::new();
+        for entity in Entity::ALL {
+            let sql = format!(
+                "SELECT {} FROM {} ORDER BY id",
+                select_list(entity),
+                entity.table()
+            );
+            let mut stmt = self.conn().prepare(&sql)?;
+            let rows: Vec<Value> = stmt
+                .query_map([], |r| Ok(row_to_json(entity, r)))?
+                .map(|r| Ok(Value::Object(r??)))
+                .collect::<Result<_>>()?;
+            records.insert(entity.table().into(), Value::Array(rows));
+        }
+        let mut out = Map::new();
+        out.insert("schema_version".into(), Value::from(crate::SCHEMA_VERSION));
+        out.insert("records".into(), Value::Object(records));
+        Ok(Value::Object(out))
+    }
+
+    /// Finds a park, department or site by id or by its exact name (live records only).
+    pub fn resolve(&self, entity: Entity, text: &str) -> Result<Option<Uuid>> {
+        let text = text.trim();
+        if let Ok(id) = Uuid::parse_str(text) {
+            return Ok(self.get_json(entity, id)?.map(|_| id));
+        }
+        if entity.field("name").is_none() {
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT id FROM {} WHERE name = ?1 AND void_reason IS NULL ORDER BY id LIMIT 1",
+            entity.table()
+        );
+        let id: Option<String> = self
+            .conn()
+            .query_row(&sql, [text], |r| r.get(0))
+            .optional()?;
+        Ok(id.and_then(|s| Uuid::parse_str(&s).ok()))
+    }
+}
+
+/// Adds a parameter and returns its placeholder.
+fn bind(params: &mut Vec<String>, value: &str) -> String {
+    params.push(value.to_owned());
+    format!("?{}", params.len())
+}
+
+fn order_clause(entity: Entity) -> String {
+    if entity.field("void_reason").is_some() {
+        "ORDER BY void_reason IS NOT NULL, id".into()
+    } else {
+        "ORDER BY id".into()
+    }
+}
+
+fn percent(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pinyin_initials;
+
+    #[test]
+    fn bigrams_pair_letters_and_digits_within_runs() {
+        use super::bigrams;
+        assert_eq!(bigrams("用电价格"), "用电 电价 价格");
+        assert_eq!(bigrams("偏高，希望"), "偏高 希望");
+        assert_eq!(bigrams("A1-b 绿"), "a1 b 绿");
+        assert_eq!(bigrams("“”"), "");
+    }
+
+    #[test]
+    fn initials_of_the_demo_enterprise() {
+        assert_eq!(pinyin_initials("湖北斯诺新材料"), "hbsnxcl");
+        assert_eq!(pinyin_initials("污水处理厂二期"), "wsclceq");
+        assert_eq!(pinyin_initials("A1 物流园"), "a1wly");
+    }
+}

@@ -1,0 +1,608 @@
+//! Store tests: every validation rule refuses bad input and changes nothing; the replay
+//! invariant holds for random sequences of domain actions.
+
+use chrono::NaiveDate;
+use desk_core::appeal::Action;
+use desk_core::model::*;
+use desk_core::{Entity, ValidationError};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use crate::{Store, StoreError};
+
+fn store() -> Store {
+    let mut s = Store::open_in_memory().unwrap();
+    s.set_now(|| "2024-10-26T01:00:00Z".parse().unwrap());
+    s
+}
+
+fn site(name: &str) -> Site {
+    Site {
+        id: Uuid::now_v7(),
+        kind: SiteKind::Enterprise,
+        name: name.into(),
+        credit_code: None,
+        park_id: None,
+        address: None,
+        industry: None,
+        contact: None,
+        phone: None,
+        void_reason: None,
+    }
+}
+
+fn department(name: &str) -> Department {
+    Department {
+        id: Uuid::now_v7(),
+        name: name.into(),
+        level: DepartmentLevel::Zone,
+        void_reason: None,
+    }
+}
+
+fn appeal(site_id: Uuid) -> Appeal {
+    Appeal {
+        id: Uuid::now_v7(),
+        site_id,
+        visit_id: None,
+        raised_at: "2024-10-26T00:30:00Z".parse().unwrap(),
+        channel: Channel::OnSite,
+        category: Category::Utilities,
+        description: "生产用电价格偏高".into(),
+        urgency: Urgency::Normal,
+        status: AppealStatus::Received,
+        department_id: None,
+        deadline: None,
+        resolved_at: None,
+        satisfaction: None,
+        void_reason: None,
+    }
+}
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// Runs `bad` and checks it fails with a validation error on `field`, leaving the state and the
+/// oplog exactly as they were.
+fn refused(
+    store: &mut Store,
+    field: &str,
+    code: &str,
+    bad: impl FnOnce(&mut Store) -> crate::Result<()>,
+) -> ValidationError {
+    let state = store.export().unwrap();
+    let ops = store.oplog().unwrap().len();
+    let err = bad(store).expect_err("should be refused");
+    let v = err
+        .validation()
+        .cloned()
+        .unwrap_or_else(|| panic!("not a validation error: {err}"));
+    assert_eq!(v.field(), field, "{v}");
+    assert_eq!(v.code(), code, "{v}");
+    assert_eq!(
+        store.export().unwrap(),
+        state,
+        "a refused write changed the state"
+    );
+    assert_eq!(
+        store.oplog().unwrap().len(),
+        ops,
+        "a refused write recorded operations"
+    );
+    v
+}
+
+#[test]
+fn a_bad_credit_code_is_refused_with_the_expected_check_character() {
+    let mut s = store();
+    s.write(|w| w.create(site("已有企业")).map(drop)).unwrap();
+    let v = refused(&mut s, "credit_code", "credit_code_check", |s| {
+        s.write(|w| {
+            w.create(Site {
+                credit_code: Some("91110000802100433C".into()),
+                ..site("北京某公司")
+            })
+            .map(drop)
+        })
+    });
+    assert!(v.to_string().contains("“B”"), "{v}");
+}
+
+#[test]
+fn required_fields_and_lengths() {
+    let mut s = store();
+    refused(&mut s, "name", "required", |s| {
+        s.write(|w| w.create(site("  ")).map(drop))
+    });
+    refused(&mut s, "name", "too_long", |s| {
+        s.write(|w| w.create(site(&"企".repeat(NAME_MAX + 1))).map(drop))
+    });
+}
+
+#[test]
+fn a_reference_to_a_missing_record_is_refused() {
+    let mut s = store();
+    let ghost = Uuid::now_v7();
+    let v = refused(&mut s, "site_id", "not_found", |s| {
+        s.write(|w| w.create(appeal(ghost)).map(drop))
+    });
+    assert!(v.to_string().contains(&ghost.to_string()));
+}
+
+#[test]
+fn a_deadline_before_the_appeal_was_raised_is_refused() {
+    let mut s = store();
+    let (site_id, dept) = s
+        .write(|w| {
+            Ok((
+                w.create(site("湖北斯诺新材料"))?.id,
+                w.create(department("经济发展局"))?.id,
+            ))
+        })
+        .unwrap();
+    refused(&mut s, "deadline", "deadline_before_raised", |s| {
+        s.write(|w| {
+            w.create(Appeal {
+                deadline: Some(date("2024-10-25")),
+                ..appeal(site_id)
+            })
+            .map(drop)
+        })
+    });
+    let appeal_id = s.write(|w| Ok(w.create(appeal(site_id))?.id)).unwrap();
+    refused(&mut s, "deadline", "deadline_before_raised", |s| {
+        s.write(|w| {
+            w.create(Resolution {
+                id: Uuid::now_v7(),
+                appeal_id,
+                action: "供应绿电".into(),
+                lead_department_id: dept,
+                co_department_ids: vec![],
+                deadline: date("2024-10-01"),
+                commitment: None,
+                void_reason: None,
+            })
+            .map(drop)
+        })
+    });
+    refused(&mut s, "deadline", "deadline_before_raised", |s| {
+        s.write(|w| {
+            w.act_on_appeal(
+                appeal_id,
+                Action::Extend {
+                    deadline: date("2024-09-30"),
+                    reason: "等待设备".into(),
+                },
+                "me",
+                None,
+            )
+            .map(drop)
+        })
+    });
+}
+
+#[test]
+fn illegal_transitions_are_refused_and_legal_ones_logged() {
+    let mut s = store();
+    let (site_id, dept) = s
+        .write(|w| {
+            Ok((
+                w.create(site("随创贸易"))?.id,
+                w.create(department("经济发展局"))?.id,
+            ))
+        })
+        .unwrap();
+    let id = s.write(|w| Ok(w.create(appeal(site_id))?.id)).unwrap();
+    refused(&mut s, "status", "illegal_transition", |s| {
+        s.write(|w| {
+            w.act_on_appeal(id, Action::Confirm { satisfaction: 5 }, "me", None)
+                .map(drop)
+        })
+    });
+    refused(&mut s, "reason", "required", |s| {
+        s.write(|w| {
+            w.act_on_appeal(
+                id,
+                Action::Dispatch {
+                    department_id: dept,
+                },
+                "me",
+                None,
+            )?;
+            w.act_on_appeal(id, Action::Return { reason: "".into() }, "me", None)
+                .map(drop)
+        })
+    });
+    s.write(|w| {
+        w.act_on_appeal(
+            id,
+            Action::Dispatch {
+                department_id: dept,
+            },
+            "me",
+            None,
+        )?;
+        w.act_on_appeal(id, Action::Resolve, "me", Some("已供应绿电"))?;
+        w.act_on_appeal(id, Action::Confirm { satisfaction: 5 }, "企业", None)
+            .map(drop)
+    })
+    .unwrap();
+    let a: Appeal = s.get(id).unwrap().unwrap();
+    assert_eq!(a.status, AppealStatus::Confirmed);
+    assert_eq!(a.satisfaction, Some(5));
+    let log = s.progress_of(id).unwrap();
+    let steps: Vec<_> = log
+        .iter()
+        .map(|p| p["to_status"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["dispatched", "resolved", "confirmed"]);
+}
+
+#[test]
+fn duplicates_and_voided_references_are_refused() {
+    let mut s = store();
+    let code = "91110000802100433B";
+    let first = s
+        .write(|w| {
+            Ok(w.create(Site {
+                credit_code: Some(code.into()),
+                ..site("甲")
+            })?
+            .id)
+        })
+        .unwrap();
+    refused(&mut s, "credit_code", "duplicate", |s| {
+        s.write(|w| {
+            w.create(Site {
+                credit_code: Some(code.into()),
+                ..site("乙")
+            })
+            .map(drop)
+        })
+    });
+    refused(&mut s, "void_reason", "required", |s| {
+        s.write(|w| w.void(Entity::Site, first, " "))
+    });
+    s.write(|w| w.void(Entity::Site, first, "重复录入"))
+        .unwrap();
+    refused(&mut s, "site_id", "voided", |s| {
+        s.write(|w| w.create(appeal(first)).map(drop))
+    });
+    // A voided record frees its code.
+    s.write(|w| {
+        w.create(Site {
+            credit_code: Some(code.into()),
+            ..site("乙")
+        })
+        .map(drop)
+    })
+    .unwrap();
+}
+
+#[test]
+fn every_write_records_its_operations_and_only_changed_fields() {
+    let mut s = store();
+    let id = s
+        .write(|w| Ok(w.create(site("湖北交投物流园"))?.id))
+        .unwrap();
+    assert_eq!(s.oplog().unwrap().len(), 1);
+    s.write(|w| {
+        w.update::<Site>(id, |x| x.phone = Some("0722-1234567".into()))
+            .map(drop)
+    })
+    .unwrap();
+    let ops = s.oplog().unwrap();
+    assert_eq!(ops.len(), 2);
+    assert_eq!(ops[1].fields.keys().collect::<Vec<_>>(), ["phone"]);
+    assert!(ops[1].hlc > ops[0].hlc);
+    assert_eq!(s.outbox().unwrap().len(), 2);
+    // An update that changes nothing records nothing.
+    s.write(|w| w.update::<Site>(id, |_| {}).map(drop)).unwrap();
+    assert_eq!(s.oplog().unwrap().len(), 2);
+}
+
+#[test]
+fn search_finds_chinese_text_initials_and_codes() {
+    let mut s = store();
+    s.load_demo().unwrap();
+    let names = |hits: &[serde_json::Map<String, serde_json::Value>], key: &str| -> Vec<String> {
+        hits.iter()
+            .map(|h| h[key].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let hits = s.search("斯诺新材料", 10).unwrap();
+    assert_eq!(names(&hits.sites, "name"), ["湖北斯诺新材料有限公司"]);
+    let hits = s.search("hbsn", 10).unwrap();
+    assert_eq!(names(&hits.sites, "name"), ["湖北斯诺新材料有限公司"]);
+    let code = names(&s.search("斯诺", 10).unwrap().sites, "credit_code").remove(0);
+    assert_eq!(
+        names(&s.search(&code, 10).unwrap().sites, "name"),
+        ["湖北斯诺新材料有限公司"]
+    );
+    let hits = s.search("电价", 10).unwrap(); // two characters: scanned
+    assert_eq!(hits.appeals.len(), 1);
+    assert!(s.search("电费", 10).unwrap().appeals.is_empty());
+    let hits = s.search("用电价格", 10).unwrap();
+    assert_eq!(hits.appeals.len(), 1);
+    let hits = s.search("绿化", 10).unwrap();
+    assert_eq!(hits.appeals.len(), 1);
+    assert!(s.search("100%_", 10).unwrap().appeals.is_empty());
+}
+
+#[test]
+fn the_demo_is_the_26_october_2024_session() {
+    let mut s = store();
+    s.set_now(|| "2026-01-01T00:00:00Z".parse().unwrap());
+    assert!(s.load_demo().unwrap().loaded);
+    let before = s.export().unwrap();
+    assert!(!s.load_demo().unwrap().loaded, "loading twice adds nothing");
+    assert_eq!(s.export().unwrap(), before);
+    let stats = s.stats().unwrap();
+    assert_eq!(
+        (
+            stats.sessions,
+            stats.visits,
+            stats.appeals,
+            stats.appeals_resolved
+        ),
+        (1, 5, 2, 0)
+    );
+    assert_eq!(stats.resolution_rate, Some(0.0));
+    assert_eq!(
+        stats.overdue_appeals, 2,
+        "both deadlines are past on 2026-01-01"
+    );
+    assert_eq!(s.list(Entity::Park).unwrap().len(), 3);
+    assert_eq!(s.list(Entity::Stop).unwrap().len(), 5);
+    assert_eq!(s.list(Entity::Resolution).unwrap().len(), 2);
+    let dispatched = s
+        .appeals(&crate::AppealFilter {
+            status: Some(AppealStatus::Dispatched),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(dispatched.len(), 2);
+}
+
+#[test]
+fn a_store_from_a_newer_version_refuses_to_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.db");
+    Store::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", crate::SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(conn);
+    match Store::open(&path) {
+        Err(StoreError::TooNew { found, supported }) => {
+            assert_eq!(
+                (found, supported),
+                (crate::SCHEMA_VERSION + 1, crate::SCHEMA_VERSION)
+            );
+        }
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("opened a store from a newer version"),
+    }
+}
+
+#[test]
+fn reopening_keeps_the_device_and_its_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.db");
+    let (device, stamp) = {
+        let mut s = Store::open(&path).unwrap();
+        s.write(|w| w.create(site("甲")).map(drop)).unwrap();
+        (s.device_id(), s.oplog().unwrap()[0].hlc)
+    };
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.device_id(), device);
+    s.set_now(|| "2000-01-01T00:00:00Z".parse().unwrap()); // the tablet's clock was reset
+    s.write(|w| w.create(site("乙")).map(drop)).unwrap();
+    assert!(s.oplog().unwrap()[1].hlc > stamp);
+}
+
+/// A domain action on whatever records exist, picked by index.
+#[derive(Debug, Clone)]
+enum Step {
+    Site(u8),
+    Department,
+    Appeal {
+        site: usize,
+        deadline_days: Option<i64>,
+    },
+    Act {
+        appeal: usize,
+        action: u8,
+        dept: usize,
+    },
+    Note {
+        appeal: usize,
+    },
+    EditSite {
+        site: usize,
+        phone: u16,
+    },
+    Resolution {
+        appeal: usize,
+        dept: usize,
+        days: i64,
+    },
+    Void {
+        appeal: usize,
+    },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0u8..4).prop_map(Step::Site),
+        Just(Step::Department),
+        (0usize..8, proptest::option::of(-3i64..30)).prop_map(|(site, deadline_days)| {
+            Step::Appeal {
+                site,
+                deadline_days,
+            }
+        }),
+        (0usize..8, 0u8..8, 0usize..4).prop_map(|(appeal, action, dept)| Step::Act {
+            appeal,
+            action,
+            dept
+        }),
+        (0usize..8).prop_map(|appeal| Step::Note { appeal }),
+        (0usize..8, any::<u16>()).prop_map(|(site, phone)| Step::EditSite { site, phone }),
+        (0usize..8, 0usize..4, -3i64..30).prop_map(|(appeal, dept, days)| Step::Resolution {
+            appeal,
+            dept,
+            days
+        }),
+        (0usize..8).prop_map(|appeal| Step::Void { appeal }),
+    ]
+}
+
+fn pick(ids: &[Uuid], i: usize) -> Option<Uuid> {
+    (!ids.is_empty()).then(|| ids[i % ids.len()])
+}
+
+fn run(
+    s: &mut Store,
+    step: &Step,
+    sites: &mut Vec<Uuid>,
+    depts: &mut Vec<Uuid>,
+    appeals: &mut Vec<Uuid>,
+) {
+    let raised = date("2024-10-26");
+    let result = s.write(|w| {
+        match step {
+            Step::Site(n) => {
+                let mut x = site(&format!("企业{}", sites.len()));
+                // Some sites get a valid credit code, some a broken one.
+                if *n == 1 {
+                    x.credit_code = Some("91110000802100433B".into());
+                } else if *n == 2 {
+                    x.credit_code = Some("91110000802100433C".into());
+                }
+                sites.push(w.create(x)?.id);
+            }
+            Step::Department => {
+                depts.push(w.create(department(&format!("部门{}", depts.len())))?.id)
+            }
+            Step::Appeal {
+                site,
+                deadline_days,
+            } => {
+                let Some(site_id) = pick(sites, *site) else {
+                    return Ok(());
+                };
+                let a = Appeal {
+                    deadline: deadline_days.map(|d| raised + chrono::Duration::days(d)),
+                    ..appeal(site_id)
+                };
+                appeals.push(w.create(a)?.id);
+            }
+            Step::Act {
+                appeal,
+                action,
+                dept,
+            } => {
+                let Some(id) = pick(appeals, *appeal) else {
+                    return Ok(());
+                };
+                let department_id = pick(depts, *dept).unwrap_or_else(Uuid::now_v7);
+                let reason = "原因".to_owned();
+                let action = match action {
+                    0 => Action::Dispatch { department_id },
+                    1 => Action::Start,
+                    2 => Action::Resolve,
+                    3 => Action::Confirm { satisfaction: 4 },
+                    4 => Action::Return { reason },
+                    5 => Action::Transfer {
+                        department_id,
+                        reason,
+                    },
+                    6 => Action::Extend {
+                        deadline: raised + chrono::Duration::days(40),
+                        reason,
+                    },
+                    _ => Action::Reopen { reason },
+                };
+                w.act_on_appeal(id, action, "官员", None)?;
+            }
+            Step::Note { appeal } => {
+                let Some(appeal_id) = pick(appeals, *appeal) else {
+                    return Ok(());
+                };
+                w.create(Progress {
+                    id: Uuid::now_v7(),
+                    appeal_id,
+                    at: w.now(),
+                    author: "官员".into(),
+                    note: "电话回访".into(),
+                    from_status: None,
+                    to_status: None,
+                    reason: None,
+                })?;
+            }
+            Step::EditSite { site, phone } => {
+                let Some(id) = pick(sites, *site) else {
+                    return Ok(());
+                };
+                w.update::<Site>(id, |x| x.phone = Some(format!("0722-{phone}")))?;
+            }
+            Step::Resolution { appeal, dept, days } => {
+                let (Some(appeal_id), Some(lead)) = (pick(appeals, *appeal), pick(depts, *dept))
+                else {
+                    return Ok(());
+                };
+                w.create(Resolution {
+                    id: Uuid::now_v7(),
+                    appeal_id,
+                    action: "现场决议".into(),
+                    lead_department_id: lead,
+                    co_department_ids: vec![],
+                    deadline: raised + chrono::Duration::days(*days),
+                    commitment: None,
+                    void_reason: None,
+                })?;
+            }
+            Step::Void { appeal } => {
+                let Some(id) = pick(appeals, *appeal) else {
+                    return Ok(());
+                };
+                w.void(Entity::Appeal, id, "重复登记")?;
+            }
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) | Err(StoreError::Invalid(_)) => {}
+        Err(e) => panic!("{step:?}: {e}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The foundation of sync: the recorded operations, applied in order to an empty store,
+    /// rebuild exactly the same state. Applied twice, they change nothing more.
+    #[test]
+    fn replaying_the_oplog_rebuilds_the_state(steps in proptest::collection::vec(step(), 1..60), chunk in 1usize..20) {
+        let mut s = store();
+        let (mut sites, mut depts, mut appeals) = (vec![], vec![], vec![]);
+        for step in &steps {
+            let ops_before = s.oplog().unwrap().len();
+            let state_before = s.export().unwrap();
+            run(&mut s, step, &mut sites, &mut depts, &mut appeals);
+            let ops_after = s.oplog().unwrap().len();
+            // No write without operations, no operations without a write.
+            prop_assert_eq!(ops_before == ops_after, state_before == s.export().unwrap(), "{:?}", step);
+        }
+        let ops = s.oplog().unwrap();
+        let mut replica = Store::open_in_memory().unwrap();
+        for batch in ops.chunks(chunk) {
+            replica.apply_remote(batch).unwrap();
+        }
+        prop_assert_eq!(replica.export().unwrap(), s.export().unwrap());
+        prop_assert_eq!(replica.apply_remote(&ops).unwrap(), 0);
+        prop_assert_eq!(replica.export().unwrap(), s.export().unwrap());
+    }
+}

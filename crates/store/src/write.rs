@@ -1,0 +1,249 @@
+//! Local writes: validate, stamp, record the operation, apply it. Every service the CLI and the
+//! app offer is built from these few verbs inside one [`crate::Store::write`] transaction.
+
+use chrono::{DateTime, Utc};
+use desk_core::appeal::Action;
+use desk_core::model::{check_deadline, Appeal, Progress, Record};
+use desk_core::{Clock, Entity, Op, ValidationError};
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::apply::{record_and_apply, row_to_json, select_list};
+use crate::Result;
+
+pub struct Writer<'a> {
+    conn: &'a Connection,
+    clock: &'a mut Clock,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Writer<'a> {
+    pub(crate) fn new(conn: &'a Connection, clock: &'a mut Clock, now: DateTime<Utc>) -> Self {
+        Writer { conn, clock, now }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Creates a record: checks it and what it points at, then records one operation carrying
+    /// all of its fields.
+    pub fn create<R: Record>(&mut self, mut record: R) -> Result<R> {
+        record.validate()?;
+        self.check_references(&record)?;
+        self.check_unique(&record)?;
+        self.check_appeal_deadline(&record)?;
+        self.emit(R::ENTITY, record.id(), record.to_fields())?;
+        Ok(record)
+    }
+
+    /// Changes a record: `edit` works on a copy, the result is checked like a new record, and
+    /// only the fields that changed are recorded.
+    pub fn update<R: Record>(&mut self, id: Uuid, edit: impl FnOnce(&mut R)) -> Result<R> {
+        let before: R = self.get_live(id, "id")?;
+        let mut after = before.clone();
+        edit(&mut after);
+        after.validate()?;
+        self.check_references(&after)?;
+        self.check_appeal_deadline(&after)?;
+        self.check_unique(&after)?;
+        let old = before.to_fields();
+        let changed: Map<String, Value> = after
+            .to_fields()
+            .into_iter()
+            .filter(|(k, v)| old.get(k) != Some(v))
+            .collect();
+        if !changed.is_empty() {
+            self.emit(R::ENTITY, id, changed)?;
+        }
+        Ok(after)
+    }
+
+    /// Voids a record (作废): it stays, marked with the reason, and nothing brings it back.
+    pub fn void(&mut self, entity: Entity, id: Uuid, reason: &str) -> Result<()> {
+        if entity.append_only() {
+            return Err(ValidationError::Invalid {
+                field: "entity",
+                value: entity.name_en().into(),
+                expected: "a record that can be voided (progress updates are permanent)".into(),
+            }
+            .into());
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ValidationError::Required {
+                field: "void_reason",
+            }
+            .into());
+        }
+        self.require_live(entity, id, "id")?;
+        let mut fields = Map::new();
+        fields.insert("void_reason".into(), Value::String(reason.into()));
+        self.emit(entity, id, fields)
+    }
+
+    /// Acts on an appeal (dispatch, resolve, return, …): changes its status and appends the
+    /// ledger entry saying who did what and why, in one go.
+    pub fn act_on_appeal(
+        &mut self,
+        appeal_id: Uuid,
+        action: Action,
+        author: &str,
+        note: Option<&str>,
+    ) -> Result<Appeal> {
+        let before: Appeal = self.get_live(appeal_id, "appeal_id")?;
+        let to = action.apply(before.status)?;
+        match &action {
+            Action::Dispatch { department_id } | Action::Transfer { department_id, .. } => {
+                self.require_live(Entity::Department, *department_id, "department_id")?;
+            }
+            _ => {}
+        }
+        let now = self.now;
+        let appeal = self.update::<Appeal>(appeal_id, |a| {
+            a.status = to;
+            match &action {
+                Action::Dispatch { department_id } | Action::Transfer { department_id, .. } => {
+                    a.department_id = Some(*department_id)
+                }
+                Action::Resolve => a.resolved_at = Some(now),
+                Action::Confirm { satisfaction } => a.satisfaction = Some(*satisfaction),
+                Action::Extend { deadline, .. } => a.deadline = Some(*deadline),
+                Action::Reopen { .. } => {
+                    a.resolved_at = None;
+                    a.satisfaction = None;
+                }
+                Action::Start | Action::Return { .. } => {}
+            }
+        })?;
+        let note = note
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                format!(
+                    "{}：{} → {}",
+                    action.label_zh(),
+                    before.status.label_zh(),
+                    to.label_zh()
+                )
+            });
+        self.create(Progress {
+            id: Uuid::now_v7(),
+            appeal_id,
+            at: now,
+            author: author.into(),
+            note,
+            from_status: Some(before.status),
+            to_status: Some(to),
+            reason: action.reason().map(str::to_owned),
+        })?;
+        Ok(appeal)
+    }
+
+    /// Reads a record that exists and is not void, or says which field pointed at it.
+    pub fn get_live<R: Record>(&self, id: Uuid, field: &'static str) -> Result<R> {
+        let map = self.require_live(R::ENTITY, id, field)?;
+        serde_json::from_value(Value::Object(map))
+            .map_err(|_| crate::StoreError::Corrupt(R::ENTITY.table()))
+    }
+
+    fn require_live(
+        &self,
+        entity: Entity,
+        id: Uuid,
+        field: &'static str,
+    ) -> Result<Map<String, Value>> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE id = ?1",
+            select_list(entity),
+            entity.table()
+        );
+        let row = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id.to_string()], |r| Ok(row_to_json(entity, r)))
+            .optional()?
+            .transpose()?;
+        let Some(row) = row else {
+            return Err(ValidationError::NotFound {
+                field,
+                entity: entity.name_en(),
+                entity_zh: entity.name_zh(),
+                id: id.to_string(),
+            }
+            .into());
+        };
+        if row.get("void_reason").is_some_and(|v| !v.is_null()) {
+            return Err(ValidationError::Voided {
+                field,
+                entity: entity.name_en(),
+                entity_zh: entity.name_zh(),
+                id: id.to_string(),
+            }
+            .into());
+        }
+        Ok(row)
+    }
+
+    fn check_references<R: Record>(&self, record: &R) -> Result<()> {
+        for (field, entity, id) in record.references() {
+            self.require_live(entity, id, field)?;
+        }
+        Ok(())
+    }
+
+    /// Names of parks and departments, and credit codes of sites, identify them to people:
+    /// two live records may not share one.
+    fn check_unique<R: Record>(&self, record: &R) -> Result<()> {
+        let field = match R::ENTITY {
+            Entity::Park | Entity::Department => "name",
+            Entity::Site => "credit_code",
+            _ => return Ok(()),
+        };
+        let fields = record.to_fields();
+        let Some(Value::String(value)) = fields.get(field) else {
+            return Ok(());
+        };
+        let sql = format!(
+            "SELECT 1 FROM {} WHERE {field} = ?1 AND id <> ?2 AND void_reason IS NULL",
+            R::ENTITY.table()
+        );
+        let taken = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([value.as_str(), &record.id().to_string()], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if taken {
+            return Err(ValidationError::Duplicate {
+                field,
+                value: value.clone(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn check_appeal_deadline<R: Record>(&self, record: &R) -> Result<()> {
+        if let Some((appeal_id, deadline)) = record.appeal_deadline() {
+            let appeal: Appeal = self.get_live(appeal_id, "appeal_id")?;
+            check_deadline("deadline", deadline, appeal.raised_at)?;
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self, entity: Entity, record_id: Uuid, fields: Map<String, Value>) -> Result<()> {
+        let hlc = self.clock.tick(self.now.timestamp_millis().max(0) as u64);
+        let op = Op {
+            id: Uuid::now_v7(),
+            entity,
+            record_id,
+            fields,
+            hlc,
+        };
+        record_and_apply(self.conn, &op, true)?;
+        Ok(())
+    }
+}

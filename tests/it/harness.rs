@@ -1,0 +1,85 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A built binary of this workspace, next to the test binary's directory.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build --workspace --bins` first (cargo xtask test does)",
+        path.display()
+    );
+    path
+}
+
+/// A device: the `desk` CLI on its own temporary data directory.
+pub struct Device {
+    pub dir: tempfile::TempDir,
+}
+
+/// What a command did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "failed: {}\n{}", self.stderr, self.stdout);
+        self
+    }
+
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+impl Device {
+    pub fn new() -> Device {
+        Device {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(binary("desk"))
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(args)
+            .env_remove("DESK_DATA_DIR")
+            .output()
+            .expect("run desk");
+        Run::from(out)
+    }
+
+    /// The export, as bytes: what two devices compare.
+    pub fn export(&self) -> String {
+        self.run(&["export"]).ok().stdout
+    }
+
+    /// Writes a file into the device's directory, for imports.
+    pub fn file(&self, name: &str, content: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, content).expect("write file");
+        path.display().to_string()
+    }
+}
