@@ -13,10 +13,12 @@ pub mod appeal;
 pub mod credit_code;
 mod error;
 pub mod hlc;
+pub mod merge;
 pub mod model;
 pub mod op;
 pub mod time;
 
 pub use error::ValidationError;
 pub use hlc::{Clock, Hlc};
+pub use merge::{FieldClocks, Snapshot};
 pub use op::{Entity, Field, FieldKind, Op};

@@ -1,16 +1,13 @@
 //! The one path by which domain tables change: record the operation, then merge its fields
-//! into the row with the rule of `desk_core::op::wins`.
+//! into the row with `desk_core::FieldClocks::merge`.
 
-use desk_core::op::wins;
-use desk_core::{Entity, FieldKind, Hlc, Op};
+use desk_core::{Entity, FieldClocks, FieldKind, Hlc, Op, Snapshot};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use crate::{Result, StoreError};
-
-/// The clock of a field nobody has written yet; sorts before every real stamp.
-const UNWRITTEN: &str = "0000000000000-00000000-00000000000000000000000000000000";
 
 /// Appends `op` to the oplog and merges it into its record. Returns false, changing nothing,
 /// when an operation with the same id was recorded before.
@@ -31,54 +28,161 @@ pub fn record_and_apply(conn: &Connection, op: &Op, local: bool) -> Result<bool>
     if inserted == 0 {
         return Ok(false);
     }
-    apply(conn, op)?;
+    apply_op(conn, op)?;
     Ok(true)
 }
 
-fn apply(conn: &Connection, op: &Op) -> Result<()> {
-    let table = op.entity.table();
-    let id = op.record_id.to_string();
-    let complete = carries_every_field(op);
+/// Merges an operation into its record's row (creating the row if needed). Used by devices and
+/// by the server's SQLite backend; callers record the operation themselves.
+pub fn apply_op(conn: &Connection, op: &Op) -> Result<()> {
     // Most operations that carry every field create their record: try that first.
-    if complete && insert(conn, op, &id, complete)? {
+    if op.is_complete()
+        && insert(
+            conn,
+            op.entity,
+            op.record_id,
+            &op.fields,
+            &FieldClocks::all(op.hlc),
+        )?
+    {
         return Ok(());
     }
-    let current: Option<(String, String)> = conn
-        .prepare_cached(&format!("SELECT _hlc, _clocks FROM {table} WHERE id = ?1"))?
-        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let mut partial = FieldClocks::unwritten();
+    for name in op.fields.keys() {
+        partial.fields.insert(name.clone(), op.hlc);
+    }
+    merge(
+        conn,
+        op.entity,
+        op.record_id,
+        op.writes(),
+        &op.fields,
+        &partial,
+    )
+}
 
-    let Some((base, clocks)) = current else {
-        insert(conn, op, &id, complete)?;
+/// Merges a snapshot (a record with the stamps of its fields) into its row.
+pub fn apply_snapshot(conn: &Connection, snap: &Snapshot) -> Result<()> {
+    if insert(
+        conn,
+        snap.entity,
+        snap.record_id,
+        &snap.fields,
+        &snap.clocks,
+    )? {
         return Ok(());
-    };
-    if op.entity.append_only() {
-        return Ok(()); // written once; a second writer of the same id changes nothing
     }
-    let mut clocks: Map<String, Value> =
-        serde_json::from_str(&clocks).map_err(|_| StoreError::Corrupt("_clocks"))?;
-    let stamp = op.hlc.to_string();
-    let mut columns = Vec::new();
-    let mut values = Vec::new();
-    for (name, value) in &op.fields {
-        let field = op.entity.field(name).ok_or(StoreError::Corrupt("field"))?;
-        let current: Hlc = clocks
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or(&base)
-            .parse()
-            .map_err(|_| StoreError::Corrupt("_clocks"))?;
-        if wins(&op.hlc, Some(&current)) {
-            columns.push(format!("{} = ?", field.name));
-            values.push(to_sql(value));
-            clocks.insert(name.clone(), Value::String(stamp.clone()));
+    merge(
+        conn,
+        snap.entity,
+        snap.record_id,
+        snap.writes(),
+        &snap.fields,
+        &snap.clocks,
+    )
+}
+
+/// A record with its stamps, as a snapshot.
+pub fn snapshot(conn: &Connection, entity: Entity, id: Uuid) -> Result<Option<Snapshot>> {
+    let sql = format!(
+        "SELECT {}, _hlc, _clocks FROM {} WHERE id = ?1",
+        select_list(entity),
+        entity.table()
+    );
+    conn.prepare_cached(&sql)?
+        .query_row([id.to_string()], |r| Ok(snapshot_row(entity, r)))
+        .optional()?
+        .transpose()
+}
+
+/// Records of every kind in (kind, id) order, after `after`: the pages of a bootstrap.
+pub fn snapshots_after(
+    conn: &Connection,
+    after: Option<(Entity, Uuid)>,
+    limit: usize,
+) -> Result<Vec<Snapshot>> {
+    let mut out = Vec::new();
+    for entity in Entity::ALL {
+        if after.is_some_and(|(e, _)| entity < e) {
+            continue;
+        }
+        let from = match after {
+            Some((e, id)) if e == entity => id.to_string(),
+            _ => String::new(),
+        };
+        let sql = format!(
+            "SELECT {}, _hlc, _clocks FROM {} WHERE id > ?1 ORDER BY id LIMIT ?2",
+            select_list(entity),
+            entity.table()
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params![from, (limit - out.len()) as i64], |r| {
+            Ok(snapshot_row(entity, r))
+        })?;
+        for row in rows {
+            out.push(row??);
+        }
+        if out.len() == limit {
+            break;
         }
     }
-    if columns.is_empty() {
+    Ok(out)
+}
+
+fn snapshot_row(entity: Entity, r: &Row<'_>) -> Result<Snapshot> {
+    let mut fields = row_to_json(entity, r)?;
+    let id = fields
+        .remove("id")
+        .and_then(|v| v.as_str().and_then(|s| s.parse().ok()));
+    let n = entity.fields().len();
+    let clocks =
+        FieldClocks::from_columns(&r.get::<_, String>(n + 1)?, &r.get::<_, String>(n + 2)?)
+            .ok_or(StoreError::Corrupt("_clocks"))?;
+    Ok(Snapshot {
+        entity,
+        record_id: id.ok_or(StoreError::Corrupt("id"))?,
+        fields,
+        clocks,
+    })
+}
+
+fn merge<'a>(
+    conn: &Connection,
+    entity: Entity,
+    id: Uuid,
+    writes: impl Iterator<Item = (&'a str, &'a Value, Hlc)>,
+    fields: &Map<String, Value>,
+    clocks_if_new: &FieldClocks,
+) -> Result<()> {
+    let table = entity.table();
+    let current: Option<(String, String)> = conn
+        .prepare_cached(&format!("SELECT _hlc, _clocks FROM {table} WHERE id = ?1"))?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((base, clocks)) = current else {
+        // An update that arrived before its create: the fields it lacks stay unwritten, so the
+        // create can still fill them.
+        insert(conn, entity, id, fields, clocks_if_new)?;
+        return Ok(());
+    };
+    if entity.append_only() {
+        return Ok(()); // written once; a second writer of the same id changes nothing
+    }
+    let mut clocks =
+        FieldClocks::from_columns(&base, &clocks).ok_or(StoreError::Corrupt("_clocks"))?;
+    let won = clocks.merge(writes);
+    if won.is_empty() {
         return Ok(());
     }
-    values.push(SqlValue::Text(Value::Object(clocks).to_string()));
-    values.push(SqlValue::Text(id));
+    let mut columns = Vec::new();
+    let mut values = Vec::new();
+    for (name, value) in won {
+        let field = entity.field(name).ok_or(StoreError::Corrupt("field"))?;
+        columns.push(format!("{} = ?", field.name));
+        values.push(to_sql(value));
+    }
+    values.push(SqlValue::Text(clocks.fields_json()));
+    values.push(SqlValue::Text(id.to_string()));
     let sql = format!(
         "UPDATE {table} SET {}, _clocks = ? WHERE id = ?",
         columns.join(", ")
@@ -88,34 +192,30 @@ fn apply(conn: &Connection, op: &Op) -> Result<()> {
     Ok(())
 }
 
-/// A record's first operation. Usually it carries every field; if it does not (an update that
-/// arrived before its create), the missing fields stay unwritten so the create can still fill
-/// them. Returns false, changing nothing, if the record exists.
-fn insert(conn: &Connection, op: &Op, id: &str, complete: bool) -> Result<bool> {
-    let table = op.entity.table();
-    let stamp = op.hlc.to_string();
-    let (base, clocks) = if complete {
-        (stamp, "{}".to_owned())
-    } else {
-        let clocks: Map<String, Value> = op
-            .fields
-            .keys()
-            .map(|k| (k.clone(), Value::String(stamp.clone())))
-            .collect();
-        (UNWRITTEN.to_owned(), Value::Object(clocks).to_string())
-    };
+/// Inserts a new row; returns false, changing nothing, if the record exists.
+fn insert(
+    conn: &Connection,
+    entity: Entity,
+    id: Uuid,
+    fields: &Map<String, Value>,
+    clocks: &FieldClocks,
+) -> Result<bool> {
     let mut columns = vec!["id"];
-    let mut values = vec![SqlValue::Text(id.to_owned())];
-    for field in op.entity.fields() {
-        if let Some(v) = op.fields.get(field.name) {
+    let mut values = vec![SqlValue::Text(id.to_string())];
+    for field in entity.fields() {
+        if let Some(v) = fields.get(field.name) {
             columns.push(field.name);
             values.push(to_sql(v));
         }
     }
     columns.extend(["_hlc", "_clocks"]);
-    values.extend([SqlValue::Text(base), SqlValue::Text(clocks)]);
+    values.extend([
+        SqlValue::Text(clocks.base.to_string()),
+        SqlValue::Text(clocks.fields_json()),
+    ]);
     let sql = format!(
-        "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
+        entity.table(),
         columns.join(", "),
         vec!["?"; columns.len()].join(", ")
     );
@@ -123,13 +223,6 @@ fn insert(conn: &Connection, op: &Op, id: &str, complete: bool) -> Result<bool> 
         .prepare_cached(&sql)?
         .execute(params_from_iter(values))?;
     Ok(inserted == 1)
-}
-
-fn carries_every_field(op: &Op) -> bool {
-    op.entity
-        .fields()
-        .iter()
-        .all(|f| op.fields.contains_key(f.name))
 }
 
 pub fn to_sql(v: &Value) -> SqlValue {

@@ -23,6 +23,7 @@ use desk_core::{Clock, Hlc, Op};
 use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
 
+pub use apply::{apply_op, apply_snapshot, snapshot, snapshots_after};
 pub use demo::DemoReport;
 pub use error::{ImportRowError, StoreError};
 pub use import::import_sites_csv;
@@ -151,6 +152,26 @@ impl Store {
         self.clock = clock;
         self.after_write();
         Ok(applied)
+    }
+
+    /// Merges records received whole (a bootstrap page, or records entering this device's
+    /// scope) in one transaction.
+    pub fn apply_snapshots(&mut self, snapshots: &[desk_core::Snapshot]) -> Result<()> {
+        let now_ms = (self.now)().timestamp_millis().max(0) as u64;
+        let tx = self.conn.transaction()?;
+        let mut clock = self.clock.clone();
+        for snap in snapshots {
+            apply::apply_snapshot(&tx, snap)?;
+            clock.observe(&snap.clocks.base, now_ms);
+            for stamp in snap.clocks.fields.values() {
+                clock.observe(stamp, now_ms);
+            }
+        }
+        set_meta(&tx, "clock", &clock.last().to_string())?;
+        tx.commit()?;
+        self.clock = clock;
+        self.after_write();
+        Ok(())
     }
 
     /// Every operation in the order this store recorded it.
