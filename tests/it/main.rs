@@ -1,5 +1,9 @@
-//! One integration-test binary; each module is a story told through the real binaries.
-//! The binaries are those of the same build (`cargo xtask test` builds them first).
+//! One integration-test binary; each module is a story told through the real binaries and the
+//! real server. The binaries are those of the same build (`cargo xtask test` builds them first).
+//! Server stories run against SQLite, and against PostgreSQL too when `DESK_TEST_PG` names a
+//! database to create test databases from (e.g. postgres://postgres@127.0.0.1:5432/test).
 
 mod cli;
 mod harness;
+mod server;
+mod server_harness;

@@ -14,7 +14,7 @@ fn main() -> ExitCode {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  run    load the demo session into target/demo-data and show the zone's figures\n\
-                 test   every test tier: rustfmt, clippy -D warnings, unit, store, CLI\n\
+                 test   every test tier: rustfmt, clippy -D warnings, unit, store, CLI, server (SQLite and PostgreSQL)\n\
                  bench  the benchmark command (figures for docs/BENCHMARKS.md)"
             );
             return ExitCode::from(2);
@@ -81,9 +81,78 @@ fn test() -> Result {
         "-D",
         "warnings",
     ])?;
+    // The server suite runs on SQLite, and on PostgreSQL too.
+    let pg = match std::env::var("DESK_TEST_PG") {
+        Ok(url) if !url.is_empty() => url,
+        _ => LOCAL_PG.to_owned(),
+    };
+    ensure_postgres(&pg)?;
     // The integration tests drive the built binaries.
     cargo(&["build", "--workspace", "--bins"])?;
-    cargo(&["test", "--workspace"])
+    eprintln!("==> cargo test --workspace   (DESK_TEST_PG={pg})");
+    let status = Command::new("cargo")
+        .args(["test", "--workspace"])
+        .env("DESK_TEST_PG", &pg)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("tests failed ({status})"))
+    }
+}
+
+/// The project's machines run PostgreSQL here, with trust authentication.
+const LOCAL_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// Makes sure the PostgreSQL of `url` answers: installs it (Debian) if missing, starts the local
+/// cluster if stopped, trusting local TCP connections and with a `test` database, as on the
+/// project's machines.
+fn ensure_postgres(url: &str) -> Result {
+    let ready = || {
+        Command::new("psql")
+            .args([url, "-qtAc", "SELECT 1"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if ready() {
+        return Ok(());
+    }
+    if url != LOCAL_PG {
+        return Err(format!("PostgreSQL at DESK_TEST_PG={url} does not answer"));
+    }
+    if !Path::new("/etc/postgresql").exists() {
+        step("apt-get", &["update", "-q"])?;
+        step("apt-get", &["install", "-y", "-q", "postgresql"])?;
+    }
+    let clusters =
+        std::fs::read_dir("/etc/postgresql").map_err(|e| format!("no PostgreSQL cluster: {e}"))?;
+    for version in clusters.flatten() {
+        let v = version.file_name().to_string_lossy().into_owned();
+        let hba = version.path().join("main/pg_hba.conf");
+        let trust = "host all all 127.0.0.1/32 trust\n";
+        if let Ok(conf) = std::fs::read_to_string(&hba) {
+            if !conf.starts_with(trust) {
+                std::fs::write(&hba, format!("{trust}{conf}"))
+                    .map_err(|e| format!("cannot write {}: {e}", hba.display()))?;
+            }
+        }
+        let _ = step(
+            "pg_ctlcluster",
+            &["--skip-systemctl-redirect", &v, "main", "restart"],
+        );
+    }
+    for _ in 0..30 {
+        let _ = Command::new("su")
+            .args(["postgres", "-c", "createdb test"])
+            .output();
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    Err("PostgreSQL did not come up on 127.0.0.1:5432".into())
 }
 
 fn bench() -> Result {

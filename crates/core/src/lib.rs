@@ -16,6 +16,7 @@ pub mod hlc;
 pub mod merge;
 pub mod model;
 pub mod op;
+pub mod protocol;
 pub mod time;
 
 pub use error::ValidationError;

@@ -16,10 +16,14 @@ use crate::{Entity, Hlc, Op};
 
 /// The stamps of one record's fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct FieldClocks {
     /// Every field's stamp unless `fields` names it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub base: Hlc,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, String>))]
     pub fields: BTreeMap<String, Hlc>,
 }
 
@@ -72,10 +76,12 @@ impl FieldClocks {
 /// A record as it stands, with the stamps of its fields: what a new device receives instead of
 /// the record's whole history, and what the server sends when a record enters a device's scope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     pub entity: Entity,
     pub record_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fields: Map<String, Value>,
     pub clocks: FieldClocks,
 }

@@ -146,11 +146,55 @@ pub trait Record: Serialize + DeserializeOwned + Clone {
     fn to_fields(&self) -> Map<String, Value> {
         match serde_json::to_value(self).expect("records serialise") {
             Value::Object(mut map) => {
-                map.remove("id");
+                map.shift_remove("id");
                 map
             }
             _ => unreachable!("records are structs"),
         }
+    }
+}
+
+/// Checks a record held as synced fields (as the server holds it) without changing it, and
+/// returns the records it refers to, which must exist.
+pub fn check_fields(
+    entity: Entity,
+    id: Uuid,
+    fields: &Map<String, Value>,
+) -> Result<Vec<(&'static str, Entity, Uuid)>, ValidationError> {
+    fn check<R: Record>(
+        value: Value,
+    ) -> Result<Vec<(&'static str, Entity, Uuid)>, ValidationError> {
+        let mut record: R = serde_path_to_error::deserialize(value).map_err(|e| {
+            let field = R::ENTITY
+                .fields()
+                .iter()
+                .map(|f| f.name)
+                .find(|name| e.path().to_string().starts_with(name))
+                .unwrap_or("fields");
+            ValidationError::Invalid {
+                field,
+                value: e.inner().to_string(),
+                expected: format!("a valid {}", R::ENTITY.name_en()),
+            }
+        })?;
+        record.validate()?;
+        Ok(record.references())
+    }
+    let mut value = fields.clone();
+    value.insert("id".into(), Value::String(id.to_string()));
+    let value = Value::Object(value);
+    match entity {
+        Entity::Park => check::<Park>(value),
+        Entity::Department => check::<Department>(value),
+        Entity::Site => check::<Site>(value),
+        Entity::Session => check::<Session>(value),
+        Entity::Stop => check::<Stop>(value),
+        Entity::Visit => check::<Visit>(value),
+        Entity::Appeal => check::<Appeal>(value),
+        Entity::Resolution => check::<Resolution>(value),
+        Entity::Progress => check::<Progress>(value),
+        Entity::Consultation => check::<Consultation>(value),
+        Entity::Suggestion => check::<Suggestion>(value),
     }
 }
 
@@ -844,6 +888,29 @@ mod tests {
         let err = Category::parse("category", "weather").unwrap_err();
         assert_eq!(err.field(), "category");
         assert!(err.to_string().contains("utilities"));
+    }
+
+    #[test]
+    fn records_held_as_fields_are_checked_with_the_field_named() {
+        let a = appeal();
+        let mut fields = a.to_fields();
+        let refs = check_fields(Entity::Appeal, a.id, &fields).unwrap();
+        assert_eq!(refs, vec![("site_id", Entity::Site, a.site_id)]);
+        fields.insert("category".into(), Value::from("weather"));
+        assert_eq!(
+            check_fields(Entity::Appeal, a.id, &fields)
+                .unwrap_err()
+                .field(),
+            "category"
+        );
+        fields.insert("category".into(), Value::from("utilities"));
+        fields.insert("description".into(), Value::from(""));
+        assert_eq!(
+            check_fields(Entity::Appeal, a.id, &fields)
+                .unwrap_err()
+                .field(),
+            "description"
+        );
     }
 
     #[test]

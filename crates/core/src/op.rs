@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::Hlc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Entity {
     Park,
@@ -259,6 +260,7 @@ impl Entity {
 
 /// One recorded write: some fields of one record, stamped by the writing device's clock.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Op {
     /// Made on the device; the server accepts an operation once by this id.
@@ -266,8 +268,11 @@ pub struct Op {
     pub entity: Entity,
     pub record_id: Uuid,
     /// Field name to new value; names are those of [`Entity::fields`].
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fields: Map<String, Value>,
-    /// When and where it was written; `hlc.node` is the writing device.
+    /// When and where it was written; `hlc.node` is the writing device. Text form:
+    /// `wall-ms(13 hex)-counter(8 hex)-node(32 hex)`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub hlc: Hlc,
 }
 

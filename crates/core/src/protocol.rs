@@ -1,0 +1,145 @@
+//! The sync protocol's messages, shared by the server and its clients. Version
+//! [`PROTOCOL_VERSION`], sent by clients in the [`PROTOCOL_HEADER`] header; every reply states
+//! the server's time in [`SERVER_TIME_HEADER`] (milliseconds since the Unix epoch), and sync
+//! replies also in their body, so clients can correct their clock offset.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Op, Snapshot};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_HEADER: &str = "x-desk-protocol";
+pub const SERVER_TIME_HEADER: &str = "x-desk-server-time";
+
+#[cfg(feature = "openapi")]
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub user: String,
+    pub password: String,
+    /// Shown to admins in the device list, e.g. "张三的平板".
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LoginResponse {
+    /// Sent as `Authorization: Bearer <token>`; shown once, stored by the server only hashed.
+    pub token: String,
+    pub device_id: Uuid,
+    pub user: UserInfo,
+    pub server_time: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UserInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub display_name: String,
+    /// admin, leader, officer or department.
+    pub role: String,
+    pub parks: Vec<Uuid>,
+    pub departments: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub ops: Vec<Op>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PushStatus {
+    /// Landed now.
+    Accepted,
+    /// Landed before (same operation id): nothing more was done.
+    Duplicate,
+    /// Did not land, for `code` and `reason`.
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PushResult {
+    pub op_id: Uuid,
+    pub status: PushStatus,
+    /// For rejections: `validation`, `forbidden`, `clock_ahead`, `unknown_record`,
+    /// `unknown_reference`, `immutable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PushResponse {
+    /// One per operation pushed, in the same order.
+    pub results: Vec<PushResult>,
+    pub server_time: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct PullQuery {
+    /// The `cursor` of the previous reply; 0 at first (after a bootstrap, the bootstrap's).
+    #[serde(default)]
+    pub cursor: i64,
+    /// At most this many changes (1 to 5,000; default 1,000).
+    pub limit: Option<i64>,
+}
+
+/// One entry of the sync log: an operation a device pushed, or a record the server sends whole
+/// because it entered this device's scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Change {
+    pub seq: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<Op>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<Snapshot>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    /// Where the next pull continues.
+    pub cursor: i64,
+    pub has_more: bool,
+    pub server_time: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapQuery {
+    /// The `next` of the previous page; absent for the first.
+    pub after: Option<String>,
+    /// At most this many records (1 to 5,000; default 1,000).
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BootstrapResponse {
+    pub records: Vec<Snapshot>,
+    /// The `after` of the next page; absent on the last.
+    pub next: Option<String>,
+    /// The log position this page is at least as new as. Keep the first page's, and pull from
+    /// it once the last page is in.
+    pub cursor: i64,
+    pub server_time: i64,
+}

@@ -1,0 +1,190 @@
+//! Administration from the server's own machine: the first admin, users, parks, departments,
+//! devices. Parks and departments are records every device syncs, so they are written as
+//! operations through the same ingest as any push.
+
+use desk_core::model::{Department, DepartmentLevel, Park, Record};
+use desk_core::protocol::PushStatus;
+use desk_core::{Entity, Hlc, Op};
+use uuid::Uuid;
+
+use crate::auth;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::scope::{Caller, Role};
+use crate::state::{self, IngestRules, NewUser};
+
+/// The node id of operations the server writes itself.
+pub const SERVER_NODE: Uuid = Uuid::from_u128(0x5e5e_5e5e_5e5e_5e5e_5e5e_5e5e_5e5e_5e5e);
+
+fn server_caller() -> Caller {
+    Caller {
+        user_id: SERVER_NODE,
+        user_name: "desk-server admin".into(),
+        role: Role::Admin,
+        parks: vec![],
+        departments: vec![],
+        device_id: None,
+    }
+}
+
+pub struct UserSpec<'a> {
+    pub name: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password: &'a str,
+    /// Park ids or names.
+    pub parks: &'a [String],
+    /// Department ids or names.
+    pub departments: &'a [String],
+}
+
+pub fn create_user(db: &Db, spec: &UserSpec) -> Result<Uuid, ApiError> {
+    if spec.password.chars().count() < auth::MIN_PASSWORD_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "password：密码至少 {} 个字符 (at least {} characters)",
+            auth::MIN_PASSWORD_CHARS,
+            auth::MIN_PASSWORD_CHARS
+        ))
+        .field("password"));
+    }
+    match spec.role {
+        Role::Officer if spec.parks.is_empty() => {
+            return Err(ApiError::bad_request("parks：园区干部须至少负责一个园区 (an officer serves at least one park)").field("parks"))
+        }
+        Role::Department if spec.departments.is_empty() => {
+            return Err(ApiError::bad_request("departments：部门账号须属于一个责任单位 (a department account belongs to a department)").field("departments"))
+        }
+        _ => {}
+    }
+    let hash = auth::hash_password(spec.password);
+    db.tx_blocking(|sql| {
+        let parks = spec
+            .parks
+            .iter()
+            .map(|p| resolve(sql, Entity::Park, "parks", p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let departments = spec
+            .departments
+            .iter()
+            .map(|d| resolve(sql, Entity::Department, "departments", d))
+            .collect::<Result<Vec<_>, _>>()?;
+        state::create_user(
+            sql,
+            &NewUser {
+                name: spec.name,
+                display_name: if spec.display_name.trim().is_empty() {
+                    spec.name
+                } else {
+                    spec.display_name
+                },
+                role: spec.role,
+                password_hash: &hash,
+                parks: &parks,
+                departments: &departments,
+            },
+        )
+    })
+}
+
+fn resolve(
+    sql: &mut dyn crate::db::Sql,
+    entity: Entity,
+    field: &'static str,
+    text: &str,
+) -> Result<Uuid, ApiError> {
+    if let Ok(id) = text.trim().parse::<Uuid>() {
+        return Ok(id);
+    }
+    let q = format!(
+        "SELECT id FROM {} WHERE name = $1 AND void_reason IS NULL",
+        entity.table()
+    );
+    sql.row(&q, &[text.trim().into()])?
+        .and_then(|r| r[0].text().and_then(|s| s.parse().ok()))
+        .ok_or_else(|| {
+            desk_core::ValidationError::NotFound {
+                field,
+                entity: entity.name_en(),
+                entity_zh: entity.name_zh(),
+                id: text.into(),
+            }
+            .into()
+        })
+}
+
+fn write_record<R: Record>(db: &Db, mut record: R) -> Result<Uuid, ApiError> {
+    record.validate()?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let op = Op {
+        id: Uuid::now_v7(),
+        entity: R::ENTITY,
+        record_id: record.id(),
+        fields: record.to_fields(),
+        hlc: Hlc {
+            wall_ms: now as u64,
+            counter: 0,
+            node: SERVER_NODE,
+        },
+    };
+    let rules = IngestRules {
+        now_ms: now,
+        max_clock_ahead_ms: 0,
+    };
+    let result = db.tx_blocking(|sql| {
+        let name = record.to_fields()["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let q = format!(
+            "SELECT 1 FROM {} WHERE name = $1 AND void_reason IS NULL",
+            R::ENTITY.table()
+        );
+        if sql.row(&q, &[name.clone().into()])?.is_some() {
+            return Err(desk_core::ValidationError::Duplicate {
+                field: "name",
+                value: name,
+            }
+            .into());
+        }
+        Ok(state::ingest(sql, &server_caller(), &[op], rules)?.remove(0))
+    })?;
+    match result.status {
+        PushStatus::Accepted => Ok(record.id()),
+        _ => Err(ApiError::bad_request(result.reason.unwrap_or_default())),
+    }
+}
+
+pub fn create_park(db: &Db, name: &str) -> Result<Uuid, ApiError> {
+    write_record(
+        db,
+        Park {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            void_reason: None,
+        },
+    )
+}
+
+pub fn create_department(db: &Db, name: &str, level: DepartmentLevel) -> Result<Uuid, ApiError> {
+    write_record(
+        db,
+        Department {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            level,
+            void_reason: None,
+        },
+    )
+}
+
+pub fn list_devices(db: &Db) -> Result<Vec<state::DeviceInfo>, ApiError> {
+    db.tx_blocking(|sql| state::list_devices(sql, None))
+}
+
+pub fn revoke_device(db: &Db, id: Uuid) -> Result<(), ApiError> {
+    db.tx_blocking(|sql| state::revoke_device(sql, id, None, None))
+}
+
+pub fn user_count(db: &Db) -> Result<i64, ApiError> {
+    db.tx_blocking(state::user_count)
+}

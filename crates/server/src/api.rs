@@ -1,0 +1,474 @@
+//! The HTTP API: routes, extractors that turn every bad request into the uniform JSON error,
+//! and the OpenAPI document generated from the handlers.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use desk_core::protocol::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{self, Throttle};
+use crate::config::Config;
+use crate::db::{Db, Sql};
+use crate::error::{ApiError, ErrorBody};
+use crate::scope::{Caller, Role};
+use crate::state::{self, DeviceInfo, IngestRules, LedgerQuery, Stats};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    throttle: Arc<Throttle>,
+    permits: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> AppState {
+        AppState {
+            db,
+            permits: Arc::new(Semaphore::new(config.db_concurrency.max(1))),
+            config: Arc::new(config),
+            throttle: Arc::new(Throttle::default()),
+        }
+    }
+
+    /// One database transaction, at most `db_concurrency` at once.
+    async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Sql) -> Result<T, ApiError> + Send + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal("shutting down"))?;
+        self.db.tx(f).await
+    }
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub fn router(state: AppState) -> Router {
+    let sync = Router::new()
+        .route("/v1/login", post(login))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", get(pull))
+        .route("/v1/bootstrap", get(bootstrap))
+        .layer(middleware::from_fn(check_protocol));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/appeals", get(appeals))
+        .route("/v1/stats", get(stats))
+        .route("/v1/devices", get(devices))
+        .route("/v1/devices/{id}/revoke", post(revoke))
+        .merge(sync)
+        .fallback(|| async { ApiError::not_found("没有这个接口 (no such endpoint)") })
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.max_body_bytes,
+        ))
+        .layer(middleware::map_response(stamp_server_time))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn stamp_server_time(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(SERVER_TIME_HEADER, HeaderValue::from(now_ms()));
+    response
+}
+
+/// Clients state their protocol version; one too old is told to update (426).
+async fn check_protocol(request: Request, next: Next) -> Response {
+    let version = request
+        .headers()
+        .get(PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u32>().ok());
+    match version {
+        Some(v) if v == PROTOCOL_VERSION => next.run(request).await,
+        Some(v) if v > PROTOCOL_VERSION => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "server_outdated",
+            format!("服务器版本较旧（协议 {PROTOCOL_VERSION}），请联系管理员升级服务器 (the server speaks protocol {PROTOCOL_VERSION}, older than this app's {v}: ask the administrator to update it)"),
+        )
+        .into_response(),
+        _ => ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "upgrade_required",
+            format!("应用版本过旧，请更新后再同步 (this app is too old for the server, which speaks sync protocol {PROTOCOL_VERSION}: please update the app)"),
+        )
+        .field(PROTOCOL_HEADER)
+        .into_response(),
+    }
+}
+
+/// JSON bodies whose every failure is a uniform JSON error: 413 too large, 400 otherwise.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::too_large(
+            "请求体过大，请分批上传 (request body too large: send smaller batches)",
+        );
+    }
+    with_field(ApiError::bad_request(format!(
+        "请求内容无效 (invalid request body): {}",
+        r.body_text()
+    )))
+}
+
+/// Names the field when serde's message does: "Failed to …: path.to.field: what went wrong".
+fn with_field(err: ApiError) -> ApiError {
+    let field = err
+        .body
+        .message
+        .split(": ")
+        .nth(2)
+        .filter(|_| err.body.message.split(": ").count() > 3)
+        .filter(|p| !p.contains(' '))
+        .map(str::to_owned);
+    match field {
+        Some(f) => err.field(f),
+        None => err,
+    }
+}
+
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|r: QueryRejection| {
+                with_field(ApiError::bad_request(format!(
+                    "查询参数无效 (invalid query parameters): {}",
+                    r.body_text()
+                )))
+            })
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        let hash = auth::token_hash(token.trim());
+        state
+            .tx(move |sql| {
+                let caller =
+                    state::caller_by_token(sql, &hash)?.ok_or_else(ApiError::unauthorized)?;
+                if let Some(device) = caller.device_id {
+                    state::touch_device(sql, device)?;
+                }
+                Ok(caller)
+            })
+            .await
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    status: &'static str,
+    backend: &'static str,
+    server_time: i64,
+}
+
+/// Liveness and the database backend in use.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.tx(state::head).await?;
+    Ok(Json(Health {
+        status: "ok",
+        backend: state.db.backend(),
+        server_time: now_ms(),
+    }))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/v1/openapi.json", responses((status = 200, description = "OpenAPI 3.1")))]
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Signs a device in: returns its token (shown once) and the user's scope.
+#[utoipa::path(
+    post, path = "/v1/login", request_body = LoginRequest,
+    params(("x-desk-protocol" = u32, Header, description = "Sync protocol version")),
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, body = ErrorBody, description = "Wrong user or password"),
+        (status = 426, body = ErrorBody, description = "App too old"),
+    )
+)]
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let name = req.user.trim().to_owned();
+    let delay = state.throttle.delay(&name);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let (found, users) = {
+        let name = name.clone();
+        state
+            .tx(move |sql| Ok((state::user_by_name(sql, &name)?, state::user_count(sql)?)))
+            .await?
+    };
+    let hash = found
+        .as_ref()
+        .map_or(auth::decoy_hash().to_owned(), |(h, _)| h.clone());
+    let password = req.password.clone();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let Some((_, user)) = found.filter(|_| ok) else {
+        state.throttle.failed(&name);
+        let hint = if users == 0 {
+            "服务器还没有任何账号：请管理员先运行 desk-server admin create-admin (the server has no accounts yet: run desk-server admin create-admin first)"
+        } else {
+            "用户名或密码错误 (wrong user name or password)"
+        };
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            hint,
+        ));
+    };
+    state.throttle.succeeded(&name);
+    let (token, token_hash) = auth::new_token();
+    let device_name = req.device_name.clone();
+    let u = user.clone();
+    let device_id = state
+        .tx(move |sql| state::create_device(sql, &u, &device_name, &token_hash))
+        .await?;
+    Ok(Json(LoginResponse {
+        token,
+        device_id,
+        user,
+        server_time: now_ms(),
+    }))
+}
+
+/// Takes a batch of operations; each lands, is recognised as already landed, or is rejected
+/// with a reason, on its own.
+#[utoipa::path(
+    post, path = "/v1/push", request_body = PushRequest,
+    params(("x-desk-protocol" = u32, Header, description = "Sync protocol version")),
+    security(("token" = [])),
+    responses(
+        (status = 200, body = PushResponse),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "Body or batch too large"),
+        (status = 426, body = ErrorBody),
+    )
+)]
+async fn push(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let max = state.config.max_batch_ops;
+    if req.ops.len() > max {
+        return Err(ApiError::too_large(format!(
+            "一次最多上传 {max} 条操作，本次 {} 条 (at most {max} operations per push, got {})",
+            req.ops.len(),
+            req.ops.len()
+        ))
+        .field("ops"));
+    }
+    let rules = IngestRules {
+        now_ms: now_ms(),
+        max_clock_ahead_ms: state.config.max_clock_ahead_secs * 1000,
+    };
+    let results = state
+        .tx(move |sql| state::ingest(sql, &caller, &req.ops, rules))
+        .await?;
+    Ok(Json(PushResponse {
+        results,
+        server_time: now_ms(),
+    }))
+}
+
+/// The log after a cursor, within the device's scope, in pages.
+#[utoipa::path(
+    get, path = "/v1/pull", params(PullQuery, ("x-desk-protocol" = u32, Header, description = "Sync protocol version")),
+    security(("token" = [])),
+    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 426, body = ErrorBody))
+)]
+async fn pull(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PullQuery>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let limit = state::page_limit(q.limit)?;
+    if q.cursor < 0 {
+        return Err(
+            ApiError::bad_request("cursor：不能为负数 (must not be negative)").field("cursor"),
+        );
+    }
+    let (changes, cursor, has_more) = state
+        .tx(move |sql| state::pull(sql, &caller, q.cursor, limit))
+        .await?;
+    Ok(Json(PullResponse {
+        changes,
+        cursor,
+        has_more,
+        server_time: now_ms(),
+    }))
+}
+
+/// A new device's first sync: the records in its scope as they stand, in pages, and the cursor
+/// to pull from afterwards.
+#[utoipa::path(
+    get, path = "/v1/bootstrap", params(BootstrapQuery, ("x-desk-protocol" = u32, Header, description = "Sync protocol version")),
+    security(("token" = [])),
+    responses((status = 200, body = BootstrapResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 426, body = ErrorBody))
+)]
+async fn bootstrap(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<BootstrapQuery>,
+) -> Result<Json<BootstrapResponse>, ApiError> {
+    let limit = state::page_limit(q.limit)?;
+    let (records, next, cursor) = state
+        .tx(move |sql| state::bootstrap(sql, &caller, q.after.as_deref(), limit))
+        .await?;
+    Ok(Json(BootstrapResponse {
+        records,
+        next,
+        cursor,
+        server_time: now_ms(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerResponse {
+    #[schema(value_type = Vec<Object>)]
+    appeals: Vec<serde_json::Map<String, serde_json::Value>>,
+    server_time: i64,
+}
+
+/// The appeals ledger (台账) within the caller's scope.
+#[utoipa::path(
+    get, path = "/v1/appeals", params(LedgerQuery), security(("token" = [])),
+    responses((status = 200, body = LedgerResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+async fn appeals(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<LedgerQuery>,
+) -> Result<Json<LedgerResponse>, ApiError> {
+    let today = desk_core::time::local_date(chrono::Utc::now());
+    let appeals = state
+        .tx(move |sql| state::ledger(sql, &caller, &q, today))
+        .await?;
+    Ok(Json(LedgerResponse {
+        appeals,
+        server_time: now_ms(),
+    }))
+}
+
+/// The zone's figures within the caller's scope.
+#[utoipa::path(get, path = "/v1/stats", security(("token" = [])), responses((status = 200, body = Stats), (status = 401, body = ErrorBody)))]
+async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Json<Stats>, ApiError> {
+    let today = desk_core::time::local_date(chrono::Utc::now());
+    Ok(Json(
+        state
+            .tx(move |sql| state::stats(sql, &caller, today))
+            .await?,
+    ))
+}
+
+/// The caller's devices; every device, for an admin.
+#[utoipa::path(get, path = "/v1/devices", security(("token" = [])), responses((status = 200, body = Vec<DeviceInfo>), (status = 401, body = ErrorBody)))]
+async fn devices(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<DeviceInfo>>, ApiError> {
+    let owner = (caller.role != Role::Admin).then_some(caller.user_id);
+    Ok(Json(
+        state.tx(move |sql| state::list_devices(sql, owner)).await?,
+    ))
+}
+
+/// Revokes a device (one's own; any, for an admin). Its token stops working at once.
+#[utoipa::path(
+    post, path = "/v1/devices/{id}/revoke", params(("id" = Uuid, Path)), security(("token" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: Uuid = id.parse().map_err(|_| {
+        ApiError::bad_request("id：不是有效的设备编号 (not a device id)").field("id")
+    })?;
+    let owner = (caller.role != Role::Admin).then_some(caller.user_id);
+    state
+        .tx(move |sql| state::revoke_device(sql, id, owner, Some(caller.user_id)))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        api.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "token",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
+    paths(healthz, openapi, login, push, pull, bootstrap, appeals, stats, devices, revoke),
+    modifiers(&BearerToken)
+)]
+pub struct ApiDoc;

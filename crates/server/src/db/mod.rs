@@ -1,0 +1,168 @@
+//! Storage. The server's state lives in SQL; every query is written once, in the SQL common to
+//! SQLite and PostgreSQL (`$1` placeholders, `ON CONFLICT`, text and 64-bit integer columns),
+//! against the [`Sql`] trait. Each backend supplies a connection that implements it and owns
+//! its migrations; the backend is picked once, from the database URL.
+//!
+//! Both drivers are synchronous (rusqlite; `postgres`, the blocking face of tokio-postgres), so
+//! a whole request's work runs as one transaction on a blocking thread: the ingest algorithm is
+//! shared, and holding a transaction never stalls the async runtime.
+
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use crate::error::ApiError;
+
+/// A value crossing the SQL boundary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl SqlValue {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            SqlValue::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            SqlValue::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for SqlValue {
+    fn from(s: &str) -> Self {
+        SqlValue::Text(s.to_owned())
+    }
+}
+impl From<String> for SqlValue {
+    fn from(s: String) -> Self {
+        SqlValue::Text(s)
+    }
+}
+impl From<i64> for SqlValue {
+    fn from(i: i64) -> Self {
+        SqlValue::Int(i)
+    }
+}
+impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(SqlValue::Null, Into::into)
+    }
+}
+
+pub type Row = Vec<SqlValue>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    #[error("the database was written by a newer server (schema {found}, this build knows {supported}): update the server")]
+    TooNew { found: i64, supported: i64 },
+    #[error(
+        "unsupported database URL {0:?}: use sqlite:///path/desk.db or postgres://user@host/db"
+    )]
+    Url(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// One transaction on either database.
+pub trait Sql {
+    /// Runs a statement; returns the number of rows changed.
+    fn exec(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError>;
+    /// Runs a query; returns its rows.
+    fn rows(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError>;
+    /// Serialises writers of the sync log until the transaction ends, so `seq` follows commit
+    /// order.
+    fn lock_log(&mut self) -> Result<(), DbError>;
+
+    fn row(&mut self, sql: &str, params: &[SqlValue]) -> Result<Option<Row>, DbError> {
+        Ok(self.rows(sql, params)?.into_iter().next())
+    }
+}
+
+/// The database, picked once from its URL.
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(Arc<sqlite::SqliteDb>),
+    Postgres(Arc<postgres::PostgresDb>),
+}
+
+impl Db {
+    /// `sqlite:///abs/path.db`, `sqlite://relative.db`, `sqlite::memory:`, or `postgres://…`.
+    pub fn open(url: &str) -> Result<Db, DbError> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Ok(Db::Sqlite(Arc::new(sqlite::SqliteDb::open(path)?)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Db::Postgres(Arc::new(postgres::PostgresDb::open(url)?)))
+        } else {
+            Err(DbError::Url(url.to_owned()))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Runs `f` in one transaction on a blocking thread; commits if it returns Ok.
+    pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Sql) -> Result<T, ApiError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.tx_blocking(f))
+            .await
+            .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+    }
+
+    /// [`Db::tx`] for callers already off the async runtime (the admin commands).
+    pub fn tx_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        match self {
+            Db::Sqlite(db) => db.tx(f),
+            Db::Postgres(db) => db.tx(f),
+        }
+    }
+}
+
+/// The migrations still to apply to a database at schema `found`, or an error if it is newer
+/// than this build.
+fn pending<'m>(
+    found: i64,
+    migrations: &'m [(&'m str, &'m str)],
+) -> Result<impl Iterator<Item = (i64, &'m str, &'m str)>, DbError> {
+    let supported = migrations.len() as i64;
+    if found > supported {
+        return Err(DbError::TooNew { found, supported });
+    }
+    Ok(migrations
+        .iter()
+        .enumerate()
+        .skip(found as usize)
+        .map(|(i, (name, sql))| (i as i64 + 1, *name, *sql)))
+}
+
+/// The current UTC time as stored: RFC 3339 with milliseconds.
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,134 @@
+//! The embedded default: one SQLite file, one connection. SQLite admits one writer at a time
+//! anyway, and a mutex around the connection makes every request's transaction serial, which is
+//! also what keeps the sync log's `seq` in commit order.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{params_from_iter, Connection, TransactionBehavior};
+
+use super::{pending, DbError, Row, Sql, SqlValue};
+use crate::error::ApiError;
+
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../../../../migrations/server-sqlite/0001_init.sql"),
+)];
+
+pub struct SqliteDb {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteDb {
+    pub fn open(path: &str) -> Result<SqliteDb, DbError> {
+        let mut conn = if path == ":memory:" {
+            Connection::open_in_memory()?
+        } else {
+            let path = std::path::Path::new(path);
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbError::Other(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            Connection::open(path)?
+        };
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )?;
+        let found: i64 = conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )?;
+        for (version, name, sql) in pending(found, MIGRATIONS)? {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![version, name, super::now_text()],
+            )?;
+            tx.commit()?;
+        }
+        Ok(SqliteDb {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    pub fn tx<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(DbError::from)?;
+        let out = f(&mut SqliteTx(&tx))?;
+        tx.commit().map_err(DbError::from)?;
+        Ok(out)
+    }
+}
+
+struct SqliteTx<'a>(&'a Connection);
+
+/// `$1` → `?1`: SQLite numbers parameters the same way with another sigil.
+fn dialect(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn to_sqlite(v: &SqlValue) -> Value {
+    match v {
+        SqlValue::Null => Value::Null,
+        SqlValue::Int(i) => Value::Integer(*i),
+        SqlValue::Text(s) => Value::Text(s.clone()),
+    }
+}
+
+impl Sql for SqliteTx<'_> {
+    fn exec(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
+        let mut stmt = self.0.prepare_cached(&dialect(sql))?;
+        Ok(stmt.execute(params_from_iter(params.iter().map(to_sqlite)))? as u64)
+    }
+
+    fn rows(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError> {
+        let mut stmt = self.0.prepare_cached(&dialect(sql))?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query(params_from_iter(params.iter().map(to_sqlite)))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut row = Vec::with_capacity(n);
+            for i in 0..n {
+                row.push(match r.get_ref(i)? {
+                    ValueRef::Null => SqlValue::Null,
+                    ValueRef::Integer(i) => SqlValue::Int(i),
+                    ValueRef::Real(f) => SqlValue::Int(f as i64),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        SqlValue::Text(String::from_utf8_lossy(t).into_owned())
+                    }
+                });
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    fn lock_log(&mut self) -> Result<(), DbError> {
+        Ok(()) // the connection mutex and BEGIN IMMEDIATE already serialise writers
+    }
+}

@@ -1,0 +1,34 @@
+//! `desk-server`: the office's central sync server.
+//!
+//! - [`api`]: the HTTP API (axum), its extractors and OpenAPI document;
+//! - [`state`]: accounts, devices, ingest, pull, bootstrap, the ledger, the figures — written
+//!   once over [`db::Sql`];
+//! - [`db`]: the two backends, SQLite (embedded default) and PostgreSQL, each with its
+//!   migrations;
+//! - [`scope`]: who may see and change what;
+//! - [`admin`]: what `desk-server admin` does.
+
+pub mod admin;
+pub mod api;
+mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod scope;
+pub mod state;
+
+use std::future::Future;
+
+pub use api::{router, AppState};
+
+/// Serves on a listener it is handed (tests bind port 0) until `shutdown` resolves, then
+/// finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

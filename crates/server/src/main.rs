@@ -1,0 +1,286 @@
+//! `desk-server serve` runs the server; `desk-server admin …` administers it from its machine.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use desk_core::model::DepartmentLevel;
+use desk_server::config::Config;
+use desk_server::db::Db;
+use desk_server::scope::Role;
+use desk_server::{admin, AppState};
+
+/// 流动办公桌 Mobile Desk: the office's sync server.
+#[derive(Parser)]
+#[command(name = "desk-server", version, about)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Settings {
+    /// A TOML file with any of: db, listen, max_body_bytes, max_batch_ops,
+    /// max_clock_ahead_secs, db_concurrency.
+    #[arg(long, global = true, env = "DESK_SERVER_CONFIG")]
+    config: Option<PathBuf>,
+    /// sqlite:///path/desk.db (default: sqlite://desk-server.db) or postgres://user@host/db
+    #[arg(long, global = true, env = "DESK_DB")]
+    db: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sync API until SIGINT or SIGTERM; requests in flight finish first.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8700).
+        #[arg(long, env = "DESK_LISTEN")]
+        listen: Option<String>,
+    },
+    /// Administer accounts, parks, departments and devices.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Create an administrator (the first one, on a fresh server).
+    CreateAdmin {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Read the password from the first line of standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Create a user: leader (whole zone), officer (--park …) or department (--department …).
+    CreateUser {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// admin, leader, officer or department
+        #[arg(long)]
+        role: String,
+        /// Park id or name (repeatable).
+        #[arg(long)]
+        park: Vec<String>,
+        /// Department id or name (repeatable).
+        #[arg(long)]
+        department: Vec<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Create a park (园区).
+    CreatePark { name: String },
+    /// Create a department (责任单位).
+    CreateDepartment {
+        name: String,
+        /// zone, district, city or other
+        #[arg(long, default_value = "zone")]
+        level: String,
+    },
+    /// List every device that has signed in.
+    ListDevices,
+    /// Revoke a device: its token stops working at once.
+    RevokeDevice { id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut config = match &cli.settings.config {
+        Some(path) => match Config::from_file(path) {
+            Ok(c) => c,
+            Err(e) => return fail(&e),
+        },
+        None => Config::default(),
+    };
+    if let Some(db) = cli.settings.db {
+        config.db = db;
+    }
+    match cli.command {
+        Command::Serve { listen } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            serve(config)
+        }
+        Command::Admin(cmd) => match admin(&config, cmd) {
+            Ok(message) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("错误 (error): {message}");
+    ExitCode::from(2)
+}
+
+fn serve(config: Config) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .init();
+    let db = match Db::open(&config.db) {
+        Ok(db) => db,
+        Err(e) => return fail(&e.to_string()),
+    };
+    match admin::user_count(&db) {
+        Ok(0) => tracing::warn!(
+            "no accounts yet: create the first administrator with `desk-server --db {} admin create-admin --name NAME`",
+            config.db
+        ),
+        Ok(_) => {}
+        Err(e) => return fail(&e.body.message),
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(&config.listen).await {
+            Ok(l) => l,
+            Err(e) => return fail(&format!("cannot listen on {}: {e}", config.listen)),
+        };
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        tracing::info!(%addr, backend = db.backend(), "desk-server listening");
+        // The address on stdout, for scripts and tests that started it on port 0.
+        println!("listening on http://{addr}");
+        let state = AppState::new(db, config);
+        match desk_server::serve(listener, state, shutdown_signal()).await {
+            Ok(()) => {
+                tracing::info!("stopped");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn password(from_stdin: bool) -> Result<String, String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        rpassword::prompt_password("密码 (password): ")
+            .map_err(|e| format!("cannot read the password: {e}"))
+    }
+}
+
+fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
+    let db = Db::open(&config.db).map_err(|e| e.to_string())?;
+    let err = |e: desk_server::error::ApiError| e.body.message;
+    match cmd {
+        AdminCmd::CreateAdmin {
+            name,
+            display_name,
+            password_stdin,
+        } => {
+            let password = password(password_stdin)?;
+            let spec = admin::UserSpec {
+                name: &name,
+                display_name: &display_name,
+                role: Role::Admin,
+                password: &password,
+                parks: &[],
+                departments: &[],
+            };
+            let id = admin::create_user(&db, &spec).map_err(err)?;
+            Ok(format!("已创建管理员 (administrator created) {name} {id}"))
+        }
+        AdminCmd::CreateUser {
+            name,
+            display_name,
+            role,
+            park,
+            department,
+            password_stdin,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                format!(
+                    "role：“{role}”无效，应为 admin, leader, officer, department (invalid role)"
+                )
+            })?;
+            let password = password(password_stdin)?;
+            let spec = admin::UserSpec {
+                name: &name,
+                display_name: &display_name,
+                role,
+                password: &password,
+                parks: &park,
+                departments: &department,
+            };
+            let id = admin::create_user(&db, &spec).map_err(err)?;
+            Ok(format!(
+                "已创建用户 (user created) {name} ({}) {id}",
+                role.as_str()
+            ))
+        }
+        AdminCmd::CreatePark { name } => {
+            let id = admin::create_park(&db, &name).map_err(err)?;
+            Ok(format!("已创建园区 (park created) {name} {id}"))
+        }
+        AdminCmd::CreateDepartment { name, level } => {
+            let level = DepartmentLevel::parse("level", &level).map_err(|e| e.to_string())?;
+            let id = admin::create_department(&db, &name, level).map_err(err)?;
+            Ok(format!("已创建责任单位 (department created) {name} {id}"))
+        }
+        AdminCmd::ListDevices => {
+            let devices = admin::list_devices(&db).map_err(err)?;
+            if devices.is_empty() {
+                return Ok("（无设备 / no devices）".into());
+            }
+            Ok(devices
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}  {}  {}  last seen {}{}",
+                        d.id,
+                        d.user,
+                        d.name,
+                        d.last_seen_at.as_deref().unwrap_or("—"),
+                        if d.revoked_at.is_some() {
+                            "  [已停用 revoked]"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+        AdminCmd::RevokeDevice { id } => {
+            let id = id
+                .trim()
+                .parse()
+                .map_err(|_| format!("id：“{id}”不是设备编号 (not a device id)"))?;
+            admin::revoke_device(&db, id).map_err(err)?;
+            Ok(format!("已停用设备 (device revoked) {id}"))
+        }
+    }
+}

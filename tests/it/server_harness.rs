@@ -1,0 +1,388 @@
+//! A server on an ephemeral port with its own database, and clients that speak the protocol.
+
+use std::process::{Child, Command, Stdio};
+
+use desk_core::protocol::*;
+use desk_core::Op;
+use desk_server::config::Config;
+use desk_server::db::Db;
+use desk_server::scope::Role;
+use desk_server::{admin, AppState};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "password123";
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// The URL of a database to create test databases from.
+    Postgres(String),
+}
+
+/// SQLite always; PostgreSQL when `DESK_TEST_PG` says where.
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Sqlite];
+    if let Ok(url) = std::env::var("DESK_TEST_PG") {
+        if !url.trim().is_empty() {
+            all.push(Backend::Postgres(url));
+        }
+    }
+    all
+}
+
+/// A fresh, empty database for one test; dropped (PostgreSQL) or deleted with its directory.
+pub struct TestDb {
+    pub url: String,
+    pg: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub fn new(backend: &Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite://{}", dir.path().join("desk.db").display()),
+                pg: None,
+                _dir: dir,
+            },
+            Backend::Postgres(admin_url) => {
+                let name = format!("desk_test_{}", Uuid::now_v7().simple());
+                let admin_url = admin_url.clone();
+                let sql = format!("CREATE DATABASE {name}");
+                let url = admin_url.clone();
+                std::thread::spawn(move || {
+                    let mut c = postgres::Client::connect(&url, postgres::NoTls)
+                        .expect("connect to DESK_TEST_PG");
+                    c.batch_execute(&sql).expect("create test database");
+                })
+                .join()
+                .expect("create database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .expect("database URL with a path")
+                    .0;
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    pg: Some((admin_url, name)),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg.take() {
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut c) = postgres::Client::connect(&admin_url, postgres::NoTls) {
+                    let _ =
+                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// What `seed` made: two parks, two departments, and one account of each role.
+pub struct Zone {
+    pub park1: Uuid,
+    pub park2: Uuid,
+    pub dept1: Uuid,
+    pub dept2: Uuid,
+}
+
+/// Parks, departments and users, made as an office's administrator would.
+pub fn seed(db_url: &str) -> Zone {
+    let db_url = db_url.to_owned();
+    std::thread::spawn(move || {
+        let db = Db::open(&db_url).expect("open db");
+        let park1 = admin::create_park(&db, "一园").unwrap();
+        let park2 = admin::create_park(&db, "二园").unwrap();
+        let dept1 =
+            admin::create_department(&db, "经济发展局", desk_core::model::DepartmentLevel::Zone)
+                .unwrap();
+        let dept2 = admin::create_department(
+            &db,
+            "自然资源和规划中心",
+            desk_core::model::DepartmentLevel::Zone,
+        )
+        .unwrap();
+        let user = |name: &str, role, parks: &[String], departments: &[String]| {
+            admin::create_user(
+                &db,
+                &admin::UserSpec {
+                    name,
+                    display_name: name,
+                    role,
+                    password: PASSWORD,
+                    parks,
+                    departments,
+                },
+            )
+            .unwrap();
+        };
+        user("admin", Role::Admin, &[], &[]);
+        user("leader", Role::Leader, &[], &[]);
+        user("officer1", Role::Officer, &["一园".into()], &[]);
+        user("dept1", Role::Department, &[], &["经济发展局".into()]);
+        Zone {
+            park1,
+            park2,
+            dept1,
+            dept2,
+        }
+    })
+    .join()
+    .expect("seed")
+}
+
+/// A server in this process on an ephemeral port.
+pub struct Server {
+    pub url: String,
+    pub db: TestDb,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    pub async fn start(backend: &Backend) -> Server {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(backend: &Backend, configure: impl FnOnce(&mut Config)) -> Server {
+        let db = TestDb::new(backend);
+        let mut config = Config {
+            db: db.url.clone(),
+            ..Config::default()
+        };
+        configure(&mut config);
+        let url = db.url.clone();
+        let database = tokio::task::spawn_blocking(move || Db::open(&url))
+            .await
+            .unwrap()
+            .expect("open db");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let state = AppState::new(database, config);
+        let task = tokio::spawn(async move {
+            desk_server::serve(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Server {
+            url: format!("http://{addr}"),
+            db,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+/// A `desk-server serve` process, to be killed.
+pub struct ServerProcess {
+    pub url: String,
+    child: Child,
+}
+
+impl ServerProcess {
+    pub fn start(db_url: &str) -> ServerProcess {
+        let mut child = Command::new(crate::harness::binary("desk-server"))
+            .args(["--db", db_url, "serve", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start desk-server");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("address line")
+            .to_owned();
+        ServerProcess { url, child }
+    }
+
+    /// SIGKILL: no shutdown, no flush, no goodbye.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A device speaking the protocol.
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: String,
+    pub device_id: Uuid,
+    pub user: UserInfo,
+}
+
+pub async fn raw(
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    assert!(
+        resp.headers().contains_key(SERVER_TIME_HEADER),
+        "every reply states the server time"
+    );
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+impl Client {
+    pub async fn login(base: &str, user: &str) -> Client {
+        Self::try_login(base, user, PASSWORD)
+            .await
+            .unwrap_or_else(|(s, v)| panic!("login {user}: {s} {v}"))
+    }
+
+    pub async fn try_login(base: &str, user: &str, password: &str) -> Result<Client, (u16, Value)> {
+        let body = serde_json::json!({"user": user, "password": password, "device_name": format!("{user}的平板")});
+        let (status, v) = raw(
+            base,
+            reqwest::Method::POST,
+            "/v1/login",
+            None,
+            Some(body.to_string()),
+        )
+        .await;
+        if status != 200 {
+            return Err((status, v));
+        }
+        let r: LoginResponse = serde_json::from_value(v).unwrap();
+        Ok(Client {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            token: r.token,
+            device_id: r.device_id,
+            user: r.user,
+        })
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        raw(
+            &self.base,
+            reqwest::Method::GET,
+            path,
+            Some(&self.token),
+            None,
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, body: String) -> (u16, Value) {
+        raw(
+            &self.base,
+            reqwest::Method::POST,
+            path,
+            Some(&self.token),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn push(&self, ops: &[Op]) -> PushResponse {
+        let (status, v) = self
+            .post(
+                "/v1/push",
+                serde_json::to_string(&PushRequest { ops: ops.to_vec() }).unwrap(),
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+        serde_json::from_value(v).unwrap()
+    }
+
+    pub async fn pull(&self, cursor: i64, limit: i64) -> PullResponse {
+        let (status, v) = self
+            .get(&format!("/v1/pull?cursor={cursor}&limit={limit}"))
+            .await;
+        assert_eq!(status, 200, "{v}");
+        serde_json::from_value(v).unwrap()
+    }
+
+    /// Every change after `cursor`, page by page.
+    pub async fn pull_all(&self, mut cursor: i64) -> (Vec<Change>, i64) {
+        let mut all = Vec::new();
+        loop {
+            let page = self.pull(cursor, 100).await;
+            all.extend(page.changes);
+            cursor = page.cursor;
+            if !page.has_more {
+                return (all, cursor);
+            }
+        }
+    }
+
+    /// Pulls everything into a device store.
+    pub async fn pull_into(&self, store: &mut desk_store::Store) -> i64 {
+        let (changes, cursor) = self.pull_all(0).await;
+        apply(store, &changes);
+        cursor
+    }
+}
+
+pub fn apply(store: &mut desk_store::Store, changes: &[Change]) {
+    for c in changes {
+        if let Some(op) = &c.op {
+            store.apply_remote(std::slice::from_ref(op)).unwrap();
+        }
+        if let Some(s) = &c.snapshot {
+            store.apply_snapshots(std::slice::from_ref(s)).unwrap();
+        }
+    }
+}
+
+pub fn accepted(r: &PushResponse) -> usize {
+    r.results
+        .iter()
+        .filter(|x| x.status == PushStatus::Accepted)
+        .count()
+}
