@@ -844,3 +844,40 @@ async fn a_server_killed_mid_push_loses_nothing_and_doubles_nothing() {
         second.kill();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_finishes_the_push_in_flight() {
+    let backend = Backend::Sqlite;
+    let db = TestDb::new(&backend);
+    let zone = seed(&db.url);
+    let server = ServerProcess::start(&db.url);
+    let client = Client::login(&server.url, "leader").await;
+    let mut dev = Device::new();
+    dev.catch_up(&client).await;
+    for i in 0..3000 {
+        dev.create(site(&format!("停机企业{i}"), Some(zone.park1)));
+    }
+    let ops = dev.unsent();
+    let pushing = {
+        let client = client.clone();
+        let ops = ops.clone();
+        tokio::spawn(async move { client.push(&ops).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let status = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status}");
+    // The push that was in flight got its full answer.
+    let r = pushing.await.unwrap();
+    assert_eq!(accepted(&r), 3000);
+    let again = ServerProcess::start(&db.url);
+    let (changes, _) = Client::login(&again.url, "admin").await.pull_all(0).await;
+    assert_eq!(
+        changes
+            .iter()
+            .filter(|c| c.op.as_ref().is_some_and(|o| o.entity == Entity::Site))
+            .count(),
+        3000
+    );
+}

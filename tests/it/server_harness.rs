@@ -224,6 +224,16 @@ impl ServerProcess {
         ServerProcess { url, child }
     }
 
+    /// SIGTERM: the server stops taking requests and finishes those in flight. Returns its
+    /// exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+
     /// SIGKILL: no shutdown, no flush, no goodbye.
     pub fn kill(mut self) {
         self.child.kill().unwrap();

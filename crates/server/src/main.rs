@@ -125,12 +125,17 @@ fn fail(message: &str) -> ExitCode {
 }
 
 fn serve(config: Config) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
-        )
-        .init();
+    // Structured logs: human-readable by default, one JSON object a line with DESK_LOG=json.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("DESK_LOG").is_ok_and(|v| v == "json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let db = match Db::open(&config.db) {
         Ok(db) => db,
         Err(e) => return fail(&e.to_string()),
