@@ -450,6 +450,12 @@ fn write_scope(sql: &mut dyn Sql, entity: Entity, id: &str, scope: &RecordScope)
         "DELETE FROM scope_departments WHERE entity = $1 AND record_id = $2",
         &params,
     )?;
+    insert_scope(sql, entity, id, scope)?;
+    Ok(old.is_some_and(|old| scope.grew_from(&old)))
+}
+
+/// The scope of a record that has none yet.
+fn insert_scope(sql: &mut dyn Sql, entity: Entity, id: &str, scope: &RecordScope) -> Result<()> {
     sql.exec(
         "INSERT INTO scopes (entity, record_id, public, park_id) VALUES ($1, $2, $3, $4)",
         &[
@@ -465,7 +471,7 @@ fn write_scope(sql: &mut dyn Sql, entity: Entity, id: &str, scope: &RecordScope)
             &[entity.table().into(), id.into(), d.to_string().into()],
         )?;
     }
-    Ok(old.is_some_and(|old| scope.grew_from(&old)))
+    Ok(())
 }
 
 fn str_field<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
@@ -577,10 +583,10 @@ fn rescope(
     entity: Entity,
     id: &str,
     fields: &Map<String, Value>,
+    scope: &RecordScope,
 ) -> Result<Vec<(Entity, String)>> {
     let mut grown = Vec::new();
-    let scope = scope_for(sql, entity, id, fields)?;
-    if write_scope(sql, entity, id, &scope)? {
+    if write_scope(sql, entity, id, scope)? {
         grown.push((entity, id.to_owned()));
     }
     let appeal = match entity {
@@ -653,8 +659,22 @@ fn rescope_appeal_family(sql: &mut dyn Sql, appeal: &str) -> Result<Vec<(Entity,
 // ---------------------------------------------------------------------------------------------
 // The sync log
 
-fn next_seq(sql: &mut dyn Sql) -> Result<i64> {
-    Ok(head(sql)? + 1)
+/// Numbers log entries during one ingest, which holds the log lock: the head is read once.
+struct LogWriter {
+    next: i64,
+}
+
+impl LogWriter {
+    fn start(sql: &mut dyn Sql) -> Result<LogWriter> {
+        Ok(LogWriter {
+            next: head(sql)? + 1,
+        })
+    }
+
+    fn seq(&mut self) -> i64 {
+        self.next += 1;
+        self.next - 1
+    }
 }
 
 /// The newest log position.
@@ -665,8 +685,8 @@ pub fn head(sql: &mut dyn Sql) -> Result<i64> {
         .unwrap_or(0))
 }
 
-fn append_op(sql: &mut dyn Sql, op: &Op, caller: &Caller) -> Result<i64> {
-    let seq = next_seq(sql)?;
+fn append_op(sql: &mut dyn Sql, log: &mut LogWriter, op: &Op, caller: &Caller) -> Result<()> {
+    let seq = log.seq();
     sql.exec(
         "INSERT INTO log (seq, kind, op_id, entity, record_id, fields, hlc, clocks, user_id, device_id, received_at)
          VALUES ($1, 'op', $2, $3, $4, $5, $6, NULL, $7, $8, $9)",
@@ -682,10 +702,10 @@ fn append_op(sql: &mut dyn Sql, op: &Op, caller: &Caller) -> Result<i64> {
             now_text().into(),
         ],
     )?;
-    Ok(seq)
+    Ok(())
 }
 
-fn append_snapshot(sql: &mut dyn Sql, entity: Entity, id: &str) -> Result<()> {
+fn append_snapshot(sql: &mut dyn Sql, log: &mut LogWriter, entity: Entity, id: &str) -> Result<()> {
     let Some(s) = read_record(
         sql,
         entity,
@@ -694,7 +714,7 @@ fn append_snapshot(sql: &mut dyn Sql, entity: Entity, id: &str) -> Result<()> {
     else {
         return Ok(());
     };
-    let seq = next_seq(sql)?;
+    let seq = log.seq();
     sql.exec(
         "INSERT INTO log (seq, kind, op_id, entity, record_id, fields, hlc, clocks, user_id, device_id, received_at)
          VALUES ($1, 'snapshot', NULL, $2, $3, $4, NULL, $5, NULL, NULL, $6)",
@@ -744,10 +764,11 @@ pub fn ingest(
     rules: IngestRules,
 ) -> Result<Vec<PushResult>> {
     sql.lock_log()?;
+    let mut log = LogWriter::start(sql)?;
     let mut results = Vec::with_capacity(ops.len());
     let (mut accepted, mut refused) = (0, 0);
     for op in ops {
-        let r = ingest_one(sql, caller, op, rules)?;
+        let r = ingest_one(sql, &mut log, caller, op, rules)?;
         match r.status {
             PushStatus::Accepted => accepted += 1,
             PushStatus::Rejected => refused += 1,
@@ -771,6 +792,7 @@ pub fn ingest(
 
 fn ingest_one(
     sql: &mut dyn Sql,
+    log: &mut LogWriter,
     caller: &Caller,
     op: &Op,
     rules: IngestRules,
@@ -875,7 +897,18 @@ fn ingest_one(
         Some(_) => read_scope(sql, op.entity, &id)?,
         None => None,
     };
-    let after = scope_for(sql, op.entity, &id, &next.fields)?;
+    let new = current.is_none();
+    // A record appearing for the first time is the common case, and most kinds then have no
+    // dependents whose scope could change: they take the short way.
+    let simple_new = new && !matches!(op.entity, Entity::Appeal | Entity::Resolution);
+    let after = if simple_new && op.entity == Entity::Site {
+        RecordScope {
+            park: str_field(&next.fields, "park_id").and_then(|p| p.parse::<Uuid>().ok()),
+            ..Default::default()
+        }
+    } else {
+        scope_for(sql, op.entity, &id, &next.fields)?
+    };
     if let Err(reason) = caller.may_write(op.entity, before.as_ref(), &after) {
         return Ok(rejected(op, "forbidden", None, reason));
     }
@@ -885,9 +918,13 @@ fn ingest_one(
         Some(_) if !changed.is_empty() => update_record(sql, &next, &changed)?,
         Some(_) => {} // older than what the server holds: logged, changes nothing
     }
-    append_op(sql, op, caller)?;
-    for (entity, rid) in rescope(sql, op.entity, &id, &next.fields)? {
-        append_snapshot(sql, entity, &rid)?;
+    append_op(sql, log, op, caller)?;
+    if simple_new {
+        insert_scope(sql, op.entity, &id, &after)?;
+    } else {
+        for (entity, rid) in rescope(sql, op.entity, &id, &next.fields, &after)? {
+            append_snapshot(sql, log, entity, &rid)?;
+        }
     }
     Ok(PushResult {
         op_id: op.id,
