@@ -43,6 +43,7 @@ CREATE TABLE log (
     record_id   TEXT NOT NULL,
     fields      TEXT NOT NULL,
     hlc         TEXT,
+    prev        TEXT,
     clocks      TEXT,
     user_id     TEXT,
     device_id   TEXT,

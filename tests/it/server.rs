@@ -93,6 +93,7 @@ fn op(entity: Entity, record_id: Uuid, fields: Value, node: Uuid) -> Op {
             counter: 0,
             node,
         },
+        prev: Default::default(),
     }
 }
 

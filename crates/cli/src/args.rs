@@ -87,6 +87,60 @@ pub enum Command {
     /// Bulk import.
     #[command(subcommand)]
     Import(ImportCmd),
+    /// Sign this device in to the office's server.
+    Login {
+        /// e.g. http://192.168.1.10:8700
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        user: String,
+        /// Shown to the office in the device list; default: this machine's host name.
+        #[arg(long)]
+        device_name: Option<String>,
+        /// Read the password from the first line of standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sync with the server now; with --watch, keep syncing until stopped (Ctrl-C).
+    Sync {
+        #[arg(long)]
+        watch: bool,
+        /// With --watch: pull at least this often, in seconds.
+        #[arg(long, default_value_t = 30)]
+        interval: u64,
+    },
+    /// What waits to be synced, when it last was, conflicts and rejections.
+    Status,
+    /// Values that lost a concurrent edit; settle them.
+    Conflicts {
+        #[command(subcommand)]
+        action: Option<ConflictCmd>,
+    },
+    /// Changes the server refused, with its reasons.
+    Rejections {
+        #[command(subcommand)]
+        action: Option<RejectionCmd>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConflictCmd {
+    /// Keep one value: mine, theirs, or --value JSON.
+    Resolve {
+        id: i64,
+        /// mine or theirs
+        #[arg(long, conflicts_with = "value")]
+        keep: Option<String>,
+        /// A new value, as JSON ("\"0722-1234567\"", 5, null).
+        #[arg(long)]
+        value: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RejectionCmd {
+    /// Mark a rejected change as dealt with.
+    Dismiss { op_id: String },
 }
 
 #[derive(Subcommand)]
@@ -109,7 +163,30 @@ pub enum DepartmentCmd {
 #[derive(Subcommand)]
 pub enum SiteCmd {
     Add(SiteAdd),
+    /// Change some fields of a site; the others stay as they are.
+    Edit(SiteEdit),
     List,
+}
+
+#[derive(Args)]
+pub struct SiteEdit {
+    /// Site id or name.
+    pub site: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub credit_code: Option<String>,
+    /// Park id or name.
+    #[arg(long)]
+    pub park: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub industry: Option<String>,
+    #[arg(long)]
+    pub contact: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
 }
 
 #[derive(Args)]

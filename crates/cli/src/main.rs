@@ -2,6 +2,7 @@
 
 mod args;
 mod output;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ fn open(data_dir: &PathBuf) -> Result<Store, StoreError> {
 
 fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
     let mut store = open(&cli.data_dir)?;
+    // Commands that talk to the server report failures in their own words.
+    let remote = |r: Result<(), String>| r.map_err(StoreError::Remote);
     let s = &mut store;
     match cli.command {
         Command::Park(ParkCmd::Add { name }) => {
@@ -89,6 +92,37 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
                 void_reason: None,
             };
             let site = s.write(|w| w.create(site))?;
+            out.saved(Entity::Site, &site)
+        }
+        Command::Site(SiteCmd::Edit(e)) => {
+            let id = reference(s, Entity::Site, "site", &e.site)?;
+            let park = e
+                .park
+                .map(|p| reference(s, Entity::Park, "park", &p))
+                .transpose()?;
+            let site = s.write(|w| {
+                w.update::<Site>(id, |x| {
+                    if let Some(v) = e.name {
+                        x.name = v;
+                    }
+                    if let Some(v) = e.credit_code {
+                        x.credit_code = Some(v);
+                    }
+                    if let Some(p) = park {
+                        x.park_id = Some(p);
+                    }
+                    for (field, value) in [
+                        (&mut x.address, e.address),
+                        (&mut x.industry, e.industry),
+                        (&mut x.contact, e.contact),
+                        (&mut x.phone, e.phone),
+                    ] {
+                        if let Some(v) = value {
+                            *field = Some(v);
+                        }
+                    }
+                })
+            })?;
             out.saved(Entity::Site, &site)
         }
         Command::Site(SiteCmd::List) => out.list(Entity::Site, s.list(Entity::Site)?),
@@ -251,6 +285,25 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
         }
         Command::Stats => out.stats(&s.stats()?),
         Command::Export => out.export(&s.export()?),
+        Command::Login {
+            server,
+            user,
+            device_name,
+            password_stdin,
+        } => remote(sync::login(
+            &cli.data_dir,
+            &server,
+            &user,
+            device_name,
+            password_stdin,
+            out,
+        ))?,
+        Command::Sync { watch, interval } => {
+            remote(sync::sync(&cli.data_dir, store, watch, interval, out))?
+        }
+        Command::Status => sync::status(&cli.data_dir, &store, out)?,
+        Command::Conflicts { action } => sync::conflicts(&mut store, action, out)?,
+        Command::Rejections { action } => sync::rejections(&mut store, action, out)?,
         Command::Import(ImportCmd::Sites { file }) => {
             let n = desk_store::import_sites_csv(s, &file)?;
             out.done(&format!("已导入 {n} 家企业/项目 (imported {n} sites)"))

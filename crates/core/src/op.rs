@@ -274,6 +274,12 @@ pub struct Op {
     /// `wall-ms(13 hex)-counter(8 hex)-node(32 hex)`.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub hlc: Hlc,
+    /// For each field changed, the stamp of the value this write replaced (absent for a
+    /// create). Two writes of a field that replaced the same value were made without seeing
+    /// each other: the later wins, and the replica keeps the other in its conflict log.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, String>))]
+    pub prev: std::collections::BTreeMap<String, Hlc>,
 }
 
 impl Op {
@@ -360,6 +366,7 @@ mod tests {
             record_id: Uuid::from_u128(2),
             fields: Map::new(),
             hlc: stamp(1, 1),
+            prev: Default::default(),
         };
         op.fields.insert("satisfaction".into(), Value::from("five"));
         assert_eq!(op.check_shape().unwrap_err().field(), "satisfaction");

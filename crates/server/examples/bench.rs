@@ -85,6 +85,7 @@ fn site_op(node: Uuid, n: u64) -> Op {
             counter: n as u32,
             node,
         },
+        prev: Default::default(),
     }
 }
 

@@ -125,6 +125,7 @@ fn write_record<R: Record>(db: &Db, mut record: R) -> Result<Uuid, ApiError> {
             counter: 0,
             node: SERVER_NODE,
         },
+        prev: Default::default(),
     };
     let rules = IngestRules {
         now_ms: now,

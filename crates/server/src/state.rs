@@ -688,8 +688,8 @@ pub fn head(sql: &mut dyn Sql) -> Result<i64> {
 fn append_op(sql: &mut dyn Sql, log: &mut LogWriter, op: &Op, caller: &Caller) -> Result<()> {
     let seq = log.seq();
     sql.exec(
-        "INSERT INTO log (seq, kind, op_id, entity, record_id, fields, hlc, clocks, user_id, device_id, received_at)
-         VALUES ($1, 'op', $2, $3, $4, $5, $6, NULL, $7, $8, $9)",
+        "INSERT INTO log (seq, kind, op_id, entity, record_id, fields, hlc, prev, clocks, user_id, device_id, received_at)
+         VALUES ($1, 'op', $2, $3, $4, $5, $6, $10, NULL, $7, $8, $9)",
         &[
             seq.into(),
             op.id.to_string().into(),
@@ -700,6 +700,7 @@ fn append_op(sql: &mut dyn Sql, log: &mut LogWriter, op: &Op, caller: &Caller) -
             caller.user_id.to_string().into(),
             caller.device_id.map(|d| d.to_string()).into(),
             now_text().into(),
+            serde_json::to_string(&op.prev).expect("stamps serialise").into(),
         ],
     )?;
     Ok(())
@@ -944,7 +945,7 @@ pub fn pull(
 ) -> Result<(Vec<Change>, i64, bool)> {
     let top = head(sql)?;
     let q = format!(
-        "SELECT l.seq, l.kind, l.op_id, l.entity, l.record_id, l.fields, l.hlc, l.clocks
+        "SELECT l.seq, l.kind, l.op_id, l.entity, l.record_id, l.fields, l.hlc, l.clocks, l.prev
          FROM log l JOIN scopes s ON s.entity = l.entity AND s.record_id = l.record_id
          WHERE l.seq > $1 AND l.seq <= $2 AND (l.device_id IS NULL OR l.device_id <> $3) AND {}
          ORDER BY l.seq LIMIT $5",
@@ -983,6 +984,12 @@ pub fn pull(
                     hlc: text(&r[6])
                         .parse()
                         .map_err(|_| ApiError::internal("bad log stamp"))?,
+                    prev: r[8]
+                        .text()
+                        .map(serde_json::from_str)
+                        .transpose()
+                        .map_err(|_| ApiError::internal("bad log prev"))?
+                        .unwrap_or_default(),
                 }),
                 snapshot: None,
             }

@@ -249,6 +249,7 @@ fn search(dir: &tempfile::TempDir) {
                     counter: 0,
                     node,
                 },
+                prev: Default::default(),
             }
         })
         .collect();

@@ -1,6 +1,8 @@
 //! The one path by which domain tables change: record the operation, then merge its fields
 //! into the row with `desk_core::FieldClocks::merge`.
 
+use std::collections::BTreeMap;
+
 use desk_core::{Entity, FieldClocks, FieldKind, Hlc, Op, Snapshot};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
@@ -14,8 +16,8 @@ use crate::{Result, StoreError};
 pub fn record_and_apply(conn: &Connection, op: &Op, local: bool) -> Result<bool> {
     let inserted = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO oplog (op_id, entity, record_id, fields, hlc, local)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR IGNORE INTO oplog (op_id, entity, record_id, fields, hlc, local, prev)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(rusqlite::params![
             op.id.to_string(),
@@ -24,6 +26,7 @@ pub fn record_and_apply(conn: &Connection, op: &Op, local: bool) -> Result<bool>
             Value::Object(op.fields.clone()).to_string(),
             op.hlc.to_string(),
             local,
+            serde_json::to_string(&op.prev).expect("stamps serialise"),
         ])?;
     if inserted == 0 {
         return Ok(false);
@@ -58,6 +61,7 @@ pub fn apply_op(conn: &Connection, op: &Op) -> Result<()> {
         op.writes(),
         &op.fields,
         &partial,
+        Some(&op.prev),
     )
 }
 
@@ -79,6 +83,7 @@ pub fn apply_snapshot(conn: &Connection, snap: &Snapshot) -> Result<()> {
         snap.writes(),
         &snap.fields,
         &snap.clocks,
+        None,
     )
 }
 
@@ -153,6 +158,7 @@ fn merge<'a>(
     writes: impl Iterator<Item = (&'a str, &'a Value, Hlc)>,
     fields: &Map<String, Value>,
     clocks_if_new: &FieldClocks,
+    prev: Option<&BTreeMap<String, Hlc>>,
 ) -> Result<()> {
     let table = entity.table();
     let current: Option<(String, String)> = conn
@@ -170,6 +176,10 @@ fn merge<'a>(
     }
     let mut clocks =
         FieldClocks::from_columns(&base, &clocks).ok_or(StoreError::Corrupt("_clocks"))?;
+    let writes: Vec<_> = writes.collect();
+    if let Some(prev) = prev {
+        log_conflicts(conn, entity, id, &clocks, &writes, prev)?;
+    }
     let won = clocks.merge(writes);
     if won.is_empty() {
         return Ok(());
@@ -189,6 +199,61 @@ fn merge<'a>(
     );
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(values))?;
+    Ok(())
+}
+
+/// A write that replaced a value other than the one this replica holds was made without
+/// seeing it: the two are concurrent. The later stamp wins (the merge does that); the other
+/// value is kept here for someone to look at.
+fn log_conflicts(
+    conn: &Connection,
+    entity: Entity,
+    id: Uuid,
+    clocks: &FieldClocks,
+    writes: &[(&str, &Value, Hlc)],
+    prev: &BTreeMap<String, Hlc>,
+) -> Result<()> {
+    let unwritten = FieldClocks::unwritten().base;
+    let concurrent: Vec<_> = writes
+        .iter()
+        .filter(|(field, _, stamp)| {
+            let held = clocks.of(field);
+            held != unwritten && held != *stamp && prev.get(*field).is_some_and(|p| *p != held)
+        })
+        .collect();
+    if concurrent.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT {} FROM {} WHERE id = ?1",
+        select_list(entity),
+        entity.table()
+    );
+    let row = conn
+        .prepare_cached(&sql)?
+        .query_row([id.to_string()], |r| Ok(row_to_json(entity, r)))??;
+    for (field, value, stamp) in concurrent {
+        let held = clocks.of(field);
+        let held_value = row.get(*field).cloned().unwrap_or(Value::Null);
+        let ((kept, kept_at), (lost, lost_at)) = if *stamp > held {
+            (((*value).clone(), *stamp), (held_value, held))
+        } else {
+            ((held_value, held), ((*value).clone(), *stamp))
+        };
+        conn.prepare_cached(
+            "INSERT INTO conflicts (entity, record_id, field, kept_value, kept_hlc, lost_value, lost_hlc, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        )?
+        .execute(rusqlite::params![
+            entity.table(),
+            id.to_string(),
+            field,
+            kept.to_string(),
+            kept_at.to_string(),
+            lost.to_string(),
+            lost_at.to_string(),
+        ])?;
+    }
     Ok(())
 }
 
@@ -278,11 +343,12 @@ pub fn read_oplog(conn: &Connection, sql: &str) -> Result<Vec<Op>> {
             r.get::<_, String>("record_id")?,
             r.get::<_, String>("fields")?,
             r.get::<_, String>("hlc")?,
+            r.get::<_, String>("prev")?,
         ))
     })?;
     let mut ops = Vec::new();
     for row in rows {
-        let (id, entity, record_id, fields, hlc) = row?;
+        let (id, entity, record_id, fields, hlc, prev) = row?;
         let entity = Entity::ALL
             .into_iter()
             .find(|e| e.table() == entity)
@@ -296,6 +362,7 @@ pub fn read_oplog(conn: &Connection, sql: &str) -> Result<Vec<Op>> {
             fields: serde_json::from_str(&fields)
                 .map_err(|_| StoreError::Corrupt("oplog.fields"))?,
             hlc: hlc.parse().map_err(|_| StoreError::Corrupt("oplog.hlc"))?,
+            prev: serde_json::from_str(&prev).map_err(|_| StoreError::Corrupt("oplog.prev"))?,
         });
     }
     Ok(ops)

@@ -21,6 +21,10 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    /// Talking to the server failed; the message says why, for people.
+    #[error("{0}")]
+    Remote(String),
+
     #[error("数据库错误 (database error): {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

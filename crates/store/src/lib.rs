@@ -13,6 +13,7 @@ mod error;
 mod import;
 mod migrate;
 mod query;
+mod sync;
 mod write;
 
 use std::path::Path;
@@ -29,18 +30,21 @@ pub use error::{ImportRowError, StoreError};
 pub use import::import_sites_csv;
 pub use migrate::SCHEMA_VERSION;
 pub use query::{register_functions, AppealFilter, SearchHits, Stats};
+pub use sync::{Conflict, Keep, LocalStatus, Rejection, SyncState};
 pub use write::Writer;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Where the current time comes from; tests and the demo pin it.
-pub type Now = fn() -> DateTime<Utc>;
+pub type Now = std::sync::Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 pub struct Store {
     conn: Connection,
     device: Uuid,
     clock: Clock,
     now: Now,
+    /// Server time minus device time, learnt at sync: tablet clocks are wrong.
+    offset_ms: i64,
     checkpointer: Option<Checkpointer>,
 }
 
@@ -82,22 +86,28 @@ impl Store {
             Some(s) => s.parse().map_err(|_| StoreError::Corrupt("clock"))?,
             None => Hlc::zero(device),
         };
+        let conn_ref = &conn;
+        let offset_ms = meta(conn_ref, "sync.clock_offset_ms")?
+            .and_then(|o| o.parse().ok())
+            .unwrap_or(0);
         Ok(Store {
             conn,
             device,
             clock: Clock::new(last),
-            now: Utc::now,
+            now: std::sync::Arc::new(Utc::now),
+            offset_ms,
             checkpointer: None,
         })
     }
 
     /// Pins the clock the store reads the time from.
-    pub fn set_now(&mut self, now: Now) {
-        self.now = now;
+    pub fn set_now(&mut self, now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) {
+        self.now = std::sync::Arc::new(now);
     }
 
+    /// The time, as corrected by the offset learnt from the server.
     pub fn now(&self) -> DateTime<Utc> {
-        (self.now)()
+        (self.now)() + chrono::Duration::milliseconds(self.offset_ms)
     }
 
     pub fn device_id(&self) -> Uuid {
@@ -107,7 +117,7 @@ impl Store {
     /// Runs `f` in one transaction: every write it makes, and its operations, land together or
     /// not at all.
     pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer) -> Result<T>) -> Result<T> {
-        self.write_at((self.now)(), f)
+        self.write_at(self.now(), f)
     }
 
     /// [`Store::write`] as of a given time: for records entered after the fact, like the demo.
@@ -134,32 +144,36 @@ impl Store {
     }
 
     /// Applies operations written elsewhere (a pull, or a replay). Operations already seen, by
-    /// id, are skipped, so applying a batch twice changes nothing.
+    /// id, are skipped, so applying a batch twice changes nothing. Returns how many were new.
     pub fn apply_remote(&mut self, ops: &[Op]) -> Result<usize> {
-        let now_ms = (self.now)().timestamp_millis().max(0) as u64;
-        let tx = self.conn.transaction()?;
-        let mut clock = self.clock.clone();
-        let mut applied = 0;
-        for op in ops {
-            op.check_shape()?;
-            if apply::record_and_apply(&tx, op, false)? {
-                applied += 1;
-            }
-            clock.observe(&op.hlc, now_ms);
-        }
-        set_meta(&tx, "clock", &clock.last().to_string())?;
-        tx.commit()?;
-        self.clock = clock;
-        self.after_write();
-        Ok(applied)
+        self.apply_remote_then(ops, &[], |_| Ok(()))
     }
 
     /// Merges records received whole (a bootstrap page, or records entering this device's
     /// scope) in one transaction.
     pub fn apply_snapshots(&mut self, snapshots: &[desk_core::Snapshot]) -> Result<()> {
-        let now_ms = (self.now)().timestamp_millis().max(0) as u64;
+        self.apply_remote_then(&[], snapshots, |_| Ok(())).map(drop)
+    }
+
+    /// Applies operations and snapshots from elsewhere, then `then` (say, moving the sync
+    /// cursor), all in one transaction. Returns how many operations were new.
+    pub(crate) fn apply_remote_then(
+        &mut self,
+        ops: &[Op],
+        snapshots: &[desk_core::Snapshot],
+        then: impl FnOnce(&rusqlite::Transaction) -> Result<()>,
+    ) -> Result<usize> {
+        let now_ms = self.now().timestamp_millis().max(0) as u64;
         let tx = self.conn.transaction()?;
         let mut clock = self.clock.clone();
+        let mut new = 0;
+        for op in ops {
+            op.check_shape()?;
+            if apply::record_and_apply(&tx, op, false)? {
+                new += 1;
+            }
+            clock.observe(&op.hlc, now_ms);
+        }
         for snap in snapshots {
             apply::apply_snapshot(&tx, snap)?;
             clock.observe(&snap.clocks.base, now_ms);
@@ -167,11 +181,12 @@ impl Store {
                 clock.observe(stamp, now_ms);
             }
         }
+        then(&tx)?;
         set_meta(&tx, "clock", &clock.last().to_string())?;
         tx.commit()?;
         self.clock = clock;
         self.after_write();
-        Ok(())
+        Ok(new)
     }
 
     /// Every operation in the order this store recorded it.
@@ -189,6 +204,10 @@ impl Store {
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 }
 

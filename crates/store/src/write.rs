@@ -1,10 +1,12 @@
 //! Local writes: validate, stamp, record the operation, apply it. Every service the CLI and the
 //! app offer is built from these few verbs inside one [`crate::Store::write`] transaction.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use desk_core::appeal::Action;
 use desk_core::model::{check_deadline, Appeal, Progress, Record};
-use desk_core::{Clock, Entity, Op, ValidationError};
+use desk_core::{Clock, Entity, FieldClocks, Hlc, Op, ValidationError};
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -34,7 +36,7 @@ impl<'a> Writer<'a> {
         self.check_references(&record)?;
         self.check_unique(&record)?;
         self.check_appeal_deadline(&record)?;
-        self.emit(R::ENTITY, record.id(), record.to_fields())?;
+        self.emit(R::ENTITY, record.id(), record.to_fields(), BTreeMap::new())?;
         Ok(record)
     }
 
@@ -55,7 +57,9 @@ impl<'a> Writer<'a> {
             .filter(|(k, v)| old.get(k) != Some(v))
             .collect();
         if !changed.is_empty() {
-            self.emit(R::ENTITY, id, changed)?;
+            let clocks = self.clocks_of(R::ENTITY, id)?;
+            let prev = changed.keys().map(|k| (k.clone(), clocks.of(k))).collect();
+            self.emit(R::ENTITY, id, changed, prev)?;
         }
         Ok(after)
     }
@@ -80,7 +84,12 @@ impl<'a> Writer<'a> {
         self.require_live(entity, id, "id")?;
         let mut fields = Map::new();
         fields.insert("void_reason".into(), Value::String(reason.into()));
-        self.emit(entity, id, fields)
+        let prev = [(
+            "void_reason".to_owned(),
+            self.clocks_of(entity, id)?.of("void_reason"),
+        )]
+        .into();
+        self.emit(entity, id, fields, prev)
     }
 
     /// Acts on an appeal (dispatch, resolve, return, …): changes its status and appends the
@@ -140,6 +149,33 @@ impl<'a> Writer<'a> {
             reason: action.reason().map(str::to_owned),
         })?;
         Ok(appeal)
+    }
+
+    /// Sets one field of a record to `value` (resolving a conflict, say), checked like any
+    /// change and recorded with the stamp it replaces.
+    pub fn set_field(&mut self, entity: Entity, id: Uuid, field: &str, value: Value) -> Result<()> {
+        let mut fields = self.require_live(entity, id, "id")?;
+        fields.shift_remove("id");
+        let name = entity
+            .field(field)
+            .ok_or_else(|| ValidationError::Invalid {
+                field: "field",
+                value: field.into(),
+                expected: format!("a field of {}", entity.name_en()),
+            })?
+            .name;
+        if fields.get(name) == Some(&value) {
+            return Ok(());
+        }
+        fields.insert(name.into(), value.clone());
+        let refs = desk_core::model::check_fields(entity, id, &fields)?;
+        for (f, e, rid) in refs {
+            self.require_live(e, rid, f)?;
+        }
+        let prev = [(name.to_owned(), self.clocks_of(entity, id)?.of(name))].into();
+        let mut change = Map::new();
+        change.insert(name.into(), value);
+        self.emit(entity, id, change, prev)
     }
 
     /// Reads a record that exists and is not void, or says which field pointed at it.
@@ -234,7 +270,25 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    fn emit(&mut self, entity: Entity, record_id: Uuid, fields: Map<String, Value>) -> Result<()> {
+    /// The stamps of a record's fields as this replica holds them.
+    fn clocks_of(&self, entity: Entity, id: Uuid) -> Result<FieldClocks> {
+        let (base, fields): (String, String) = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT _hlc, _clocks FROM {} WHERE id = ?1",
+                entity.table()
+            ))?
+            .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        FieldClocks::from_columns(&base, &fields).ok_or(crate::StoreError::Corrupt("_clocks"))
+    }
+
+    fn emit(
+        &mut self,
+        entity: Entity,
+        record_id: Uuid,
+        fields: Map<String, Value>,
+        prev: BTreeMap<String, Hlc>,
+    ) -> Result<()> {
         let hlc = self.clock.tick(self.now.timestamp_millis().max(0) as u64);
         let op = Op {
             id: Uuid::now_v7(),
@@ -242,6 +296,7 @@ impl<'a> Writer<'a> {
             record_id,
             fields,
             hlc,
+            prev,
         };
         record_and_apply(self.conn, &op, true)?;
         Ok(())

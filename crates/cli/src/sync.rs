@@ -1,0 +1,317 @@
+//! `desk login`, `desk sync [--watch]`, `desk status`, `desk conflicts`, `desk rejections`.
+//!
+//! The device token is kept in `credentials.json` in the data directory, readable by its owner
+//! only (mode 0600).
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use desk_core::ValidationError;
+use desk_store::{Keep, Store, StoreError};
+use desk_sync::watch::WatchOptions;
+use desk_sync::{Engine, HttpTransport};
+use serde::{Deserialize, Serialize};
+
+use crate::output::Out;
+
+#[derive(Serialize, Deserialize)]
+struct Credentials {
+    server: String,
+    token: String,
+    device_id: uuid::Uuid,
+    user: String,
+}
+
+fn credentials_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("credentials.json")
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::File {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn save_credentials(data_dir: &Path, c: &Credentials) -> Result<(), StoreError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = credentials_path(data_dir);
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(io(&tmp))?;
+    f.write_all(
+        serde_json::to_string_pretty(c)
+            .expect("serialisable")
+            .as_bytes(),
+    )
+    .map_err(io(&tmp))?;
+    f.sync_all().map_err(io(&tmp))?;
+    std::fs::rename(&tmp, &path).map_err(io(&path))
+}
+
+fn load_credentials(data_dir: &Path) -> Result<Credentials, String> {
+    let path = credentials_path(data_dir);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|_| "本设备尚未登录，请先运行 desk login (this device is not signed in: run desk login first)".to_owned())?;
+    serde_json::from_str(&text).map_err(|e| format!("{} 已损坏 (damaged): {e}", path.display()))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn password(from_stdin: bool) -> Result<String, String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        rpassword::prompt_password("密码 (password): ").map_err(|e| e.to_string())
+    }
+}
+
+pub fn login(
+    data_dir: &Path,
+    server: &str,
+    user: &str,
+    device_name: Option<String>,
+    from_stdin: bool,
+    out: &Out,
+) -> Result<(), String> {
+    let password = password(from_stdin)?;
+    let name = device_name.unwrap_or_else(|| {
+        std::fs::read_to_string("/etc/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| "desk".into())
+    });
+    let reply = runtime()
+        .block_on(desk_sync::transport::login(server, user, &password, &name))
+        .map_err(|e| e.to_string())?;
+    save_credentials(
+        data_dir,
+        &Credentials {
+            server: server.trim_end_matches('/').to_owned(),
+            token: reply.token,
+            device_id: reply.device_id,
+            user: reply.user.name.clone(),
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    out.done(&format!(
+        "已登录 (signed in) {} @ {server}，角色 (role) {}",
+        reply.user.display_name, reply.user.role
+    ));
+    Ok(())
+}
+
+pub fn sync(
+    data_dir: &Path,
+    store: Store,
+    watch: bool,
+    interval: u64,
+    out: &Out,
+) -> Result<(), String> {
+    let creds = load_credentials(data_dir)?;
+    let engine = Engine::new(
+        Arc::new(Mutex::new(store)),
+        HttpTransport::new(&creds.server, &creds.token),
+    );
+    let rt = runtime();
+    if watch {
+        let opts = WatchOptions {
+            interval: Duration::from_secs(interval.max(1)),
+            ..WatchOptions::default()
+        };
+        let mut status = engine.status();
+        rt.block_on(async {
+            let printing = async {
+                while status.changed().await.is_ok() {
+                    let s = status.borrow_and_update().clone();
+                    if !matches!(s, desk_sync::Status::Syncing { .. }) {
+                        eprintln!("{}", s.describe());
+                    }
+                }
+            };
+            tokio::select! {
+                _ = desk_sync::watch::watch(&engine, opts, async { let _ = tokio::signal::ctrl_c().await; }) => {},
+                _ = printing => {},
+            }
+        });
+        return Ok(());
+    }
+    let report = rt.block_on(engine.sync());
+    let status = engine.status().borrow().clone();
+    match report {
+        Ok(r) => {
+            if out.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"report": r, "status": status})
+                    )
+                    .expect("json")
+                );
+            } else {
+                println!(
+                    "上传 (pushed) {}，被拒 (rejected) {}，下载 (pulled) {}，首次下载 (bootstrapped) {}",
+                    r.pushed, r.rejected, r.pulled, r.bootstrapped
+                );
+                println!("{}", status.describe());
+            }
+            Ok(())
+        }
+        Err(e) => Err(status_or(&status, &e.to_string())),
+    }
+}
+
+fn status_or(status: &desk_sync::Status, fallback: &str) -> String {
+    match status {
+        desk_sync::Status::Idle => fallback.to_owned(),
+        s => s.describe(),
+    }
+}
+
+pub fn status(data_dir: &Path, store: &Store, out: &Out) -> Result<(), StoreError> {
+    let s = store.status()?;
+    let creds = load_credentials(data_dir).ok();
+    if out.json {
+        let mut v = serde_json::to_value(&s).expect("json");
+        v["server"] = creds.as_ref().map(|c| c.server.clone()).into();
+        v["user"] = creds.as_ref().map(|c| c.user.clone()).into();
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        return Ok(());
+    }
+    match &creds {
+        Some(c) => println!("服务器 (server)       {} （{}）", c.server, c.user),
+        None => println!("服务器 (server)       未登录 (not signed in): 数据只保存在本设备 (records stay on this device)"),
+    }
+    println!("本设备 (device)       {}", s.device_id);
+    println!("待上传 (pending)      {}", s.pending);
+    println!(
+        "上次同步 (last sync)  {}",
+        s.sync.last_sync_at.as_deref().unwrap_or("—")
+    );
+    println!("同步位置 (cursor)     {}", s.sync.cursor);
+    println!("冲突 (conflicts)      {}", s.conflicts);
+    println!("被拒绝 (rejections)   {}", s.rejections);
+    Ok(())
+}
+
+pub fn conflicts(
+    store: &mut Store,
+    action: Option<crate::args::ConflictCmd>,
+    out: &Out,
+) -> Result<(), StoreError> {
+    match action {
+        None => {
+            let list = store.conflicts()?;
+            if out.json {
+                println!("{}", serde_json::to_string_pretty(&list).expect("json"));
+                return Ok(());
+            }
+            if list.is_empty() {
+                println!("（没有冲突 / no conflicts）");
+            }
+            for c in list {
+                let who = |mine: bool| {
+                    if mine {
+                        "本设备 mine"
+                    } else {
+                        "其他设备 theirs"
+                    }
+                };
+                println!(
+                    "#{}  {} {}  {}：保留 (kept) {} [{}]，落选 (lost) {} [{}]",
+                    c.id,
+                    c.entity.name_zh(),
+                    c.record_id,
+                    c.field,
+                    c.kept_value,
+                    who(c.kept_by_this_device),
+                    c.lost_value,
+                    who(c.lost_by_this_device)
+                );
+            }
+            Ok(())
+        }
+        Some(crate::args::ConflictCmd::Resolve { id, keep, value }) => {
+            let keep =
+                match (keep.as_deref(), value) {
+                    (_, Some(v)) => Keep::Value(serde_json::from_str(&v).map_err(|_| {
+                        ValidationError::Invalid {
+                            field: "value",
+                            value: v.clone(),
+                            expected: "JSON, e.g. \"text\", 5, null".into(),
+                        }
+                    })?),
+                    (Some("mine"), None) => Keep::Mine,
+                    (Some("theirs"), None) => Keep::Theirs,
+                    (other, None) => {
+                        return Err(ValidationError::Invalid {
+                            field: "keep",
+                            value: other.unwrap_or_default().into(),
+                            expected: "mine, theirs, or --value".into(),
+                        }
+                        .into())
+                    }
+                };
+            store.resolve_conflict(id, keep)?;
+            out.done(&format!("冲突 #{id} 已处理 (conflict settled)"));
+            Ok(())
+        }
+    }
+}
+
+pub fn rejections(
+    store: &mut Store,
+    action: Option<crate::args::RejectionCmd>,
+    out: &Out,
+) -> Result<(), StoreError> {
+    match action {
+        None => {
+            let list = store.rejections()?;
+            if out.json {
+                println!("{}", serde_json::to_string_pretty(&list).expect("json"));
+                return Ok(());
+            }
+            if list.is_empty() {
+                println!("（没有被拒绝的修改 / no rejected changes）");
+            }
+            for r in list {
+                println!(
+                    "{}  {} {}  [{}] {}",
+                    r.op_id,
+                    r.entity.name_zh(),
+                    r.record_id,
+                    r.code,
+                    r.reason
+                );
+            }
+            Ok(())
+        }
+        Some(crate::args::RejectionCmd::Dismiss { op_id }) => {
+            let id = op_id.parse().map_err(|_| ValidationError::Invalid {
+                field: "op_id",
+                value: op_id.clone(),
+                expected: "an operation id (UUID)".into(),
+            })?;
+            store.dismiss_rejection(id)?;
+            out.done("已标记为已处理 (dismissed)");
+            Ok(())
+        }
+    }
+}

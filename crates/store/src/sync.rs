@@ -1,0 +1,349 @@
+//! What sync needs from the store: the outbox in batches, acknowledgements and rejections from
+//! a push, pulled pages and bootstrap pages applied together with the cursor that follows them
+//! (so a crash resumes where it stopped), the clock offset learnt from the server, and the
+//! conflict and rejection lists with their resolution.
+
+use desk_core::protocol::{Change, PushResult, PushStatus};
+use desk_core::{Entity, Snapshot};
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::{apply, meta, set_meta, Result, Store, StoreError};
+
+/// Where this device stands with the server.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncState {
+    /// The log position pulled up to.
+    pub cursor: i64,
+    /// The first sync (bootstrap) is complete.
+    pub bootstrapped: bool,
+    /// Where an interrupted bootstrap resumes.
+    pub bootstrap_after: Option<String>,
+    /// Server time minus device time, in milliseconds.
+    pub clock_offset_ms: i64,
+    pub last_sync_at: Option<String>,
+}
+
+/// The device's own view of its sync, for `desk status` and the app's status bar.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalStatus {
+    pub device_id: Uuid,
+    /// Operations written here, not yet acknowledged by the server.
+    pub pending: i64,
+    pub conflicts: i64,
+    pub rejections: i64,
+    #[serde(flatten)]
+    pub sync: SyncState,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    pub id: i64,
+    pub entity: Entity,
+    pub record_id: Uuid,
+    pub field: String,
+    /// The value the record holds: the later of the two writes.
+    pub kept_value: Value,
+    pub kept_by_this_device: bool,
+    /// The value that lost.
+    pub lost_value: Value,
+    pub lost_by_this_device: bool,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejection {
+    pub op_id: Uuid,
+    pub entity: Entity,
+    pub record_id: Uuid,
+    pub fields: Map<String, Value>,
+    pub code: String,
+    pub field: Option<String>,
+    pub reason: String,
+    pub at: String,
+}
+
+/// How a conflict is settled.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Keep {
+    /// This device's value.
+    Mine,
+    /// The other device's value.
+    Theirs,
+    /// Something else, typed by the user.
+    Value(Value),
+}
+
+fn entity(table: &str) -> Result<Entity> {
+    Entity::ALL
+        .into_iter()
+        .find(|e| e.table() == table)
+        .ok_or(StoreError::Corrupt("entity"))
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Store {
+    pub fn sync_state(&self) -> Result<SyncState> {
+        let get = |k: &str| meta(self.conn(), k);
+        Ok(SyncState {
+            cursor: get("sync.cursor")?
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0),
+            bootstrapped: get("sync.bootstrapped")?.is_some_and(|b| b == "1"),
+            bootstrap_after: get("sync.bootstrap_after")?.filter(|a| !a.is_empty()),
+            clock_offset_ms: get("sync.clock_offset_ms")?
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0),
+            last_sync_at: get("sync.last_sync_at")?,
+        })
+    }
+
+    pub fn status(&self) -> Result<LocalStatus> {
+        let count =
+            |sql: &str| -> Result<i64> { Ok(self.conn().query_row(sql, [], |r| r.get(0))?) };
+        Ok(LocalStatus {
+            device_id: self.device_id(),
+            pending: count("SELECT COUNT(*) FROM oplog WHERE local = 1 AND acked = 0")?,
+            conflicts: count("SELECT COUNT(*) FROM conflicts WHERE resolved IS NULL")?,
+            rejections: count("SELECT COUNT(*) FROM rejections WHERE resolved IS NULL")?,
+            sync: self.sync_state()?,
+        })
+    }
+
+    /// Learns the server's time: later stamps and "now" follow the corrected clock.
+    pub fn set_clock_offset(&mut self, offset_ms: i64) -> Result<()> {
+        set_meta(self.conn(), "sync.clock_offset_ms", &offset_ms.to_string())?;
+        self.offset_ms = offset_ms;
+        Ok(())
+    }
+
+    pub fn mark_synced(&mut self) -> Result<()> {
+        set_meta(self.conn(), "sync.last_sync_at", &now_text())
+    }
+
+    /// The oldest unacknowledged local operations.
+    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<desk_core::Op>> {
+        apply::read_oplog(
+            self.conn(),
+            &format!(
+                "SELECT * FROM oplog WHERE local = 1 AND acked = 0 ORDER BY seq LIMIT {limit}"
+            ),
+        )
+    }
+
+    /// Settles a push: what landed (or had landed) leaves the outbox; what was refused leaves it
+    /// too, into the rejections list with the server's reason.
+    pub fn settle_push(&mut self, pushed: &[desk_core::Op], results: &[PushResult]) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        for r in results {
+            if r.status == PushStatus::Rejected {
+                let Some(op) = pushed.iter().find(|o| o.id == r.op_id) else {
+                    continue;
+                };
+                tx.execute(
+                    "INSERT OR REPLACE INTO rejections (op_id, entity, record_id, fields, code, field, reason, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    rusqlite::params![
+                        op.id.to_string(),
+                        op.entity.table(),
+                        op.record_id.to_string(),
+                        Value::Object(op.fields.clone()).to_string(),
+                        r.code.as_deref().unwrap_or("rejected"),
+                        r.field,
+                        r.reason.as_deref().unwrap_or_default(),
+                        now_text(),
+                    ],
+                )?;
+            }
+            tx.execute(
+                "UPDATE oplog SET acked = 1 WHERE op_id = ?1 AND local = 1",
+                [r.op_id.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies a pulled page and moves the cursor past it, together.
+    pub fn apply_pull(&mut self, changes: &[Change], cursor: i64) -> Result<()> {
+        let ops: Vec<_> = changes.iter().filter_map(|c| c.op.clone()).collect();
+        let snapshots: Vec<Snapshot> = changes.iter().filter_map(|c| c.snapshot.clone()).collect();
+        self.apply_remote_then(&ops, &snapshots, |tx| {
+            set_meta(tx, "sync.cursor", &cursor.to_string())
+        })
+        .map(drop)
+    }
+
+    /// Applies a bootstrap page. The first page's cursor is where pulling starts afterwards;
+    /// `next` is where an interrupted bootstrap resumes; no `next` means it is complete.
+    pub fn apply_bootstrap_page(
+        &mut self,
+        records: &[Snapshot],
+        next: Option<&str>,
+        cursor: i64,
+    ) -> Result<()> {
+        let first = self.sync_state()?.bootstrap_after.is_none();
+        self.apply_remote_then(&[], records, |tx| {
+            if first {
+                set_meta(tx, "sync.cursor", &cursor.to_string())?;
+            }
+            set_meta(tx, "sync.bootstrap_after", next.unwrap_or_default())?;
+            if next.is_none() {
+                set_meta(tx, "sync.bootstrapped", "1")?;
+            }
+            Ok(())
+        })
+        .map(drop)
+    }
+
+    /// Conflicts not yet settled, oldest first.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, entity, record_id, field, kept_value, kept_hlc, lost_value, lost_hlc, at
+             FROM conflicts WHERE resolved IS NULL ORDER BY id",
+        )?;
+        let me = self.device_id().simple().to_string();
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+            ))
+        })?;
+        let json = |s: &str| serde_json::from_str(s).map_err(|_| StoreError::Corrupt("conflicts"));
+        rows.map(|row| {
+            let (id, e, rid, field, kept, kept_hlc, lost, lost_hlc, at) = row?;
+            Ok(Conflict {
+                id,
+                entity: entity(&e)?,
+                record_id: rid.parse().map_err(|_| StoreError::Corrupt("conflicts"))?,
+                field,
+                kept_value: json(&kept)?,
+                kept_by_this_device: kept_hlc.ends_with(&me),
+                lost_value: json(&lost)?,
+                lost_by_this_device: lost_hlc.ends_with(&me),
+                at,
+            })
+        })
+        .collect()
+    }
+
+    /// Settles a conflict. Keeping the value the record does not hold writes it again, as a new
+    /// change that syncs like any other.
+    pub fn resolve_conflict(&mut self, id: i64, keep: Keep) -> Result<()> {
+        let conflict = self
+            .conflicts()?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| desk_core::ValidationError::NotFound {
+                field: "id",
+                entity: "conflict",
+                entity_zh: "冲突",
+                id: id.to_string(),
+            })?;
+        let value = match keep {
+            Keep::Mine if conflict.lost_by_this_device => Some(conflict.lost_value.clone()),
+            Keep::Theirs if !conflict.lost_by_this_device => Some(conflict.lost_value.clone()),
+            Keep::Mine | Keep::Theirs => None,
+            Keep::Value(v) => Some(v),
+        };
+        self.write(|w| {
+            if let Some(value) = value {
+                w.set_field(conflict.entity, conflict.record_id, &conflict.field, value)?;
+            }
+            Ok(())
+        })?;
+        self.conn().execute(
+            "UPDATE conflicts SET resolved = ?1 WHERE id = ?2",
+            rusqlite::params![now_text(), id],
+        )?;
+        Ok(())
+    }
+
+    pub fn rejections(&self) -> Result<Vec<Rejection>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT op_id, entity, record_id, fields, code, field, reason, at
+             FROM rejections WHERE resolved IS NULL ORDER BY at",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (op_id, e, rid, fields, code, field, reason, at) = row?;
+            let bad = |_| StoreError::Corrupt("rejections");
+            Ok(Rejection {
+                op_id: op_id.parse().map_err(bad)?,
+                entity: entity(&e)?,
+                record_id: rid.parse().map_err(bad)?,
+                fields: serde_json::from_str(&fields)
+                    .map_err(|_| StoreError::Corrupt("rejections"))?,
+                code,
+                field,
+                reason,
+                at,
+            })
+        })
+        .collect()
+    }
+
+    /// Marks a rejection as seen and dealt with (the user edited the record, or gave it up).
+    pub fn dismiss_rejection(&mut self, op_id: Uuid) -> Result<()> {
+        let n = self.conn().execute(
+            "UPDATE rejections SET resolved = ?1 WHERE op_id = ?2 AND resolved IS NULL",
+            rusqlite::params![now_text(), op_id.to_string()],
+        )?;
+        if n == 0 {
+            return Err(desk_core::ValidationError::NotFound {
+                field: "op_id",
+                entity: "rejection",
+                entity_zh: "被拒绝的修改",
+                id: op_id.to_string(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Changes whenever something is written on this device: the last local operation's
+    /// position (a watcher compares it to notice writes, also from other processes).
+    pub fn local_high_water(&self) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM oplog WHERE local = 1",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Has `op_id` been recorded here (written here or received)?
+    pub fn has_op(&self, op_id: Uuid) -> Result<bool> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM oplog WHERE op_id = ?1",
+                [op_id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+}

@@ -1,0 +1,189 @@
+//! One sync, in steps that each leave the store consistent: a bootstrap page, a push batch, a
+//! pull page. Each step's outcome lands in the store in one transaction together with where
+//! to continue (cursor, bootstrap page, acknowledgements), so a crash or a cancel between any
+//! two steps resumes where it stopped, and repeating a step changes nothing more.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::Utc;
+use desk_store::{Store, StoreError};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::status::{Phase, Status};
+use crate::transport::{Transport, TransportError};
+
+pub const PUSH_BATCH: usize = 500;
+pub const PULL_PAGE: i64 = 1000;
+pub const BOOTSTRAP_PAGE: i64 = 2000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SyncError::Transport(t) if t.is_transient())
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub bootstrapped: u64,
+    pub pushed: u64,
+    pub rejected: u64,
+    pub pulled: u64,
+}
+
+pub struct Engine<T> {
+    store: Arc<Mutex<Store>>,
+    transport: T,
+    status: watch::Sender<Status>,
+}
+
+impl<T: Transport> Engine<T> {
+    pub fn new(store: Arc<Mutex<Store>>, transport: T) -> Self {
+        Engine {
+            store,
+            transport,
+            status: watch::channel(Status::Idle).0,
+        }
+    }
+
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Follows the status as it changes (the app shows it; the CLI prints it).
+    pub fn status(&self) -> watch::Receiver<Status> {
+        self.status.subscribe()
+    }
+
+    fn set(&self, status: Status) {
+        self.status.send_replace(status);
+    }
+
+    /// A whole sync: bootstrap if this device never had one, push everything pending, pull
+    /// everything new. The status says how it went.
+    pub async fn sync(&self) -> Result<SyncReport, SyncError> {
+        let result = self.sync_inner().await;
+        let pending = self.store().status().map(|s| s.pending).unwrap_or_default();
+        self.set(match &result {
+            Ok(_) => {
+                let rejected = self.store().status().map(|s| s.rejections).unwrap_or_default();
+                if rejected > 0 {
+                    Status::NeedsAttention {
+                        reason: format!("{rejected} 条修改被服务器拒绝，请查看 ({rejected} changes were rejected by the server: review them)"),
+                    }
+                } else {
+                    Status::UpToDate { at: desk_core::time::display(Utc::now()) }
+                }
+            }
+            Err(e) if e.is_transient() => Status::Offline { reason: e.to_string(), pending },
+            Err(e) => Status::NeedsAttention { reason: e.to_string() },
+        });
+        result
+    }
+
+    async fn sync_inner(&self) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        while !self.store().sync_state()?.bootstrapped {
+            report.bootstrapped += self.bootstrap_step().await?;
+        }
+        loop {
+            let (pushed, rejected) = self.push_step().await?;
+            if pushed == 0 {
+                break;
+            }
+            report.pushed += pushed;
+            report.rejected += rejected;
+        }
+        loop {
+            let (pulled, more) = self.pull_step().await?;
+            report.pulled += pulled;
+            if !more {
+                break;
+            }
+        }
+        self.store().mark_synced()?;
+        Ok(report)
+    }
+
+    /// One bootstrap page. Returns the records it brought.
+    pub async fn bootstrap_step(&self) -> Result<u64, SyncError> {
+        let after = self.store().sync_state()?.bootstrap_after;
+        let done = self.store().status()?.sync.cursor;
+        self.set(Status::Syncing {
+            phase: Phase::Bootstrap,
+            done: done as u64,
+            total: 0,
+        });
+        let page = self.transport.bootstrap(after, BOOTSTRAP_PAGE).await?;
+        let n = page.records.len() as u64;
+        self.store()
+            .apply_bootstrap_page(&page.records, page.next.as_deref(), page.cursor)?;
+        Ok(n)
+    }
+
+    /// One batch of the outbox. Returns (operations pushed, of which rejected).
+    pub async fn push_step(&self) -> Result<(u64, u64), SyncError> {
+        let (batch, pending) = {
+            let store = self.store();
+            (store.outbox_batch(PUSH_BATCH)?, store.status()?.pending)
+        };
+        if batch.is_empty() {
+            return Ok((0, 0));
+        }
+        self.set(Status::Syncing {
+            phase: Phase::Push,
+            done: 0,
+            total: pending as u64,
+        });
+        let sent = Utc::now().timestamp_millis();
+        let reply = self.transport.push(batch.clone()).await?;
+        self.learn_clock(reply.server_time, sent)?;
+        self.store().settle_push(&batch, &reply.results)?;
+        let rejected = reply
+            .results
+            .iter()
+            .filter(|r| r.status == desk_core::protocol::PushStatus::Rejected)
+            .count();
+        Ok((batch.len() as u64, rejected as u64))
+    }
+
+    /// One page of the log. Returns (changes applied, whether more wait).
+    pub async fn pull_step(&self) -> Result<(u64, bool), SyncError> {
+        let cursor = self.store().sync_state()?.cursor;
+        self.set(Status::Syncing {
+            phase: Phase::Pull,
+            done: cursor as u64,
+            total: 0,
+        });
+        let sent = Utc::now().timestamp_millis();
+        let page = self.transport.pull(cursor, PULL_PAGE).await?;
+        self.learn_clock(page.server_time, sent)?;
+        self.store().apply_pull(&page.changes, page.cursor)?;
+        Ok((page.changes.len() as u64, page.has_more))
+    }
+
+    /// The server's time, against the middle of the round trip, gives the device clock's error.
+    fn learn_clock(&self, server_time: i64, sent: i64) -> Result<(), SyncError> {
+        let received = Utc::now().timestamp_millis();
+        let offset = server_time - (sent + received) / 2;
+        let mut store = self.store();
+        // Round trips jitter by milliseconds; only a real change is worth a write.
+        if (offset - store.sync_state()?.clock_offset_ms).abs() > 1_000 {
+            store.set_clock_offset(offset)?;
+        }
+        Ok(())
+    }
+}

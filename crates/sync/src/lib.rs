@@ -1,0 +1,18 @@
+//! The sync client, shared by the app and the `desk` CLI.
+//!
+//! - [`transport`]: how the client reaches the server ([`HttpTransport`] over HTTPS with
+//!   rustls, or anything else that speaks the protocol, such as the simulation's);
+//! - [`engine`]: one sync — bootstrap if needed, push the outbox, pull the log — resumable at
+//!   every step because each step's result lands in the store together with its progress;
+//! - [`watch`]: when to sync — on demand, shortly after local writes, periodically, and as soon
+//!   as the server answers again — with exponential backoff and jitter;
+//! - [`status`]: what to tell the user.
+
+pub mod engine;
+pub mod status;
+pub mod transport;
+pub mod watch;
+
+pub use engine::{Engine, SyncError, SyncReport};
+pub use status::{Phase, Status};
+pub use transport::{HttpTransport, Transport, TransportError};

@@ -1,0 +1,173 @@
+//! The protocol's three calls and a reachability probe, behind a trait so the engine runs the
+//! same over HTTP and in the deterministic simulation.
+
+use std::future::Future;
+use std::time::Duration;
+
+use desk_core::protocol::*;
+use desk_core::Op;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TransportError {
+    /// The server could not be reached, or failed: try again later.
+    #[error("无法连接服务器 (server unreachable): {0}")]
+    Offline(String),
+    /// The token is unknown or the device was revoked.
+    #[error("设备未登录或已被停用，请重新登录 (signed out or revoked: sign in again)")]
+    Unauthorized,
+    /// The app is too old for the server.
+    #[error("{0}")]
+    UpgradeRequired(String),
+    /// The server refused the request itself (not one operation): a bug or a limit.
+    #[error("服务器拒绝了请求 (the server refused the request): {status} {message}")]
+    Refused { status: u16, message: String },
+}
+
+impl TransportError {
+    /// Worth retrying by itself, later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, TransportError::Offline(_))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, TransportError>;
+
+pub trait Transport: Send + Sync {
+    fn push(&self, ops: Vec<Op>) -> impl Future<Output = Result<PushResponse>> + Send;
+    fn pull(&self, cursor: i64, limit: i64) -> impl Future<Output = Result<PullResponse>> + Send;
+    fn bootstrap(
+        &self,
+        after: Option<String>,
+        limit: i64,
+    ) -> impl Future<Output = Result<BootstrapResponse>> + Send;
+    /// Cheap: does the server answer at all?
+    fn probe(&self) -> impl Future<Output = bool> + Send;
+}
+
+/// The protocol over HTTP(S).
+#[derive(Clone)]
+pub struct HttpTransport {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl HttpTransport {
+    pub fn new(base: &str, token: &str) -> HttpTransport {
+        HttpTransport {
+            http: client(),
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        }
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T> {
+        let resp = req
+            .bearer_auth(&self.token)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .send()
+            .await
+            .map_err(|e| TransportError::Offline(e.to_string()))?;
+        read(resp).await
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("HTTP client")
+}
+
+/// A reply as the protocol's outcome.
+pub async fn read<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
+    let status = resp.status().as_u16();
+    if (200..300).contains(&status) {
+        return resp
+            .json()
+            .await
+            .map_err(|e| TransportError::Offline(format!("bad reply: {e}")));
+    }
+    let body: serde_json::Value = resp.json().await.unwrap_or_default();
+    let message = body["message"].as_str().unwrap_or_default().to_owned();
+    Err(match status {
+        401 => TransportError::Unauthorized,
+        426 => TransportError::UpgradeRequired(message),
+        500.. => TransportError::Offline(format!("server error {status}: {message}")),
+        _ => TransportError::Refused { status, message },
+    })
+}
+
+impl Transport for HttpTransport {
+    async fn push(&self, ops: Vec<Op>) -> Result<PushResponse> {
+        self.send(
+            self.http
+                .post(format!("{}/v1/push", self.base))
+                .json(&PushRequest { ops }),
+        )
+        .await
+    }
+
+    async fn pull(&self, cursor: i64, limit: i64) -> Result<PullResponse> {
+        self.send(self.http.get(format!(
+            "{}/v1/pull?cursor={cursor}&limit={limit}",
+            self.base
+        )))
+        .await
+    }
+
+    async fn bootstrap(&self, after: Option<String>, limit: i64) -> Result<BootstrapResponse> {
+        let mut req = self
+            .http
+            .get(format!("{}/v1/bootstrap", self.base))
+            .query(&[("limit", limit.to_string())]);
+        if let Some(a) = after {
+            req = req.query(&[("after", a)]);
+        }
+        self.send(req).await
+    }
+
+    async fn probe(&self) -> bool {
+        self.http
+            .get(format!("{}/healthz", self.base))
+            .timeout(Duration::from_secs(3))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    }
+}
+
+/// Signs a device in; the token it returns is for [`HttpTransport::new`].
+pub async fn login(
+    base: &str,
+    user: &str,
+    password: &str,
+    device_name: &str,
+) -> Result<LoginResponse> {
+    let resp = client()
+        .post(format!("{}/v1/login", base.trim_end_matches('/')))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .json(&LoginRequest {
+            user: user.into(),
+            password: password.into(),
+            device_name: device_name.into(),
+        })
+        .send()
+        .await
+        .map_err(|e| TransportError::Offline(e.to_string()))?;
+    if resp.status().as_u16() == 401 {
+        let body: serde_json::Value = resp.json().await.unwrap_or_default();
+        return Err(TransportError::Refused {
+            status: 401,
+            message: body["message"]
+                .as_str()
+                .unwrap_or("用户名或密码错误 (wrong user name or password)")
+                .to_owned(),
+        });
+    }
+    read(resp).await
+}

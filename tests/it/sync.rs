@@ -1,0 +1,324 @@
+//! Devices that sync by themselves: real `desk` processes against a real `desk-server`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::{binary, Device};
+use crate::server_harness::{backends, seed, Backend, TestDb, PASSWORD};
+
+/// A free loopback port: devices are told the server's address before it starts.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server(Child);
+
+impl Server {
+    fn start(db: &str, port: u16) -> Server {
+        let child = Command::new(binary("desk-server"))
+            .args([
+                "--db",
+                db,
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server(child)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A background `desk sync --watch`.
+struct Watcher(Child);
+
+impl Watcher {
+    fn start(d: &Device) -> Watcher {
+        Watcher(
+            Command::new(binary("desk"))
+                .arg("--data-dir")
+                .arg(d.dir.path())
+                .args(["sync", "--watch", "--interval", "1"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn login(d: &Device, port: u16, user: &str) {
+    let out = Command::new(binary("desk"))
+        .arg("--data-dir")
+        .arg(d.dir.path())
+        .args([
+            "login",
+            "--server",
+            &format!("http://127.0.0.1:{port}"),
+            "--user",
+            user,
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{PASSWORD}\n").as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn add_site(d: &Device, name: &str, park: &str) -> String {
+    let v = d
+        .run(&["--json", "site", "add", "--name", name, "--park", park])
+        .ok()
+        .json();
+    v["id"].as_str().unwrap().to_owned()
+}
+
+fn names(d: &Device) -> Vec<String> {
+    let v: Value = serde_json::from_str(&d.export()).unwrap();
+    let mut names: Vec<String> = v["records"]["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Waits until `check` holds, or fails after `secs`.
+fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(Instant::now() < deadline, "{what}: not within {secs} s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn two_devices_recording_offline_converge_by_themselves_when_the_server_returns() {
+    for backend in backends() {
+        let db = TestDb::new(&backend);
+        seed(&db.url);
+        let port = free_port();
+        let (a, b) = (Device::new(), Device::new());
+        {
+            let _server = Server::start(&db.url, port);
+            login(&a, port, "leader");
+            login(&b, port, "officer1");
+            a.run(&["sync"]).ok();
+            b.run(&["sync"]).ok();
+        } // the server goes down
+        add_site(&a, "离线企业甲", "一园");
+        add_site(&b, "离线企业乙", "一园");
+        add_site(&b, "离线企业丙", "一园");
+        let _wa = Watcher::start(&a);
+        let _wb = Watcher::start(&b);
+        std::thread::sleep(Duration::from_millis(1500)); // they find the server down
+        let status = b.run(&["status", "--json"]).ok().json();
+        assert_eq!(status["pending"], 2, "{backend:?}: {status}");
+
+        let _server = Server::start(&db.url, port);
+        let want = vec![
+            "离线企业丙".to_owned(),
+            "离线企业乙".to_owned(),
+            "离线企业甲".to_owned(),
+        ];
+        eventually(40, "both devices hold every site", || {
+            names(&a) == want && names(&b) == want
+        });
+        eventually(20, "identical exports", || a.export() == b.export());
+        for d in [&a, &b] {
+            let s = d.run(&["status", "--json"]).ok().json();
+            assert_eq!(
+                (s["pending"].as_i64(), s["rejections"].as_i64()),
+                (Some(0), Some(0)),
+                "{s}"
+            );
+        }
+        // A write while watching arrives on the other device without any command.
+        add_site(&a, "在线企业丁", "一园");
+        eventually(20, "the new site reaches b", || {
+            names(&b).contains(&"在线企业丁".to_owned())
+        });
+    }
+}
+
+#[test]
+fn a_device_killed_mid_push_loses_nothing_and_doubles_nothing() {
+    let backend = Backend::Sqlite;
+    let db = TestDb::new(&backend);
+    seed(&db.url);
+    let port = free_port();
+    let _server = Server::start(&db.url, port);
+    let (a, b) = (Device::new(), Device::new());
+    login(&a, port, "admin");
+    login(&b, port, "admin");
+    a.run(&["sync"]).ok();
+    // Many records, so the push takes a while.
+    let csv: String = std::iter::once("name,park\n".to_owned())
+        .chain((0..3000).map(|i| format!("批量企业{i},一园\n")))
+        .collect();
+    let file = a.file("sites.csv", &csv);
+    a.run(&["import", "sites", &file]).ok();
+    let mut sync = Command::new(binary("desk"))
+        .arg("--data-dir")
+        .arg(a.dir.path())
+        .arg("sync")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(120));
+    sync.kill().unwrap(); // SIGKILL
+    sync.wait().unwrap();
+    a.run(&["sync"]).ok();
+    assert_eq!(a.run(&["status", "--json"]).ok().json()["pending"], 0);
+    b.run(&["sync"]).ok();
+    let sites = names(&b);
+    assert_eq!(sites.len(), 3000);
+    let unique: std::collections::BTreeSet<_> = sites.iter().collect();
+    assert_eq!(unique.len(), 3000);
+    assert_eq!(a.export(), b.export());
+}
+
+#[test]
+fn a_concurrent_edit_of_one_field_has_one_winner_and_the_loser_is_listed() {
+    let db = TestDb::new(&Backend::Sqlite);
+    seed(&db.url);
+    let port = free_port();
+    let _server = Server::start(&db.url, port);
+    let (a, b) = (Device::new(), Device::new());
+    login(&a, port, "leader");
+    login(&b, port, "leader");
+    a.run(&["sync"]).ok();
+    let site = add_site(&a, "共同企业", "一园");
+    a.run(&["sync"]).ok();
+    b.run(&["sync"]).ok();
+    // Both edit the same site offline: the phone on both (a conflict), the address on one.
+    let edit = |d: &Device, field: &str, value: &str| {
+        d.run(&["site", "edit", &site, &format!("--{field}"), value])
+            .ok();
+    };
+    edit(&a, "phone", "0722-1111111");
+    edit(&b, "phone", "0722-2222222");
+    edit(&b, "address", "高新区一路 1 号");
+    for _ in 0..2 {
+        a.run(&["sync"]).ok();
+        b.run(&["sync"]).ok();
+    }
+    assert_eq!(a.export(), b.export(), "one winner everywhere");
+    let v: Value = serde_json::from_str(&a.export()).unwrap();
+    let row = v["records"]["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == site.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        row["address"], "高新区一路 1 号",
+        "edits of different fields both survive"
+    );
+    let winner = row["phone"].as_str().unwrap().to_owned();
+    let loser = if winner == "0722-1111111" {
+        "0722-2222222"
+    } else {
+        "0722-1111111"
+    };
+    for d in [&a, &b] {
+        let conflicts = d.run(&["conflicts", "--json"]).ok().json();
+        let list = conflicts.as_array().unwrap();
+        assert_eq!(list.len(), 1, "{conflicts}");
+        assert_eq!(
+            (list[0]["field"].as_str(), list[0]["lost_value"].as_str()),
+            (Some("phone"), Some(loser))
+        );
+        assert_eq!(list[0]["kept_value"], winner.as_str());
+    }
+    // The loser's device keeps its own value after all; that is a change like any other.
+    let (loser_dev, other) = if loser == "0722-1111111" {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    let id = loser_dev.run(&["conflicts", "--json"]).ok().json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    loser_dev
+        .run(&["conflicts", "resolve", &id.to_string(), "--keep", "mine"])
+        .ok();
+    loser_dev.run(&["sync"]).ok();
+    other.run(&["sync"]).ok();
+    assert_eq!(a.export(), b.export());
+    let v: Value = serde_json::from_str(&a.export()).unwrap();
+    let row = v["records"]["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == site.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["phone"], loser);
+    assert!(loser_dev
+        .run(&["conflicts", "--json"])
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let r = loser_dev.run(&["conflicts", "resolve", "999", "--keep", "mine"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("999"), "{}", r.stderr);
+}
+
+#[test]
+fn sync_without_signing_in_says_what_to_do() {
+    let d = Device::new();
+    let r = d.run(&["sync"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("desk login"), "{}", r.stderr);
+    let s = d.run(&["status"]).ok();
+    assert!(s.stdout.contains("未登录"), "{}", s.stdout);
+}
