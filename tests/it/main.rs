@@ -7,4 +7,5 @@ mod cli;
 mod harness;
 mod server;
 mod server_harness;
+mod simulation;
 mod sync;

@@ -105,6 +105,11 @@ impl Store {
         self.now = std::sync::Arc::new(now);
     }
 
+    /// The device's own clock, uncorrected: what the server's time is compared against.
+    pub fn raw_now(&self) -> DateTime<Utc> {
+        (self.now)()
+    }
+
     /// The time, as corrected by the offset learnt from the server.
     pub fn now(&self) -> DateTime<Utc> {
         (self.now)() + chrono::Duration::milliseconds(self.offset_ms)

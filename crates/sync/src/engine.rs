@@ -127,7 +127,9 @@ impl<T: Transport> Engine<T> {
             done: done as u64,
             total: 0,
         });
+        let sent = self.device_clock();
         let page = self.transport.bootstrap(after, BOOTSTRAP_PAGE).await?;
+        self.learn_clock(page.server_time, sent)?;
         let n = page.records.len() as u64;
         self.store()
             .apply_bootstrap_page(&page.records, page.next.as_deref(), page.cursor)?;
@@ -148,7 +150,7 @@ impl<T: Transport> Engine<T> {
             done: 0,
             total: pending as u64,
         });
-        let sent = Utc::now().timestamp_millis();
+        let sent = self.device_clock();
         let reply = self.transport.push(batch.clone()).await?;
         self.learn_clock(reply.server_time, sent)?;
         self.store().settle_push(&batch, &reply.results)?;
@@ -168,16 +170,20 @@ impl<T: Transport> Engine<T> {
             done: cursor as u64,
             total: 0,
         });
-        let sent = Utc::now().timestamp_millis();
+        let sent = self.device_clock();
         let page = self.transport.pull(cursor, PULL_PAGE).await?;
         self.learn_clock(page.server_time, sent)?;
         self.store().apply_pull(&page.changes, page.cursor)?;
         Ok((page.changes.len() as u64, page.has_more))
     }
 
+    fn device_clock(&self) -> i64 {
+        self.store().raw_now().timestamp_millis()
+    }
+
     /// The server's time, against the middle of the round trip, gives the device clock's error.
     fn learn_clock(&self, server_time: i64, sent: i64) -> Result<(), SyncError> {
-        let received = Utc::now().timestamp_millis();
+        let received = self.device_clock();
         let offset = server_time - (sent + received) / 2;
         let mut store = self.store();
         // Round trips jitter by milliseconds; only a real change is worth a write.

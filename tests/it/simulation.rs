@@ -1,0 +1,479 @@
+//! The deterministic simulation of sync (proptest): a server and three devices in one process,
+//! random domain actions on random devices, random interleavings of push and pull steps,
+//! crashes between any two steps (the device reloads from its file), replies lost or delivered
+//! twice, and device clocks hours wrong. After a final quiet round every device holds exactly
+//! the server's state, and every operation the server acknowledged is in its log.
+//!
+//! The test command runs 1,000 cases (`PROPTEST_CASES` overrides); a long run:
+//! `PROPTEST_CASES=100000 cargo test -p desk-tests --test it simulation -- --nocapture`.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use chrono::{Duration, Utc};
+use desk_core::appeal::Action;
+use desk_core::model::*;
+use desk_core::protocol::*;
+use desk_core::{Entity, Op};
+use desk_server::db::Db;
+use desk_server::scope::{Caller, Role};
+use desk_server::state::{self, IngestRules};
+use desk_store::Store;
+use desk_sync::{Engine, Transport, TransportError};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    None,
+    /// The server did the work; the reply never arrived.
+    DropReply,
+    /// The request reached the server twice (a retry after a timeout); the second reply arrives.
+    Duplicate,
+}
+
+/// The protocol served in-process, with faults injected on demand.
+#[derive(Clone)]
+struct LocalTransport {
+    db: Db,
+    caller: Caller,
+    fault: Arc<Mutex<Fault>>,
+    /// Every operation whose acknowledgement reached a device.
+    acked: Arc<Mutex<HashSet<Uuid>>>,
+}
+
+fn server_error(e: desk_server::error::ApiError) -> TransportError {
+    TransportError::Refused {
+        status: e.status.as_u16(),
+        message: e.body.message,
+    }
+}
+
+impl LocalTransport {
+    fn fault(&self) -> Fault {
+        *self.fault.lock().unwrap()
+    }
+
+    fn deliver<T>(
+        &self,
+        mut call: impl FnMut() -> Result<T, TransportError>,
+    ) -> Result<T, TransportError> {
+        let reply = call()?;
+        match self.fault() {
+            Fault::None => Ok(reply),
+            Fault::DropReply => Err(TransportError::Offline("the reply was lost".into())),
+            Fault::Duplicate => call(),
+        }
+    }
+}
+
+impl Transport for LocalTransport {
+    async fn push(&self, ops: Vec<Op>) -> Result<PushResponse, TransportError> {
+        let rules = IngestRules {
+            now_ms: Utc::now().timestamp_millis(),
+            max_clock_ahead_ms: 600_000,
+        };
+        let results = self.deliver(|| {
+            let (caller, ops) = (self.caller.clone(), ops.clone());
+            self.db
+                .tx_blocking(move |sql| state::ingest(sql, &caller, &ops, rules))
+                .map_err(server_error)
+        })?;
+        let mut acked = self.acked.lock().unwrap();
+        acked.extend(
+            results
+                .iter()
+                .filter(|r| r.status != PushStatus::Rejected)
+                .map(|r| r.op_id),
+        );
+        Ok(PushResponse {
+            results,
+            server_time: Utc::now().timestamp_millis(),
+        })
+    }
+
+    async fn pull(&self, cursor: i64, limit: i64) -> Result<PullResponse, TransportError> {
+        let (changes, cursor, has_more) = self.deliver(|| {
+            let caller = self.caller.clone();
+            self.db
+                .tx_blocking(move |sql| state::pull(sql, &caller, cursor, limit))
+                .map_err(server_error)
+        })?;
+        Ok(PullResponse {
+            changes,
+            cursor,
+            has_more,
+            server_time: Utc::now().timestamp_millis(),
+        })
+    }
+
+    async fn bootstrap(
+        &self,
+        after: Option<String>,
+        limit: i64,
+    ) -> Result<BootstrapResponse, TransportError> {
+        let caller = self.caller.clone();
+        let (records, next, cursor) = self
+            .db
+            .tx_blocking(move |sql| state::bootstrap(sql, &caller, after.as_deref(), limit))
+            .map_err(server_error)?;
+        Ok(BootstrapResponse {
+            records,
+            next,
+            cursor,
+            server_time: Utc::now().timestamp_millis(),
+        })
+    }
+
+    async fn probe(&self) -> bool {
+        true
+    }
+}
+
+struct SimDevice {
+    path: PathBuf,
+    skew: Duration,
+    transport: LocalTransport,
+    engine: Engine<LocalTransport>,
+}
+
+fn open_store(path: &PathBuf, skew: Duration) -> Store {
+    let mut store = Store::open(path).unwrap();
+    store.set_now(move || Utc::now() + skew);
+    store
+}
+
+impl SimDevice {
+    fn new(
+        dir: &tempfile::TempDir,
+        n: usize,
+        skew: Duration,
+        db: &Db,
+        acked: &Arc<Mutex<HashSet<Uuid>>>,
+    ) -> SimDevice {
+        let path = dir.path().join(format!("device{n}.db"));
+        let transport = LocalTransport {
+            db: db.clone(),
+            caller: Caller {
+                user_id: Uuid::now_v7(),
+                user_name: format!("leader{n}"),
+                role: Role::Leader,
+                parks: vec![],
+                departments: vec![],
+                device_id: Some(Uuid::now_v7()),
+            },
+            fault: Arc::new(Mutex::new(Fault::None)),
+            acked: acked.clone(),
+        };
+        let engine = Engine::new(
+            Arc::new(Mutex::new(open_store(&path, skew))),
+            transport.clone(),
+        );
+        SimDevice {
+            path,
+            skew,
+            transport,
+            engine,
+        }
+    }
+
+    /// Power lost: whatever the store holds on disk is all that is left.
+    fn crash(&mut self) {
+        let fresh = Store::open_in_memory().unwrap();
+        drop(std::mem::replace(&mut *self.engine.store(), fresh));
+        self.engine = Engine::new(
+            Arc::new(Mutex::new(open_store(&self.path, self.skew))),
+            self.transport.clone(),
+        );
+    }
+
+    fn ids(&self, entity: Entity) -> Vec<Uuid> {
+        self.engine
+            .store()
+            .list(entity)
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().parse().unwrap())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Write {
+    Site {
+        park: usize,
+    },
+    Phone {
+        site: usize,
+        phone: u16,
+    },
+    Appeal {
+        site: usize,
+    },
+    Act {
+        appeal: usize,
+        action: u8,
+        dept: usize,
+    },
+    Note {
+        appeal: usize,
+    },
+    Void {
+        appeal: usize,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Write { device: usize, write: Write },
+    Push { device: usize, fault: Fault },
+    Pull { device: usize, fault: Fault },
+    Crash { device: usize },
+}
+
+fn fault() -> impl Strategy<Value = Fault> {
+    prop_oneof![6 => Just(Fault::None), 1 => Just(Fault::DropReply), 1 => Just(Fault::Duplicate)]
+}
+
+fn write() -> impl Strategy<Value = Write> {
+    prop_oneof![
+        (0usize..2).prop_map(|park| Write::Site { park }),
+        (0usize..8, any::<u16>()).prop_map(|(site, phone)| Write::Phone { site, phone }),
+        (0usize..8).prop_map(|site| Write::Appeal { site }),
+        (0usize..8, 0u8..8, 0usize..2).prop_map(|(appeal, action, dept)| Write::Act {
+            appeal,
+            action,
+            dept
+        }),
+        (0usize..8).prop_map(|appeal| Write::Note { appeal }),
+        (0usize..8).prop_map(|appeal| Write::Void { appeal }),
+    ]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (0usize..3, write()).prop_map(|(device, write)| Step::Write { device, write }),
+        2 => (0usize..3, fault()).prop_map(|(device, fault)| Step::Push { device, fault }),
+        2 => (0usize..3, fault()).prop_map(|(device, fault)| Step::Pull { device, fault }),
+        1 => (0usize..3).prop_map(|device| Step::Crash { device }),
+    ]
+}
+
+fn pick(ids: &[Uuid], i: usize) -> Option<Uuid> {
+    (!ids.is_empty()).then(|| ids[i % ids.len()])
+}
+
+fn perform(d: &SimDevice, w: &Write, parks: &[Uuid], depts: &[Uuid]) {
+    let sites = d.ids(Entity::Site);
+    let appeals = d.ids(Entity::Appeal);
+    let mut store = d.engine.store();
+    let result = store.write(|x| {
+        match w {
+            Write::Site { park } => {
+                x.create(Site {
+                    id: Uuid::now_v7(),
+                    kind: SiteKind::Enterprise,
+                    name: format!("企业{}", Uuid::now_v7().simple()),
+                    credit_code: None,
+                    park_id: Some(parks[park % parks.len()]),
+                    address: None,
+                    industry: None,
+                    contact: None,
+                    phone: None,
+                    void_reason: None,
+                })?;
+            }
+            Write::Phone { site, phone } => {
+                let Some(id) = pick(&sites, *site) else {
+                    return Ok(());
+                };
+                x.update::<Site>(id, |s| s.phone = Some(format!("0722-{phone}")))?;
+            }
+            Write::Appeal { site } => {
+                let Some(site_id) = pick(&sites, *site) else {
+                    return Ok(());
+                };
+                let raised_at = x.now();
+                x.create(Appeal {
+                    id: Uuid::now_v7(),
+                    site_id,
+                    visit_id: None,
+                    raised_at,
+                    channel: Channel::OnSite,
+                    category: Category::Utilities,
+                    description: "用电价格偏高".into(),
+                    urgency: Urgency::Normal,
+                    status: AppealStatus::Received,
+                    department_id: None,
+                    deadline: None,
+                    resolved_at: None,
+                    satisfaction: None,
+                    void_reason: None,
+                })?;
+            }
+            Write::Act {
+                appeal,
+                action,
+                dept,
+            } => {
+                let Some(id) = pick(&appeals, *appeal) else {
+                    return Ok(());
+                };
+                let department_id = depts[dept % depts.len()];
+                let reason = "原因".to_owned();
+                let action = match action {
+                    0 => Action::Dispatch { department_id },
+                    1 => Action::Start,
+                    2 => Action::Resolve,
+                    3 => Action::Confirm { satisfaction: 4 },
+                    4 => Action::Return { reason },
+                    5 => Action::Transfer {
+                        department_id,
+                        reason,
+                    },
+                    6 => Action::Extend {
+                        deadline: Utc::now().date_naive() + Duration::days(30),
+                        reason,
+                    },
+                    _ => Action::Reopen { reason },
+                };
+                x.act_on_appeal(id, action, "官员", None)?;
+            }
+            Write::Note { appeal } => {
+                let Some(appeal_id) = pick(&appeals, *appeal) else {
+                    return Ok(());
+                };
+                let at = x.now();
+                x.create(Progress {
+                    id: Uuid::now_v7(),
+                    appeal_id,
+                    at,
+                    author: "官员".into(),
+                    note: "电话回访".into(),
+                    from_status: None,
+                    to_status: None,
+                    reason: None,
+                })?;
+            }
+            Write::Void { appeal } => {
+                let Some(id) = pick(&appeals, *appeal) else {
+                    return Ok(());
+                };
+                x.void(Entity::Appeal, id, "重复登记")?;
+            }
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) | Err(desk_store::StoreError::Invalid(_)) => {}
+        Err(e) => panic!("{w:?}: {e}"),
+    }
+}
+
+fn run_case(steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open("sqlite::memory:").unwrap();
+    let parks = vec![
+        desk_server::admin::create_park(&db, "一园").unwrap(),
+        desk_server::admin::create_park(&db, "二园").unwrap(),
+    ];
+    let depts = vec![
+        desk_server::admin::create_department(&db, "经济发展局", DepartmentLevel::Zone).unwrap(),
+        desk_server::admin::create_department(&db, "自然资源和规划中心", DepartmentLevel::Zone)
+            .unwrap(),
+    ];
+    let acked = Arc::new(Mutex::new(HashSet::new()));
+    // One device keeps time, one runs three hours slow, one two hours fast.
+    let skews = [Duration::zero(), Duration::hours(-3), Duration::hours(2)];
+    let mut devices: Vec<SimDevice> = skews
+        .iter()
+        .enumerate()
+        .map(|(n, s)| SimDevice::new(&dir, n, *s, &db, &acked))
+        .collect();
+    // First contact: each device bootstraps, and learns how wrong its clock is.
+    for d in &devices {
+        rt.block_on(d.engine.sync()).unwrap();
+    }
+
+    for step in &steps {
+        match step {
+            Step::Write { device, write } => perform(&devices[*device], write, &parks, &depts),
+            Step::Push { device, fault } | Step::Pull { device, fault } => {
+                let d = &devices[*device];
+                *d.transport.fault.lock().unwrap() = *fault;
+                let outcome = if matches!(step, Step::Push { .. }) {
+                    rt.block_on(d.engine.push_step()).map(drop)
+                } else {
+                    rt.block_on(d.engine.pull_step()).map(drop)
+                };
+                *d.transport.fault.lock().unwrap() = Fault::None;
+                if let Err(e) = outcome {
+                    prop_assert!(e.is_transient(), "{step:?}: {e}");
+                }
+            }
+            Step::Crash { device } => devices[*device].crash(),
+        }
+    }
+
+    // A quiet round: everyone syncs, twice, with nothing new written.
+    for _ in 0..2 {
+        for d in &devices {
+            rt.block_on(d.engine.sync()).unwrap();
+        }
+    }
+    let fresh = SimDevice::new(&dir, 9, Duration::zero(), &db, &acked);
+    rt.block_on(fresh.engine.sync()).unwrap();
+    let server_state = fresh.engine.store().export().unwrap();
+    for (n, d) in devices.iter().enumerate() {
+        let store = d.engine.store();
+        let status = store.status().unwrap();
+        prop_assert_eq!(status.pending, 0, "device {} has unpushed operations", n);
+        prop_assert_eq!(
+            status.rejections,
+            0,
+            "device {}: {:?}",
+            n,
+            store.rejections().unwrap()
+        );
+        prop_assert!(
+            store.export().unwrap() == server_state,
+            "device {} differs from the server",
+            n
+        );
+    }
+    // No acknowledged operation is missing from the server's log.
+    let logged: HashSet<Uuid> = db
+        .tx_blocking(|sql| Ok(sql.rows("SELECT op_id FROM log WHERE op_id IS NOT NULL", &[])?))
+        .unwrap()
+        .iter()
+        .map(|r| r[0].text().unwrap().parse().unwrap())
+        .collect();
+    let acked = acked.lock().unwrap();
+    prop_assert!(
+        acked.is_subset(&logged),
+        "{} acknowledged operations are not in the log",
+        acked.difference(&logged).count()
+    );
+    Ok(())
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn devices_converge_and_lose_nothing(steps in proptest::collection::vec(step(), 1..40)) {
+        run_case(steps)?;
+    }
+}
