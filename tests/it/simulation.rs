@@ -138,7 +138,7 @@ struct SimDevice {
     engine: Engine<LocalTransport>,
 }
 
-fn open_store(path: &PathBuf, skew: Duration) -> Store {
+fn open_store(path: &std::path::Path, skew: Duration) -> Store {
     let mut store = Store::open(path).unwrap();
     store.set_now(move || Utc::now() + skew);
     store
