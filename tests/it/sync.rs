@@ -322,3 +322,49 @@ fn sync_without_signing_in_says_what_to_do() {
     let s = d.run(&["status"]).ok();
     assert!(s.stdout.contains("未登录"), "{}", s.stdout);
 }
+
+#[test]
+fn a_device_signing_in_to_a_server_with_the_demo_gets_the_whole_session() {
+    for backend in backends() {
+        let db = TestDb::new(&backend);
+        seed(&db.url);
+        let demo = |expect: &str| {
+            let out = Command::new(binary("desk-server"))
+                .args(["--db", &db.url, "admin", "demo"])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            assert!(String::from_utf8_lossy(&out.stdout).contains(expect));
+        };
+        demo("loaded");
+        demo("already");
+        let port = free_port();
+        let _server = Server::start(&db.url, port);
+        let d = Device::new();
+        login(&d, port, "leader");
+        d.run(&["sync"]).ok();
+        let stats = d.run(&["stats", "--json"]).ok().json();
+        assert_eq!(
+            (
+                stats["sessions"].as_i64(),
+                stats["visits"].as_i64(),
+                stats["appeals"].as_i64()
+            ),
+            (Some(1), Some(5), Some(2)),
+            "{backend:?}"
+        );
+        let ledger = d
+            .run(&["appeal", "list", "--status", "dispatched", "--json"])
+            .ok()
+            .json();
+        assert_eq!(ledger.as_array().unwrap().len(), 2);
+        // The same records as a device that loaded the demo itself.
+        let local = Device::new();
+        local.run(&["demo"]).ok();
+        let theirs: Value = serde_json::from_str(&d.export()).unwrap();
+        let mine: Value = serde_json::from_str(&local.export()).unwrap();
+        for table in ["sessions", "stops", "visits", "appeals", "resolutions"] {
+            assert_eq!(theirs["records"][table], mine["records"][table], "{table}");
+        }
+    }
+}

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
-                 run    load the demo session into target/demo-data and show the zone's figures\n\
+                 run    a local server with the demo session, a device synced to it, its figures and ledger\n\
                  test   every test tier: rustfmt, clippy -D warnings, unit, store, CLI, server (SQLite and PostgreSQL)\n\
                  bench  the benchmark command (figures for docs/BENCHMARKS.md)"
             );
@@ -56,16 +56,109 @@ fn step(program: &str, args: &[&str]) -> Result {
     }
 }
 
-/// The main job: the demo data in a local store, and its figures.
+/// The main job: a local `desk-server` (embedded SQLite) holding the demo session, and a
+/// `desk` device signed in to it that syncs and shows the zone's figures and the ledger. The
+/// server then keeps running until Ctrl-C.
 fn run() -> Result {
-    cargo(&["build", "--release", "--bin", "desk"])?;
-    let data = root().join("target/demo-data");
-    let desk = root().join("target/release/desk");
-    let desk = desk.to_str().expect("utf-8 path");
-    let data = data.to_str().expect("utf-8 path");
-    step(desk, &["--data-dir", data, "demo"])?;
-    step(desk, &["--data-dir", data, "stats"])?;
-    step(desk, &["--data-dir", data, "appeal", "list"])
+    cargo(&[
+        "build",
+        "--release",
+        "--bin",
+        "desk",
+        "--bin",
+        "desk-server",
+    ])?;
+    let dir = root().join("target/demo");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let bin = |name: &str| {
+        root()
+            .join("target/release")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let (desk, server) = (bin("desk"), bin("desk-server"));
+    let db = format!("sqlite://{}", dir.join("server.db").display());
+    let device = dir.join("device").display().to_string();
+    let listen = std::env::var("DESK_LISTEN").unwrap_or_else(|_| "127.0.0.1:8700".into());
+
+    // An administrator (made once), the demo session, then the server.
+    let made = dir.join("admin-created");
+    if !made.exists() {
+        pipe(
+            &server,
+            &[
+                "--db",
+                &db,
+                "admin",
+                "create-admin",
+                "--name",
+                "admin",
+                "--password-stdin",
+            ],
+            DEMO_PASSWORD,
+        )?;
+        std::fs::write(&made, "admin\n").map_err(|e| e.to_string())?;
+    }
+    step(&server, &["--db", &db, "admin", "demo"])?;
+    let mut serving = Command::new(&server)
+        .args(["--db", &db, "serve", "--listen", &listen])
+        .spawn()
+        .map_err(|e| format!("cannot start desk-server: {e}"))?;
+    std::thread::sleep(std::time::Duration::from_millis(700));
+
+    let url = format!("http://{listen}");
+    pipe(
+        &desk,
+        &[
+            "--data-dir",
+            &device,
+            "login",
+            "--server",
+            &url,
+            "--user",
+            "admin",
+            "--password-stdin",
+            "--device-name",
+            "演示设备",
+        ],
+        DEMO_PASSWORD,
+    )?;
+    step(&desk, &["--data-dir", &device, "sync"])?;
+    step(&desk, &["--data-dir", &device, "stats"])?;
+    step(&desk, &["--data-dir", &device, "appeal", "list"])?;
+    eprintln!(
+        "\ndesk-server is serving the demo at {url} (user admin, password {DEMO_PASSWORD}).\n\
+         Another device: desk --data-dir DIR login --server {url} --user admin\n\
+         Stop with Ctrl-C."
+    );
+    serving.wait().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The demo administrator's password; the demo server listens on loopback only by default.
+const DEMO_PASSWORD: &str = "desk-demo-2024";
+
+fn pipe(program: &str, args: &[&str], input: &str) -> Result {
+    use std::io::Write;
+    eprintln!("==> {program} {}", args.join(" "));
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(format!("{input}\n").as_bytes())
+        .map_err(|e| e.to_string())?;
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
 }
 
 /// Every test tier. Formatting and lints first: they are the cheapest to fail.
@@ -155,8 +248,30 @@ fn ensure_postgres(url: &str) -> Result {
     Err("PostgreSQL did not come up on 127.0.0.1:5432".into())
 }
 
+/// Every benchmark; the server's runs on PostgreSQL too.
 fn bench() -> Result {
-    cargo(&["run", "--release", "-p", "desk-store", "--example", "bench"])
+    cargo(&["run", "--release", "-p", "desk-store", "--example", "bench"])?;
+    ensure_postgres(LOCAL_PG)?;
+    eprintln!(
+        "==> cargo run --release -p desk-server --example bench   (DESK_BENCH_PG={LOCAL_PG})"
+    );
+    let status = Command::new("cargo")
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "desk-server",
+            "--example",
+            "bench",
+        ])
+        .env("DESK_BENCH_PG", LOCAL_PG)
+        .current_dir(root())
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("server benchmark failed".into());
+    }
+    cargo(&["run", "--release", "-p", "desk-sync", "--example", "bench"])
 }
 
 /// rustup is the machine's one toolchain manager; a fresh machine may lack a component.

@@ -189,3 +189,33 @@ pub fn revoke_device(db: &Db, id: Uuid) -> Result<(), ApiError> {
 pub fn user_count(db: &Db) -> Result<i64, ApiError> {
     db.tx_blocking(state::user_count)
 }
+
+/// Loads the desk session of 26 October 2024 (DOMAIN.md) into the server, as the operations a
+/// device would have pushed. Returns false, writing nothing, if it is already there.
+pub fn load_demo(db: &Db) -> Result<bool, ApiError> {
+    let mut device =
+        desk_store::Store::open_in_memory().map_err(|e| ApiError::internal(e.to_string()))?;
+    let report = device
+        .load_demo()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let ops = device
+        .oplog()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let rules = IngestRules {
+        now_ms: chrono::Utc::now().timestamp_millis(),
+        max_clock_ahead_ms: 600_000,
+    };
+    db.tx_blocking(|sql| {
+        if state::read_record(sql, Entity::Session, report.session_id)?.is_some() {
+            return Ok(false);
+        }
+        let results = state::ingest(sql, &server_caller(), &ops, rules)?;
+        match results.iter().find(|r| r.status == PushStatus::Rejected) {
+            Some(r) => Err(ApiError::internal(format!(
+                "demo operation rejected: {:?}",
+                r.reason
+            ))),
+            None => Ok(true),
+        }
+    })
+}

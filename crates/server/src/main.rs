@@ -84,6 +84,8 @@ enum AdminCmd {
         #[arg(long, default_value = "zone")]
         level: String,
     },
+    /// Load the desk session of 26 October 2024 as demo data.
+    Demo,
     /// List every device that has signed in.
     ListDevices,
     /// Revoke a device: its token stops working at once.
@@ -255,6 +257,12 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
             let id = admin::create_department(&db, &name, level).map_err(err)?;
             Ok(format!("已创建责任单位 (department created) {name} {id}"))
         }
+        AdminCmd::Demo => Ok(if admin::load_demo(&db).map_err(err)? {
+            "已载入 2024年10月26日 流动办公桌演示数据 (demo session of 26 October 2024 loaded)"
+                .into()
+        } else {
+            "演示数据已存在，未重复载入 (the demo is already loaded; nothing written)".into()
+        }),
         AdminCmd::ListDevices => {
             let devices = admin::list_devices(&db).map_err(err)?;
             if devices.is_empty() {

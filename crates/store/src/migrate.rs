@@ -14,6 +14,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_sync",
         include_str!("../../../migrations/client/0002_sync.sql"),
     ),
+    (
+        "0003_deferred_search_index",
+        include_str!("../../../migrations/client/0003_deferred_search_index.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -192,6 +192,7 @@ impl Store {
             if first {
                 set_meta(tx, "sync.cursor", &cursor.to_string())?;
             }
+            set_meta(tx, "search.deferred", "1")?;
             set_meta(tx, "sync.bootstrap_after", next.unwrap_or_default())?;
             if next.is_none() {
                 set_meta(tx, "sync.bootstrapped", "1")?;
@@ -199,6 +200,30 @@ impl Store {
             Ok(())
         })
         .map(drop)
+    }
+
+    /// A bootstrap left the full-text index to be rebuilt.
+    pub fn search_index_deferred(&self) -> Result<bool> {
+        Ok(meta(self.conn(), "search.deferred")?.is_some())
+    }
+
+    /// Rebuilds the full-text index from the records, at once, and lets the triggers keep it
+    /// from then on.
+    pub fn rebuild_search_index(&mut self) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        tx.execute_batch(
+            "INSERT INTO sites_fts (sites_fts) VALUES ('delete-all');
+             INSERT INTO sites_fts (rowid, name, initials, credit_code, address, industry)
+                 SELECT rowid, desk_bigrams(name), desk_bigrams(pinyin_initials(name)),
+                        desk_bigrams(credit_code), desk_bigrams(address), desk_bigrams(industry)
+                 FROM sites;
+             INSERT INTO appeals_fts (appeals_fts) VALUES ('delete-all');
+             INSERT INTO appeals_fts (rowid, description)
+                 SELECT rowid, desk_bigrams(description) FROM appeals;
+             DELETE FROM meta WHERE key = 'search.deferred';",
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Conflicts not yet settled, oldest first.
