@@ -105,6 +105,7 @@ impl Transport for LocalTransport {
             cursor,
             has_more,
             server_time: Utc::now().timestamp_millis(),
+            scope: self.caller.scope_fingerprint(),
         })
     }
 
@@ -123,6 +124,7 @@ impl Transport for LocalTransport {
             next,
             cursor,
             server_time: Utc::now().timestamp_millis(),
+            scope: self.caller.scope_fingerprint(),
         })
     }
 

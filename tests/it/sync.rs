@@ -368,3 +368,58 @@ fn a_device_signing_in_to_a_server_with_the_demo_gets_the_whole_session() {
         }
     }
 }
+
+#[test]
+fn when_an_account_changes_parks_its_device_follows() {
+    for backend in backends() {
+        let db = TestDb::new(&backend);
+        seed(&db.url);
+        let port = free_port();
+        let _server = Server::start(&db.url, port);
+        let (leader, officer) = (Device::new(), Device::new());
+        login(&leader, port, "leader");
+        login(&officer, port, "officer1");
+        leader.run(&["sync"]).ok();
+        add_site(&leader, "一园企业", "一园");
+        add_site(&leader, "二园企业", "二园");
+        leader.run(&["sync"]).ok();
+        officer.run(&["sync"]).ok();
+        assert_eq!(names(&officer), ["一园企业"]);
+        let search = officer.run(&["search", "一园", "--json"]).ok().json();
+        assert_eq!(search["sites"].as_array().unwrap().len(), 1);
+
+        // The office moves the officer from park 1 to park 2.
+        let out = Command::new(binary("desk-server"))
+            .args([
+                "--db",
+                &db.url,
+                "admin",
+                "set-scope",
+                "--user",
+                "officer1",
+                "--park",
+                "二园",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r = officer.run(&["sync", "--json"]).ok().json();
+        assert_eq!(r["report"]["left_scope"], 1, "{r}");
+        assert_eq!(names(&officer), ["二园企业"], "{backend:?}");
+        assert!(
+            officer.run(&["search", "一园企业", "--json"]).ok().json()["sites"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        // Later changes in the new park keep arriving.
+        add_site(&leader, "二园新企业", "二园");
+        leader.run(&["sync"]).ok();
+        officer.run(&["sync"]).ok();
+        assert_eq!(names(&officer), ["二园企业", "二园新企业"]);
+    }
+}

@@ -120,6 +120,10 @@ pub struct PullResponse {
     pub cursor: i64,
     pub has_more: bool,
     pub server_time: i64,
+    /// Names what the account may see (role, parks, departments). When it changes, the device
+    /// bootstraps again to let go of what left its scope and take in what entered it.
+    #[serde(default)]
+    pub scope: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,4 +146,7 @@ pub struct BootstrapResponse {
     /// it once the last page is in.
     pub cursor: i64,
     pub server_time: i64,
+    /// As in [`PullResponse::scope`].
+    #[serde(default)]
+    pub scope: String,
 }

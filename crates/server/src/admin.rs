@@ -178,6 +178,26 @@ pub fn create_department(db: &Db, name: &str, level: DepartmentLevel) -> Result<
     )
 }
 
+/// Changes the parks and departments (ids or names) a user serves.
+pub fn set_scope(
+    db: &Db,
+    user: &str,
+    parks: &[String],
+    departments: &[String],
+) -> Result<(), ApiError> {
+    db.tx_blocking(|sql| {
+        let parks = parks
+            .iter()
+            .map(|p| resolve(sql, Entity::Park, "parks", p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let departments = departments
+            .iter()
+            .map(|d| resolve(sql, Entity::Department, "departments", d))
+            .collect::<Result<Vec<_>, _>>()?;
+        state::set_user_scope(sql, user, &parks, &departments)
+    })
+}
+
 pub fn list_devices(db: &Db) -> Result<Vec<state::DeviceInfo>, ApiError> {
     db.tx_blocking(|sql| state::list_devices(sql, None))
 }

@@ -347,6 +347,7 @@ async fn pull(
             ApiError::bad_request("cursor：不能为负数 (must not be negative)").field("cursor"),
         );
     }
+    let scope = caller.scope_fingerprint();
     let (changes, cursor, has_more) = state
         .tx(move |sql| state::pull(sql, &caller, q.cursor, limit))
         .await?;
@@ -355,6 +356,7 @@ async fn pull(
         cursor,
         has_more,
         server_time: now_ms(),
+        scope,
     }))
 }
 
@@ -371,6 +373,7 @@ async fn bootstrap(
     ApiQuery(q): ApiQuery<BootstrapQuery>,
 ) -> Result<Json<BootstrapResponse>, ApiError> {
     let limit = state::page_limit(q.limit)?;
+    let scope = caller.scope_fingerprint();
     let (records, next, cursor) = state
         .tx(move |sql| state::bootstrap(sql, &caller, q.after.as_deref(), limit))
         .await?;
@@ -379,6 +382,7 @@ async fn bootstrap(
         next,
         cursor,
         server_time: now_ms(),
+        scope,
     }))
 }
 

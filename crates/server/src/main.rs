@@ -84,6 +84,15 @@ enum AdminCmd {
         #[arg(long, default_value = "zone")]
         level: String,
     },
+    /// Change the parks and departments a user serves (their devices follow at the next sync).
+    SetScope {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        park: Vec<String>,
+        #[arg(long)]
+        department: Vec<String>,
+    },
     /// Load the desk session of 26 October 2024 as demo data.
     Demo,
     /// List every device that has signed in.
@@ -256,6 +265,14 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
             let level = DepartmentLevel::parse("level", &level).map_err(|e| e.to_string())?;
             let id = admin::create_department(&db, &name, level).map_err(err)?;
             Ok(format!("已创建责任单位 (department created) {name} {id}"))
+        }
+        AdminCmd::SetScope {
+            user,
+            park,
+            department,
+        } => {
+            admin::set_scope(&db, &user, &park, &department).map_err(err)?;
+            Ok(format!("已更新 {user} 的范围 (scope updated)"))
         }
         AdminCmd::Demo => Ok(if admin::load_demo(&db).map_err(err)? {
             "已载入 2024年10月26日 流动办公桌演示数据 (demo session of 26 October 2024 loaded)"

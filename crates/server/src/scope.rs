@@ -77,6 +77,21 @@ impl RecordScope {
 }
 
 impl Caller {
+    /// A short name for what this account may see; it changes when the role, parks or
+    /// departments do.
+    pub fn scope_fingerprint(&self) -> String {
+        let mut parks = self.parks.clone();
+        let mut departments = self.departments.clone();
+        parks.sort();
+        departments.sort();
+        let text = format!("{}|{parks:?}|{departments:?}", self.role.as_str());
+        // FNV-1a: stable across builds and platforms, unlike the std hasher.
+        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!("{}-{hash:016x}", self.role.as_str())
+    }
+
     pub fn sees(&self, s: &RecordScope) -> bool {
         match self.role {
             Role::Admin | Role::Leader => true,

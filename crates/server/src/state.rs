@@ -93,6 +93,62 @@ pub fn create_user(sql: &mut dyn Sql, u: &NewUser) -> Result<Uuid> {
     Ok(id)
 }
 
+/// Changes which parks and departments a user serves. Their devices notice at the next sync.
+pub fn set_user_scope(
+    sql: &mut dyn Sql,
+    name: &str,
+    parks: &[Uuid],
+    departments: &[Uuid],
+) -> Result<()> {
+    let Some((_, user)) = user_by_name(sql, name)? else {
+        return Err(desk_core::ValidationError::NotFound {
+            field: "user",
+            entity: "user",
+            entity_zh: "用户",
+            id: name.into(),
+        }
+        .into());
+    };
+    for park in parks {
+        require(sql, Entity::Park, *park, "parks")?;
+    }
+    for dept in departments {
+        require(sql, Entity::Department, *dept, "departments")?;
+    }
+    let id = user.id.to_string();
+    sql.exec(
+        "DELETE FROM user_parks WHERE user_id = $1",
+        &[id.clone().into()],
+    )?;
+    sql.exec(
+        "DELETE FROM user_departments WHERE user_id = $1",
+        &[id.clone().into()],
+    )?;
+    for park in parks {
+        sql.exec(
+            "INSERT INTO user_parks (user_id, park_id) VALUES ($1, $2)",
+            &[id.clone().into(), park.to_string().into()],
+        )?;
+    }
+    for dept in departments {
+        sql.exec(
+            "INSERT INTO user_departments (user_id, department_id) VALUES ($1, $2)",
+            &[id.clone().into(), dept.to_string().into()],
+        )?;
+    }
+    audit(
+        sql,
+        None,
+        None,
+        "set_scope",
+        &format!(
+            "{name}: {} parks, {} departments",
+            parks.len(),
+            departments.len()
+        ),
+    )
+}
+
 fn require(sql: &mut dyn Sql, entity: Entity, id: Uuid, field: &'static str) -> Result<()> {
     if record_exists(sql, entity, id)? {
         Ok(())

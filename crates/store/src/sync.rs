@@ -202,6 +202,75 @@ impl Store {
         .map(drop)
     }
 
+    /// Records what the server says this account may see. Returns true when that changed since
+    /// the last sync: the device must bootstrap again to follow ([`Store::reconcile_scope`]).
+    pub fn note_scope(&mut self, scope: &str) -> Result<bool> {
+        if scope.is_empty() {
+            return Ok(false);
+        }
+        let old = meta(self.conn(), "sync.scope")?;
+        if old.as_deref() == Some(scope) {
+            return Ok(false);
+        }
+        set_meta(self.conn(), "sync.scope", scope)?;
+        if old.is_some() {
+            set_meta(self.conn(), "sync.rescope", "1")?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The account's scope changed and the device has not caught up with it yet.
+    pub fn rescope_pending(&self) -> Result<bool> {
+        Ok(meta(self.conn(), "sync.rescope")?.is_some())
+    }
+
+    /// After a fresh bootstrap of everything now in scope (`keep`, already merged): lets go of
+    /// the records that left the scope — unless this device still has changes to them waiting
+    /// to be pushed — and continues pulling from `cursor`. Returns how many records left.
+    pub fn reconcile_scope(
+        &mut self,
+        keep: &std::collections::HashSet<(Entity, Uuid)>,
+        cursor: i64,
+    ) -> Result<usize> {
+        let tx = self.conn_mut().transaction()?;
+        let mut removed = 0;
+        for entity in Entity::ALL {
+            let table = entity.table();
+            let ids: Vec<String> = tx
+                .prepare(&format!(
+                    "SELECT id FROM {table} t WHERE NOT EXISTS
+                     (SELECT 1 FROM oplog o WHERE o.record_id = t.id AND o.local = 1 AND o.acked = 0)"
+                ))?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for id in ids {
+                let uuid: Uuid = id.parse().map_err(|_| StoreError::Corrupt("id"))?;
+                if keep.contains(&(entity, uuid)) {
+                    continue;
+                }
+                // Contentless full-text rows go first, while the row's rowid is known.
+                let fts = match entity {
+                    Entity::Site => Some("sites_fts"),
+                    Entity::Appeal => Some("appeals_fts"),
+                    _ => None,
+                };
+                if let Some(fts) = fts {
+                    tx.execute(
+                        &format!("DELETE FROM {fts} WHERE rowid = (SELECT rowid FROM {table} WHERE id = ?1)"),
+                        [&id],
+                    )?;
+                }
+                tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&id])?;
+                removed += 1;
+            }
+        }
+        set_meta(&tx, "sync.cursor", &cursor.to_string())?;
+        tx.execute("DELETE FROM meta WHERE key = 'sync.rescope'", [])?;
+        tx.commit()?;
+        Ok(removed)
+    }
+
     /// A bootstrap left the full-text index to be rebuilt.
     pub fn search_index_deferred(&self) -> Result<bool> {
         Ok(meta(self.conn(), "search.deferred")?.is_some())

@@ -35,6 +35,8 @@ impl SyncError {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SyncReport {
     pub bootstrapped: u64,
+    /// Records that left this device because the account's scope shrank.
+    pub left_scope: u64,
     /// How long the bootstrap took until the records were usable, and then the search index.
     pub bootstrap_ms: u64,
     pub search_index_ms: u64,
@@ -125,8 +127,35 @@ impl<T: Transport> Engine<T> {
                 break;
             }
         }
+        if self.store().rescope_pending()? {
+            report.left_scope += self.rescope().await?;
+        }
         self.store().mark_synced()?;
         Ok(report)
+    }
+
+    /// The account now sees something else: take in everything in the new scope, as a
+    /// bootstrap does, then let go of what is no longer in it. Returns how many records left.
+    async fn rescope(&self) -> Result<u64, SyncError> {
+        let mut keep = std::collections::HashSet::new();
+        let (mut after, mut cursor) = (None, None);
+        loop {
+            let page = self
+                .transport
+                .bootstrap(after.take(), BOOTSTRAP_PAGE)
+                .await?;
+            cursor.get_or_insert(page.cursor);
+            keep.extend(page.records.iter().map(|r| (r.entity, r.record_id)));
+            self.store().apply_snapshots(&page.records)?;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        let left = self
+            .store()
+            .reconcile_scope(&keep, cursor.unwrap_or_default())?;
+        Ok(left as u64)
     }
 
     /// The whole bootstrap, fetching each page while the previous one is being stored.
@@ -136,6 +165,7 @@ impl<T: Transport> Engine<T> {
         let sent = self.device_clock();
         let mut page = self.transport.bootstrap(after, BOOTSTRAP_PAGE).await?;
         self.learn_clock(page.server_time, sent)?;
+        self.store().note_scope(&page.scope)?;
         loop {
             records += page.records.len() as u64;
             self.set(Status::Syncing {
@@ -221,6 +251,7 @@ impl<T: Transport> Engine<T> {
         let sent = self.device_clock();
         let page = self.transport.pull(cursor, PULL_PAGE).await?;
         self.learn_clock(page.server_time, sent)?;
+        self.store().note_scope(&page.scope)?;
         self.store().apply_pull(&page.changes, page.cursor)?;
         Ok((page.changes.len() as u64, page.has_more))
     }
