@@ -141,6 +141,7 @@ async fn a_fresh_server_answers_health_describes_itself_and_says_how_to_begin() 
             "/v1/stats",
             "/v1/devices",
             "/v1/devices/{id}/revoke",
+            "/v1/records/{entity}/{id}",
         ] {
             assert!(paths.contains(p), "{p} missing from {paths:?}");
         }

@@ -128,6 +128,17 @@ impl Transport for LocalTransport {
         })
     }
 
+    async fn record(
+        &self,
+        entity: Entity,
+        id: Uuid,
+    ) -> Result<Option<desk_core::Snapshot>, TransportError> {
+        let caller = self.caller.clone();
+        self.db
+            .tx_blocking(move |sql| state::record_for(sql, &caller, entity, id))
+            .map_err(server_error)
+    }
+
     async fn probe(&self) -> bool {
         true
     }

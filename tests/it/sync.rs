@@ -423,3 +423,67 @@ fn when_an_account_changes_parks_its_device_follows() {
         assert_eq!(names(&officer), ["二园企业", "二园新企业"]);
     }
 }
+
+#[test]
+fn a_rejected_change_is_listed_with_its_reason_and_can_be_settled() {
+    let db = TestDb::new(&Backend::Sqlite);
+    seed(&db.url);
+    let port = free_port();
+    let _server = Server::start(&db.url, port);
+    let (officer, second) = (Device::new(), Device::new());
+    login(&officer, port, "officer1");
+    login(&second, port, "officer1");
+    officer.run(&["sync"]).ok();
+    add_site(&officer, "本园企业", "一园");
+    add_site(&officer, "越权企业", "二园"); // park 2 is not this officer's
+    let r = officer.run(&["sync", "--json"]).ok().json();
+    assert_eq!(r["report"]["rejected"], 1, "{r}");
+    assert_eq!(r["status"]["state"], "needs_attention");
+    let list = officer.run(&["rejections", "--json"]).ok().json();
+    let rejection = &list.as_array().unwrap()[0];
+    assert_eq!(rejection["code"], "forbidden");
+    assert!(
+        rejection["reason"].as_str().unwrap().contains("officer"),
+        "{rejection}"
+    );
+    assert_eq!(
+        officer.run(&["status", "--json"]).ok().json()["rejections"],
+        1
+    );
+
+    // Insisting sends it again; the server refuses again, with the same reason.
+    let op = rejection["op_id"].as_str().unwrap().to_owned();
+    officer
+        .run(&["rejections", "resolve", &op, "--keep", "mine"])
+        .ok();
+    assert_eq!(officer.run(&["status", "--json"]).ok().json()["pending"], 1);
+    officer.run(&["sync"]).ok();
+    let list = officer.run(&["rejections", "--json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let again = list[0]["op_id"].as_str().unwrap().to_owned();
+    assert_ne!(again, op);
+
+    let r = officer.run(&["rejections", "resolve", &again, "--keep", "both"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("keep"), "{}", r.stderr);
+
+    // Giving up: the record goes back to what the server has, which is nothing.
+    officer
+        .run(&["rejections", "resolve", &again, "--keep", "theirs"])
+        .ok();
+    assert_eq!(names(&officer), ["本园企业"]);
+    assert!(officer
+        .run(&["rejections", "--json"])
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    officer.run(&["sync"]).ok();
+    second.run(&["sync"]).ok();
+    assert_eq!(
+        officer.export(),
+        second.export(),
+        "back in step with the server"
+    );
+}

@@ -139,7 +139,14 @@ pub enum ConflictCmd {
 
 #[derive(Subcommand)]
 pub enum RejectionCmd {
-    /// Mark a rejected change as dealt with.
+    /// Settle a rejected change: theirs (go back to the server's version) or mine (send it
+    /// again, say once the device's clock is right).
+    Resolve {
+        op_id: String,
+        #[arg(long)]
+        keep: String,
+    },
+    /// Mark a rejected change as dealt with (after editing the record, say).
     Dismiss { op_id: String },
 }
 

@@ -303,7 +303,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
         }
         Command::Status => sync::status(&cli.data_dir, &store, out)?,
         Command::Conflicts { action } => sync::conflicts(&mut store, action, out)?,
-        Command::Rejections { action } => sync::rejections(&mut store, action, out)?,
+        Command::Rejections { action } => sync::rejections(&cli.data_dir, &mut store, action, out)?,
         Command::Import(ImportCmd::Sites { file }) => {
             let n = desk_store::import_sites_csv(s, &file)?;
             out.done(&format!("已导入 {n} 家企业/项目 (imported {n} sites)"))

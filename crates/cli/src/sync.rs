@@ -277,6 +277,7 @@ pub fn conflicts(
 }
 
 pub fn rejections(
+    data_dir: &Path,
     store: &mut Store,
     action: Option<crate::args::RejectionCmd>,
     out: &Out,
@@ -301,6 +302,43 @@ pub fn rejections(
                     r.reason
                 );
             }
+            Ok(())
+        }
+        Some(crate::args::RejectionCmd::Resolve { op_id, keep }) => {
+            let id = op_id.parse().map_err(|_| ValidationError::Invalid {
+                field: "op_id",
+                value: op_id.clone(),
+                expected: "an operation id (UUID)".into(),
+            })?;
+            let keep_mine = match keep.as_str() {
+                "mine" => true,
+                "theirs" => false,
+                other => {
+                    return Err(ValidationError::Invalid {
+                        field: "keep",
+                        value: other.into(),
+                        expected: "mine or theirs".into(),
+                    }
+                    .into())
+                }
+            };
+            let creds = load_credentials(data_dir).map_err(StoreError::Remote)?;
+            let store = std::mem::replace(store, Store::open_in_memory()?);
+            let engine = Engine::new(
+                Arc::new(Mutex::new(store)),
+                HttpTransport::new(&creds.server, &creds.token),
+            );
+            runtime()
+                .block_on(engine.resolve_rejection(id, keep_mine))
+                .map_err(|e| match e {
+                    desk_sync::SyncError::Store(s) => s,
+                    other => StoreError::Remote(other.to_string()),
+                })?;
+            out.done(if keep_mine {
+                "已重新提交，下次同步时上传 (sent again at the next sync)"
+            } else {
+                "已恢复为服务器上的版本 (back to the server's version)"
+            });
             Ok(())
         }
         Some(crate::args::RejectionCmd::Dismiss { op_id }) => {

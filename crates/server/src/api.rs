@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/stats", get(stats))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}/revoke", post(revoke))
+        .route("/v1/records/{entity}/{id}", get(record))
         .merge(sync)
         .fallback(|| async { ApiError::not_found("没有这个接口 (no such endpoint)") })
         .layer(axum::extract::DefaultBodyLimit::max(
@@ -456,6 +457,36 @@ async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// One record as the server holds it, with the stamps of its fields: a device whose change was
+/// rejected goes back to it.
+#[utoipa::path(
+    get, path = "/v1/records/{entity}/{id}",
+    params(("entity" = String, Path, description = "site, appeal, visit, …"), ("id" = Uuid, Path)),
+    security(("token" = [])),
+    responses((status = 200, body = desk_core::Snapshot), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+async fn record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((entity, id)): Path<(String, String)>,
+) -> Result<Json<desk_core::Snapshot>, ApiError> {
+    let entity: desk_core::Entity =
+        serde_json::from_value(serde_json::Value::String(entity.clone())).map_err(|_| {
+            ApiError::bad_request(format!(
+                "entity：“{entity}”不是记录类型 (not a record kind)"
+            ))
+            .field("entity")
+        })?;
+    let id: Uuid = id.parse().map_err(|_| {
+        ApiError::bad_request("id：不是有效的记录编号 (not a record id)").field("id")
+    })?;
+    state
+        .tx(move |sql| state::record_for(sql, &caller, entity, id))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("服务器上没有这条记录，或无权查看 (no such record on the server, or not yours to see)"))
+}
+
 struct BearerToken;
 
 impl Modify for BearerToken {
@@ -472,7 +503,7 @@ impl Modify for BearerToken {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
-    paths(healthz, openapi, login, push, pull, bootstrap, appeals, stats, devices, revoke),
+    paths(healthz, openapi, login, push, pull, bootstrap, record, appeals, stats, devices, revoke),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

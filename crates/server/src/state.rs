@@ -1135,6 +1135,22 @@ pub fn bootstrap(
     Ok((records, None, cursor))
 }
 
+/// One record as the server holds it, if the caller may see it.
+pub fn record_for(
+    sql: &mut dyn Sql,
+    caller: &Caller,
+    entity: Entity,
+    id: Uuid,
+) -> Result<Option<Snapshot>> {
+    let Some(scope) = read_scope(sql, entity, &id.to_string())? else {
+        return Ok(None);
+    };
+    if !caller.sees(&scope) {
+        return Ok(None);
+    }
+    read_record(sql, entity, id)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The ledger and the zone's figures, within the caller's scope
 

@@ -400,6 +400,88 @@ impl Store {
         .collect()
     }
 
+    /// The rejected change, if it is still open.
+    pub fn rejection(&self, op_id: Uuid) -> Result<Rejection> {
+        self.rejections()?
+            .into_iter()
+            .find(|r| r.op_id == op_id)
+            .ok_or_else(|| {
+                desk_core::ValidationError::NotFound {
+                    field: "op_id",
+                    entity: "rejection",
+                    entity_zh: "被拒绝的修改",
+                    id: op_id.to_string(),
+                }
+                .into()
+            })
+    }
+
+    /// Gives up a rejected change: the record goes back to the server's version (`None`: the
+    /// server never had it), with this device's changes still waiting to be pushed applied on
+    /// top, and the rejection is closed.
+    pub fn revert_rejected(&mut self, op_id: Uuid, server: Option<&Snapshot>) -> Result<()> {
+        let r = self.rejection(op_id)?;
+        let pending = apply::read_oplog(
+            self.conn(),
+            &format!(
+                "SELECT * FROM oplog WHERE local = 1 AND acked = 0 AND record_id = '{}' ORDER BY seq",
+                r.record_id
+            ),
+        )?;
+        let table = r.entity.table();
+        let id = r.record_id.to_string();
+        let tx = self.conn_mut().transaction()?;
+        let fts = match r.entity {
+            Entity::Site => Some("sites_fts"),
+            Entity::Appeal => Some("appeals_fts"),
+            _ => None,
+        };
+        if let Some(fts) = fts {
+            tx.execute(
+                &format!(
+                    "DELETE FROM {fts} WHERE rowid = (SELECT rowid FROM {table} WHERE id = ?1)"
+                ),
+                [&id],
+            )?;
+        }
+        tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&id])?;
+        if let Some(s) = server {
+            apply::apply_snapshot(&tx, s)?;
+        }
+        for op in &pending {
+            apply::apply_op(&tx, op)?;
+        }
+        tx.execute(
+            "UPDATE rejections SET resolved = ?1 WHERE op_id = ?2",
+            rusqlite::params![now_text(), op_id.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Insists on a rejected change (say, once the device's clock is right): its fields are
+    /// written again as a new change, pushed at the next sync, and the rejection is closed.
+    pub fn retry_rejected(&mut self, op_id: Uuid) -> Result<()> {
+        let r = self.rejection(op_id)?;
+        // A refused create is sent whole again, so the server can create the record.
+        let names: Vec<String> = if r
+            .entity
+            .fields()
+            .iter()
+            .all(|f| r.fields.contains_key(f.name))
+        {
+            r.entity
+                .fields()
+                .iter()
+                .map(|f| f.name.to_owned())
+                .collect()
+        } else {
+            r.fields.keys().cloned().collect()
+        };
+        self.write(|w| w.restate(r.entity, r.record_id, &names))?;
+        self.dismiss_rejection(op_id)
+    }
+
     /// Marks a rejection as seen and dealt with (the user edited the record, or gave it up).
     pub fn dismiss_rejection(&mut self, op_id: Uuid) -> Result<()> {
         let n = self.conn().execute(

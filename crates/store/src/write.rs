@@ -178,6 +178,25 @@ impl<'a> Writer<'a> {
         self.emit(entity, id, change, prev)
     }
 
+    /// Writes some fields again with the values they hold here, as a new change (to push again
+    /// what the server refused once).
+    pub fn restate(&mut self, entity: Entity, id: Uuid, names: &[String]) -> Result<()> {
+        let row = self.require_live(entity, id, "id")?;
+        let clocks = self.clocks_of(entity, id)?;
+        let mut fields = Map::new();
+        let mut prev = BTreeMap::new();
+        for name in names {
+            if let Some(v) = row.get(name).filter(|_| entity.field(name).is_some()) {
+                fields.insert(name.clone(), v.clone());
+                prev.insert(name.clone(), clocks.of(name));
+            }
+        }
+        if fields.is_empty() {
+            return Ok(());
+        }
+        self.emit(entity, id, fields, prev)
+    }
+
     /// Reads a record that exists and is not void, or says which field pointed at it.
     pub fn get_live<R: Record>(&self, id: Uuid, field: &'static str) -> Result<R> {
         let map = self.require_live(R::ENTITY, id, field)?;

@@ -134,6 +134,22 @@ impl<T: Transport> Engine<T> {
         Ok(report)
     }
 
+    /// Settles a change the server refused: `keep_mine` writes it again, to be pushed at the
+    /// next sync; otherwise the record goes back to the server's version.
+    pub async fn resolve_rejection(
+        &self,
+        op_id: uuid::Uuid,
+        keep_mine: bool,
+    ) -> Result<(), SyncError> {
+        if keep_mine {
+            return Ok(self.store().retry_rejected(op_id)?);
+        }
+        let r = self.store().rejection(op_id)?;
+        let server = self.transport.record(r.entity, r.record_id).await?;
+        self.store().revert_rejected(op_id, server.as_ref())?;
+        Ok(())
+    }
+
     /// The account now sees something else: take in everything in the new scope, as a
     /// bootstrap does, then let go of what is no longer in it. Returns how many records left.
     async fn rescope(&self) -> Result<u64, SyncError> {

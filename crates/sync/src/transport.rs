@@ -5,7 +5,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use desk_core::protocol::*;
-use desk_core::Op;
+use desk_core::{Entity, Op, Snapshot};
+use uuid::Uuid;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TransportError {
@@ -40,6 +41,12 @@ pub trait Transport: Send + Sync {
         after: Option<String>,
         limit: i64,
     ) -> impl Future<Output = Result<BootstrapResponse>> + Send;
+    /// One record as the server holds it; `None` if it has none (or none this device may see).
+    fn record(
+        &self,
+        entity: Entity,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Snapshot>>> + Send;
     /// Cheap: does the server answer at all?
     fn probe(&self) -> impl Future<Output = bool> + Send;
 }
@@ -129,6 +136,22 @@ impl Transport for HttpTransport {
             req = req.query(&[("after", a)]);
         }
         self.send(req).await
+    }
+
+    async fn record(&self, entity: Entity, id: Uuid) -> Result<Option<Snapshot>> {
+        let url = format!(
+            "{}/v1/records/{}/{id}",
+            self.base,
+            serde_json::to_value(entity)
+                .expect("entity")
+                .as_str()
+                .expect("text")
+        );
+        match self.send(self.http.get(url)).await {
+            Ok(s) => Ok(Some(s)),
+            Err(TransportError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn probe(&self) -> bool {
