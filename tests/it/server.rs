@@ -865,7 +865,7 @@ async fn sigterm_finishes_the_push_in_flight() {
         let ops = ops.clone();
         tokio::spawn(async move { client.push(&ops).await })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let status = tokio::task::spawn_blocking(move || server.terminate())
         .await
         .unwrap();

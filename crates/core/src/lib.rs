@@ -17,6 +17,7 @@ pub mod merge;
 pub mod model;
 pub mod op;
 pub mod protocol;
+pub mod stats;
 pub mod time;
 
 pub use error::ValidationError;

@@ -24,7 +24,8 @@ use crate::config::Config;
 use crate::db::{Db, Sql};
 use crate::error::{ApiError, ErrorBody};
 use crate::scope::{Caller, Role};
-use crate::state::{self, DeviceInfo, IngestRules, LedgerQuery, Stats};
+use crate::state::{self, DeviceInfo, IngestRules, LedgerQuery};
+use desk_core::stats::Stats;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use desk_core::model::check_fields;
 use desk_core::protocol::{Change, PushResult, PushStatus, UserInfo};
+use desk_core::stats::{Counts, Stats};
 use desk_core::{Entity, FieldClocks, FieldKind, Op, Snapshot};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -1230,21 +1231,6 @@ pub fn ledger(
 }
 
 /// The zone's figures (the same as a device's `desk stats`), over what the caller may see.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct Stats {
-    pub sessions: i64,
-    pub visits: i64,
-    pub consultations: i64,
-    pub appeals: i64,
-    pub appeals_resolved: i64,
-    pub resolution_rate: Option<f64>,
-    pub on_time_rate: Option<f64>,
-    pub overdue_appeals: i64,
-    pub suggestions: i64,
-    pub suggestions_adopted: i64,
-    pub satisfaction_average: Option<f64>,
-}
-
 pub fn stats(sql: &mut dyn Sql, caller: &Caller, today: NaiveDate) -> Result<Stats> {
     let vis = caller.visibility_sql("$1");
     let user: SqlValue = caller.user_id.to_string().into();
@@ -1287,7 +1273,7 @@ pub fn stats(sql: &mut dyn Sql, caller: &Caller, today: NaiveDate) -> Result<Sta
     )?;
     let suggestions = count(Entity::Suggestion, "")?;
     let suggestions_adopted = count(Entity::Suggestion, "AND t.adopted = 1")?;
-    let satisfaction: Option<(i64, i64)> = sql
+    let (satisfaction_ratings, satisfaction_sum) = sql
         .row(
             &format!(
                 "SELECT COUNT(t.satisfaction), CAST(COALESCE(SUM(t.satisfaction), 0) AS BIGINT) FROM appeals t
@@ -1296,25 +1282,22 @@ pub fn stats(sql: &mut dyn Sql, caller: &Caller, today: NaiveDate) -> Result<Sta
             ),
             &[user],
         )?
-        .map(|r| (r[0].int().unwrap_or(0), r[1].int().unwrap_or(0)));
-    let percent = |part: i64, whole: i64| {
-        (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
-    };
-    Ok(Stats {
+        .map_or((0, 0), |r| (r[0].int().unwrap_or(0), r[1].int().unwrap_or(0)));
+    Ok(Counts {
         sessions,
         visits,
         consultations,
         appeals,
         appeals_resolved,
-        resolution_rate: percent(appeals_resolved, appeals),
-        on_time_rate: percent(on_time, with_deadline),
+        resolved_with_deadline: with_deadline,
+        resolved_on_time: on_time,
         overdue_appeals,
         suggestions,
         suggestions_adopted,
-        satisfaction_average: satisfaction
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, sum)| (sum as f64 * 10.0 / n as f64).round() / 10.0),
-    })
+        satisfaction_ratings,
+        satisfaction_sum,
+    }
+    .into())
 }
 
 /// Rejects an out-of-range page size with a 400 naming the parameter.

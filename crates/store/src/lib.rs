@@ -26,10 +26,11 @@ use uuid::Uuid;
 
 pub use apply::{apply_op, apply_snapshot, snapshot, snapshots_after};
 pub use demo::DemoReport;
+pub use desk_core::stats::Stats;
 pub use error::{ImportRowError, StoreError};
 pub use import::import_sites_csv;
 pub use migrate::SCHEMA_VERSION;
-pub use query::{register_functions, AppealFilter, SearchHits, Stats};
+pub use query::{register_functions, AppealFilter, SearchHits};
 pub use sync::{Conflict, Keep, LocalStatus, Rejection, SyncState};
 pub use write::Writer;
 

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use desk_core::model::Record;
+use desk_core::stats::{Counts, Stats};
 use desk_core::{time, Entity};
 use pinyin::ToPinyin;
 use rusqlite::functions::FunctionFlags;
@@ -70,23 +71,6 @@ pub struct AppealFilter {
     pub category: Option<desk_core::model::Category>,
     pub site_id: Option<Uuid>,
     pub overdue_on: Option<NaiveDate>,
-}
-
-/// The zone's figures, as DOMAIN.md reports them. Rates are percentages with one decimal, absent
-/// when there is nothing to divide by.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Stats {
-    pub sessions: i64,
-    pub visits: i64,
-    pub consultations: i64,
-    pub appeals: i64,
-    pub appeals_resolved: i64,
-    pub resolution_rate: Option<f64>,
-    pub on_time_rate: Option<f64>,
-    pub overdue_appeals: i64,
-    pub suggestions: i64,
-    pub suggestions_adopted: i64,
-    pub satisfaction_average: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -211,24 +195,27 @@ impl Store {
         let suggestions_adopted = count(&format!(
             "SELECT count(*) FROM suggestions WHERE {live} AND adopted = 1"
         ))?;
-        let satisfaction_average: Option<f64> = self.conn().query_row(
-            "SELECT avg(satisfaction) FROM appeals WHERE void_reason IS NULL AND satisfaction IS NOT NULL",
+        let (satisfaction_ratings, satisfaction_sum): (i64, i64) = self.conn().query_row(
+            "SELECT count(satisfaction), coalesce(sum(satisfaction), 0) FROM appeals
+             WHERE void_reason IS NULL AND satisfaction IS NOT NULL",
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        Ok(Stats {
+        Ok(Counts {
             sessions,
             visits,
             consultations,
             appeals,
             appeals_resolved,
-            resolution_rate: percent(appeals_resolved, appeals),
-            on_time_rate: percent(on_time, resolved_with_deadline),
+            resolved_with_deadline,
+            resolved_on_time: on_time,
             overdue_appeals,
             suggestions,
             suggestions_adopted,
-            satisfaction_average: satisfaction_average.map(|a| (a * 10.0).round() / 10.0),
-        })
+            satisfaction_ratings,
+            satisfaction_sum,
+        }
+        .into())
     }
 
     /// Finds sites (by name, pinyin initials, credit code, address, industry) and appeals (by
@@ -370,10 +357,6 @@ fn order_clause(entity: Entity) -> String {
     } else {
         "ORDER BY id".into()
     }
-}
-
-fn percent(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
 }
 
 #[cfg(test)]
