@@ -364,6 +364,21 @@ async fn each_role_sees_and_changes_only_its_scope() {
                 .all(|x| x.code.as_deref() == Some("forbidden")),
             "{r:?}"
         );
+        // It moves the appeal along, but what the enterprise said and its rating stay.
+        for (field, value) in [
+            ("satisfaction", json!(5)),
+            ("description", json!("改写")),
+            ("void_reason", json!("撤销")),
+        ] {
+            let r = dept
+                .push(&[op(Entity::Appeal, appeal_b, json!({ field: value }), node)])
+                .await;
+            assert_eq!(
+                (r.results[0].code.as_deref(), r.results[0].field.as_deref()),
+                (Some("forbidden"), Some(field)),
+                "{r:?}"
+            );
+        }
         // The officer cannot touch an appeal outside park 1.
         let r = officer
             .push(&[op(
@@ -763,6 +778,7 @@ async fn bad_input_gets_a_json_error_never_a_500() {
             ("/v1/pull?cursor=abc", Some("cursor")),
             ("/v1/pull?limit=0", Some("limit")),
             ("/v1/pull?cursor=-1", Some("cursor")),
+            ("/v1/pull?cursor=999999", Some("cursor")),
             ("/v1/pull?what=1", None),
             ("/v1/appeals?overdue=maybe", Some("overdue")),
             ("/v1/nowhere", None),
@@ -882,4 +898,56 @@ async fn sigterm_finishes_the_push_in_flight() {
             .count(),
         3000
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn voids_stay_and_nul_characters_are_refused_not_fatal() {
+    for backend in backends() {
+        let s = Server::start(&backend).await;
+        let zone = seed(&s.db.url);
+        let leader = Client::login(&s.url, "leader").await;
+        let mut dev = Device::new();
+        dev.catch_up(&leader).await;
+        let site_id = dev.create(site("作废企业", Some(zone.park1)));
+        dev.store
+            .write(|w| w.void(Entity::Site, site_id, "重复录入"))
+            .unwrap();
+        assert_eq!(accepted(&leader.push(&dev.unsent()).await), 2);
+        let node = dev.store.device_id();
+        let unvoid = op(Entity::Site, site_id, json!({"void_reason": null}), node);
+        let nul = op(
+            Entity::Site,
+            site_id,
+            json!({"address": "一路\u{0}号"}),
+            node,
+        );
+        let fine = op(Entity::Site, site_id, json!({"phone": "0722-1"}), node);
+        let r = leader.push(&[unvoid, nul, fine]).await;
+        let got: Vec<_> = r
+            .results
+            .iter()
+            .map(|x| (x.status, x.code.clone(), x.field.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    PushStatus::Rejected,
+                    Some("immutable".into()),
+                    Some("void_reason".into())
+                ),
+                (
+                    PushStatus::Rejected,
+                    Some("validation".into()),
+                    Some("address".into())
+                ),
+                (PushStatus::Accepted, None, None),
+            ],
+            "{backend:?}"
+        );
+        let body = json!({"user": "leader\u{0}", "password": "x", "device_name": "t"}).to_string();
+        let (status, v) = raw(&s.url, Method::POST, "/v1/login", None, Some(body)).await;
+        assert_eq!((status, v["field"].as_str()), (400, Some("user")));
+        s.stop().await;
+    }
 }

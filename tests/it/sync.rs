@@ -487,3 +487,51 @@ fn a_rejected_change_is_listed_with_its_reason_and_can_be_settled() {
         "back in step with the server"
     );
 }
+
+#[test]
+fn a_server_restored_from_a_backup_puts_its_devices_back_in_step() {
+    let db = TestDb::new(&Backend::Sqlite);
+    seed(&db.url);
+    let file = db.url.strip_prefix("sqlite://").unwrap().to_owned();
+    let port = free_port();
+    let (writer, reader) = (Device::new(), Device::new());
+    {
+        let _server = Server::start(&db.url, port);
+        login(&writer, port, "leader");
+        login(&reader, port, "leader");
+        writer.run(&["sync"]).ok();
+        add_site(&writer, "备份前企业", "一园");
+        writer.run(&["sync"]).ok();
+        reader.run(&["sync"]).ok();
+    }
+    // A backup of the stopped server: the database and its write-ahead log.
+    let backup = |from: &str, to: &str| {
+        for suffix in ["", "-wal"] {
+            let _ = std::fs::remove_file(format!("{to}{suffix}"));
+            if std::path::Path::new(&format!("{from}{suffix}")).exists() {
+                std::fs::copy(format!("{from}{suffix}"), format!("{to}{suffix}")).unwrap();
+            }
+        }
+    };
+    backup(&file, &format!("{file}.backup"));
+    {
+        let _server = Server::start(&db.url, port);
+        add_site(&writer, "备份后企业", "一园");
+        writer.run(&["sync"]).ok();
+        reader.run(&["sync"]).ok();
+        assert_eq!(names(&reader), ["备份前企业", "备份后企业"]);
+    }
+    // The server's disk dies; last night's backup comes back.
+    backup(&format!("{file}.backup"), &file);
+    let _server = Server::start(&db.url, port);
+    reader.run(&["sync"]).ok();
+    assert_eq!(
+        names(&reader),
+        ["备份前企业"],
+        "the reader follows the server it has now"
+    );
+    let fresh = Device::new();
+    login(&fresh, port, "leader");
+    fresh.run(&["sync"]).ok();
+    assert_eq!(reader.export(), fresh.export());
+}

@@ -298,6 +298,14 @@ impl Op {
                     value: name.clone(),
                     expected: format!("a field of {}", self.entity.name_en()),
                 })?;
+            // PostgreSQL text cannot hold NUL, and no person types one.
+            if value.as_str().is_some_and(|t| t.contains('\0')) {
+                return Err(crate::ValidationError::Invalid {
+                    field: field.name,
+                    value: value.to_string(),
+                    expected: "text without NUL characters".into(),
+                });
+            }
             let fits = match (field.kind, value) {
                 (_, Value::Null) => true,
                 (FieldKind::Text, Value::String(_)) => true,

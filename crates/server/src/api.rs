@@ -246,6 +246,19 @@ async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
+    if let Some(field) = [
+        ("user", &req.user),
+        ("device_name", &req.device_name),
+        ("password", &req.password),
+    ]
+    .into_iter()
+    .find_map(|(f, v)| v.contains('\0').then_some(f))
+    {
+        return Err(ApiError::bad_request(format!(
+            "{field}：含有无效字符 (contains a NUL character)"
+        ))
+        .field(field));
+    }
     let name = req.user.trim().to_owned();
     let delay = state.throttle.delay(&name);
     if !delay.is_zero() {

@@ -120,6 +120,17 @@ impl Caller {
         }
     }
 
+    /// Departments handle appeals: they move them along (status, deadline, hand-over) and leave
+    /// what the enterprise said, and its rating, alone.
+    pub fn may_change_field(&self, entity: Entity, field: &str) -> bool {
+        self.role != Role::Department
+            || entity != Entity::Appeal
+            || matches!(
+                field,
+                "status" | "department_id" | "deadline" | "resolved_at"
+            )
+    }
+
     /// May this caller write `entity` whose scope is `before` (None: a new record) and will be
     /// `after`? The error is the reason given back for the operation.
     pub fn may_write(

@@ -970,6 +970,29 @@ fn ingest_one(
     if let Err(reason) = caller.may_write(op.entity, before.as_ref(), &after) {
         return Ok(rejected(op, "forbidden", None, reason));
     }
+    if let Some(field) = op
+        .fields
+        .keys()
+        .find(|f| !caller.may_change_field(op.entity, f))
+    {
+        return Ok(rejected(
+            op,
+            "forbidden",
+            Some(field),
+            format!("{field}：此账号只能办理诉求，不能修改这一项 (this account handles appeals and may not change {field})"),
+        ));
+    }
+    let voided = current
+        .as_ref()
+        .is_some_and(|c| c.fields.get("void_reason").is_some_and(|v| !v.is_null()));
+    if voided && next.fields.get("void_reason").is_some_and(Value::is_null) {
+        return Ok(rejected(
+            op,
+            "immutable",
+            Some("void_reason"),
+            "作废的记录不能恢复 (a voided record cannot come back)".into(),
+        ));
+    }
 
     match &current {
         None => insert_record(sql, &next)?,
@@ -1001,6 +1024,16 @@ pub fn pull(
     limit: i64,
 ) -> Result<(Vec<Change>, i64, bool)> {
     let top = head(sql)?;
+    if cursor > top {
+        // The device has seen entries this database does not hold (restored from a backup):
+        // only a fresh bootstrap puts it back in step.
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "cursor_ahead",
+            format!("cursor {cursor} 超出服务器日志 {top}，请重新完整同步 (the server's log ends at {top}: bootstrap again)"),
+        )
+        .field("cursor"));
+    }
     let q = format!(
         "SELECT l.seq, l.kind, l.op_id, l.entity, l.record_id, l.fields, l.hlc, l.clocks, l.prev
          FROM log l JOIN scopes s ON s.entity = l.entity AND s.record_id = l.record_id

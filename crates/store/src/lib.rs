@@ -21,7 +21,7 @@ use std::path::Path;
 use checkpoint::Checkpointer;
 use chrono::{DateTime, Utc};
 use desk_core::{Clock, Hlc, Op};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
 pub use apply::{apply_op, apply_snapshot, snapshot, snapshots_after};
@@ -132,8 +132,10 @@ impl Store {
         now: DateTime<Utc>,
         f: impl FnOnce(&mut Writer) -> Result<T>,
     ) -> Result<T> {
-        let tx = self.conn.transaction()?;
-        let mut clock = self.clock.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut clock = current_clock(&tx, &self.clock)?;
         let mut writer = Writer::new(&tx, &mut clock, now);
         let out = f(&mut writer)?;
         set_meta(&tx, "clock", &clock.last().to_string())?;
@@ -170,8 +172,10 @@ impl Store {
         then: impl FnOnce(&rusqlite::Transaction) -> Result<()>,
     ) -> Result<usize> {
         let now_ms = self.now().timestamp_millis().max(0) as u64;
-        let tx = self.conn.transaction()?;
-        let mut clock = self.clock.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut clock = current_clock(&tx, &self.clock)?;
         let mut new = 0;
         for op in ops {
             op.check_shape()?;
@@ -215,6 +219,16 @@ impl Store {
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
+}
+
+/// The clock as the last writer left it: another process (the CLI beside the app) may have
+/// written since this store was opened. Read inside the write transaction, so stamps never go
+/// backwards and never repeat.
+fn current_clock(conn: &Connection, mine: &Clock) -> Result<Clock> {
+    let stored: Option<Hlc> = meta(conn, "clock")?.and_then(|s| s.parse().ok());
+    Ok(Clock::new(
+        stored.map_or(mine.last(), |s| s.max(mine.last())),
+    ))
 }
 
 fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {

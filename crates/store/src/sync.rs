@@ -212,12 +212,18 @@ impl Store {
         if old.as_deref() == Some(scope) {
             return Ok(false);
         }
-        set_meta(self.conn(), "sync.scope", scope)?;
+        // The flag first: a crash between the two writes must not forget the change.
         if old.is_some() {
             set_meta(self.conn(), "sync.rescope", "1")?;
-            return Ok(true);
         }
-        Ok(false)
+        set_meta(self.conn(), "sync.scope", scope)?;
+        Ok(old.is_some())
+    }
+
+    /// The server cannot continue this device's pull (its log no longer reaches the cursor): the
+    /// next sync bootstraps again.
+    pub fn request_rescope(&mut self) -> Result<()> {
+        set_meta(self.conn(), "sync.rescope", "1")
     }
 
     /// The account's scope changed and the device has not caught up with it yet.
@@ -227,7 +233,7 @@ impl Store {
 
     /// After a fresh bootstrap of everything now in scope (`keep`, already merged): lets go of
     /// the records that left the scope — unless this device still has changes to them waiting
-    /// to be pushed — and continues pulling from `cursor`. Returns how many records left.
+    /// to be pushed or refused changes to settle — and continues pulling from `cursor`. Returns how many records left.
     pub fn reconcile_scope(
         &mut self,
         keep: &std::collections::HashSet<(Entity, Uuid)>,
@@ -240,7 +246,9 @@ impl Store {
             let ids: Vec<String> = tx
                 .prepare(&format!(
                     "SELECT id FROM {table} t WHERE NOT EXISTS
-                     (SELECT 1 FROM oplog o WHERE o.record_id = t.id AND o.local = 1 AND o.acked = 0)"
+                     (SELECT 1 FROM oplog o WHERE o.record_id = t.id AND o.local = 1 AND o.acked = 0)
+                     AND NOT EXISTS
+                     (SELECT 1 FROM rejections r WHERE r.record_id = t.id AND r.resolved IS NULL)"
                 ))?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;

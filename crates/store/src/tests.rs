@@ -402,6 +402,49 @@ fn reopening_keeps_the_device_and_its_clock() {
     assert!(s.oplog().unwrap()[1].hlc > stamp);
 }
 
+#[test]
+fn two_processes_on_one_store_never_stamp_backwards_or_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.db");
+    let mut app = Store::open(&path).unwrap();
+    let mut cli = Store::open(&path).unwrap();
+    let id = app.write(|w| Ok(w.create(site("甲"))?.id)).unwrap();
+    // The CLI receives a change stamped ten minutes ahead, then the app edits.
+    let ahead = desk_core::Op {
+        id: Uuid::now_v7(),
+        entity: Entity::Site,
+        record_id: id,
+        fields: serde_json::json!({"address": "远方"})
+            .as_object()
+            .unwrap()
+            .clone(),
+        hlc: desk_core::Hlc {
+            wall_ms: (chrono::Utc::now().timestamp_millis() + 600_000) as u64,
+            counter: 0,
+            node: Uuid::now_v7(),
+        },
+        prev: Default::default(),
+    };
+    cli.apply_remote(std::slice::from_ref(&ahead)).unwrap();
+    app.write(|w| {
+        w.update::<Site>(id, |s| s.phone = Some("0722-1".into()))
+            .map(drop)
+    })
+    .unwrap();
+    let mine = app.oplog().unwrap().last().unwrap().clone();
+    assert!(
+        mine.hlc > ahead.hlc,
+        "the app's edit follows what the CLI saw"
+    );
+    cli.write(|w| {
+        w.update::<Site>(id, |s| s.phone = Some("0722-2".into()))
+            .map(drop)
+    })
+    .unwrap();
+    let theirs = cli.oplog().unwrap().last().unwrap().clone();
+    assert!(theirs.hlc > mine.hlc);
+}
+
 /// A domain action on whatever records exist, picked by index.
 #[derive(Debug, Clone)]
 enum Step {

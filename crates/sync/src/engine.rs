@@ -265,7 +265,14 @@ impl<T: Transport> Engine<T> {
             total: 0,
         });
         let sent = self.device_clock();
-        let page = self.transport.pull(cursor, PULL_PAGE).await?;
+        let page = match self.transport.pull(cursor, PULL_PAGE).await {
+            Err(TransportError::Refused { status: 409, .. }) => {
+                // The server's log ends before our cursor (it was restored from a backup).
+                self.store().request_rescope()?;
+                return Ok((0, false));
+            }
+            other => other?,
+        };
         self.learn_clock(page.server_time, sent)?;
         self.store().note_scope(&page.scope)?;
         self.store().apply_pull(&page.changes, page.cursor)?;
