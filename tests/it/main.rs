@@ -3,6 +3,7 @@
 //! Server stories run against SQLite, and against PostgreSQL too when `DESK_TEST_PG` names a
 //! database to create test databases from (e.g. postgres://postgres@127.0.0.1:5432/test).
 
+mod admin;
 mod cli;
 mod harness;
 mod server;

@@ -535,3 +535,75 @@ fn a_server_restored_from_a_backup_puts_its_devices_back_in_step() {
     fresh.run(&["sync"]).ok();
     assert_eq!(reader.export(), fresh.export());
 }
+
+#[test]
+fn sign_in_and_settling_errors_say_what_is_wrong() {
+    let db = TestDb::new(&Backend::Sqlite);
+    seed(&db.url);
+    let port = free_port();
+    let d = Device::new();
+    // The server is not there yet.
+    let attempt = |password: &str| {
+        Command::new(binary("desk"))
+            .arg("--data-dir")
+            .arg(d.dir.path())
+            .args([
+                "login",
+                "--server",
+                &format!("http://127.0.0.1:{port}"),
+                "--user",
+                "leader",
+                "--password-stdin",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin
+                    .take()
+                    .unwrap()
+                    .write_all(format!("{password}\n").as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap()
+    };
+    let out = attempt(PASSWORD);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("无法连接服务器"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _server = Server::start(&db.url, port);
+    let out = attempt("wrong password");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("用户名或密码错误"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !d.dir.path().join("credentials.json").exists(),
+        "nothing saved on a failed sign-in"
+    );
+
+    login(&d, port, "leader");
+    let r = d.run(&["conflicts", "resolve", "1", "--value", "{not json"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("value"), "{}", r.stderr);
+    let r = d.run(&["conflicts", "resolve", "1"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("keep"), "{}", r.stderr);
+    let r = d.run(&[
+        "rejections",
+        "dismiss",
+        "01a21d55-d211-7055-b9e6-22263664e77f",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("op_id"), "{}", r.stderr);
+    let r = d.run(&["rejections", "resolve", "not-an-id", "--keep", "mine"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("op_id"), "{}", r.stderr);
+}
