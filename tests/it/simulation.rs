@@ -43,6 +43,12 @@ struct LocalTransport {
     acked: Arc<Mutex<HashSet<Uuid>>>,
 }
 
+/// Runs blocking database work off the async runtime (the PostgreSQL driver blocks on a
+/// runtime of its own, which must not nest in another).
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().expect("database thread"))
+}
+
 fn server_error(e: desk_server::error::ApiError) -> TransportError {
     TransportError::Refused {
         status: e.status.as_u16(),
@@ -55,15 +61,15 @@ impl LocalTransport {
         *self.fault.lock().unwrap()
     }
 
-    fn deliver<T>(
+    fn deliver<T: Send>(
         &self,
-        mut call: impl FnMut() -> Result<T, TransportError>,
+        mut call: impl FnMut() -> Result<T, TransportError> + Send,
     ) -> Result<T, TransportError> {
-        let reply = call()?;
+        let reply = off_runtime(&mut call)?;
         match self.fault() {
             Fault::None => Ok(reply),
             Fault::DropReply => Err(TransportError::Offline("the reply was lost".into())),
-            Fault::Duplicate => call(),
+            Fault::Duplicate => off_runtime(call),
         }
     }
 }
@@ -115,10 +121,11 @@ impl Transport for LocalTransport {
         limit: i64,
     ) -> Result<BootstrapResponse, TransportError> {
         let caller = self.caller.clone();
-        let (records, next, cursor) = self
-            .db
-            .tx_blocking(move |sql| state::bootstrap(sql, &caller, after.as_deref(), limit))
-            .map_err(server_error)?;
+        let (records, next, cursor) = off_runtime(|| {
+            self.db
+                .tx_blocking(move |sql| state::bootstrap(sql, &caller, after.as_deref(), limit))
+        })
+        .map_err(server_error)?;
         Ok(BootstrapResponse {
             records,
             next,
@@ -134,9 +141,11 @@ impl Transport for LocalTransport {
         id: Uuid,
     ) -> Result<Option<desk_core::Snapshot>, TransportError> {
         let caller = self.caller.clone();
-        self.db
-            .tx_blocking(move |sql| state::record_for(sql, &caller, entity, id))
-            .map_err(server_error)
+        off_runtime(|| {
+            self.db
+                .tx_blocking(move |sql| state::record_for(sql, &caller, entity, id))
+        })
+        .map_err(server_error)
     }
 
     async fn probe(&self) -> bool {
@@ -384,13 +393,13 @@ fn perform(d: &SimDevice, w: &Write, parks: &[Uuid], depts: &[Uuid]) {
     }
 }
 
-fn run_case(steps: Vec<Step>) -> Result<(), TestCaseError> {
+fn run_case(steps: Vec<Step>, database: &str) -> Result<(), TestCaseError> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open("sqlite::memory:").unwrap();
+    let db = Db::open(database).unwrap();
     let parks = vec![
         desk_server::admin::create_park(&db, "一园").unwrap(),
         desk_server::admin::create_park(&db, "二园").unwrap(),
@@ -487,6 +496,33 @@ proptest! {
 
     #[test]
     fn devices_converge_and_lose_nothing(steps in proptest::collection::vec(step(), 1..40)) {
-        run_case(steps)?;
+        run_case(steps, "sqlite::memory:")?;
     }
+}
+
+/// The same simulation with the server on PostgreSQL (when `DESK_TEST_PG` is set): fewer
+/// cases, each in a database of its own (`PROPTEST_CASES_PG`, default 40).
+#[test]
+fn devices_converge_and_lose_nothing_on_postgres() {
+    let Some(pg) = crate::server_harness::backends()
+        .into_iter()
+        .find(|b| matches!(b, crate::server_harness::Backend::Postgres(_)))
+    else {
+        return;
+    };
+    let cases = std::env::var("PROPTEST_CASES_PG")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(40);
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases,
+        max_shrink_iters: 50,
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(&proptest::collection::vec(step(), 1..40), |steps| {
+            let db = crate::server_harness::TestDb::new(&pg);
+            run_case(steps, &db.url)
+        })
+        .unwrap();
 }
