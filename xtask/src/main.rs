@@ -14,7 +14,7 @@ fn main() -> ExitCode {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  run    a local server with the demo session, a device synced to it, its figures and ledger\n\
-                 test   every test tier: rustfmt, clippy -D warnings, unit, store, CLI, server (SQLite and PostgreSQL)\n\
+                 test   every test tier: UI (Vitest), rustfmt, clippy -D warnings, unit, store, CLI, server and sync (SQLite and PostgreSQL), app\n\
                  bench  the benchmark command (figures for docs/BENCHMARKS.md)"
             );
             return ExitCode::from(2);
@@ -165,6 +165,11 @@ fn pipe(program: &str, args: &[&str], input: &str) -> Result {
 fn test() -> Result {
     ensure_component("rustfmt")?;
     ensure_component("clippy")?;
+    // The app's web UI: its own tests, then the build the app embeds.
+    ensure_app_packages()?;
+    npm(&["ci", "--no-audit", "--no-fund"])?;
+    npm(&["test"])?;
+    npm(&["run", "build"])?;
     cargo(&["fmt", "--all", "--", "--check"])?;
     cargo(&[
         "clippy",
@@ -194,6 +199,53 @@ fn test() -> Result {
     } else {
         Err(format!("tests failed ({status})"))
     }
+}
+
+fn npm(args: &[&str]) -> Result {
+    eprintln!("==> npm {} (ui/)", args.join(" "));
+    let status = Command::new("npm")
+        .args(args)
+        .current_dir(root().join("ui"))
+        .status()
+        .map_err(|e| format!("cannot start npm (Node.js is needed for the UI): {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`npm {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// The Debian packages the app (Tauri, WebKitGTK) builds against, and the CJK fonts its
+/// screenshots need; installed when missing.
+const APP_PACKAGES: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "libxdo-dev",
+    "libssl-dev",
+    "build-essential",
+    "file",
+    "pkg-config",
+    "fonts-noto-cjk",
+];
+
+fn ensure_app_packages() -> Result {
+    let present = Command::new("pkg-config")
+        .args([
+            "--exists",
+            "webkit2gtk-4.1",
+            "ayatana-appindicator3-0.1",
+            "librsvg-2.0",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if present {
+        return Ok(());
+    }
+    step("apt-get", &["update", "-q"])?;
+    let mut args = vec!["install", "-y", "-q"];
+    args.extend_from_slice(APP_PACKAGES);
+    step("apt-get", &args)
 }
 
 /// The project's machines run PostgreSQL here, with trust authentication.

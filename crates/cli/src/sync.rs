@@ -4,64 +4,22 @@
 //! only (mode 0600).
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use desk_core::ValidationError;
 use desk_store::{Keep, Store, StoreError};
+use desk_sync::credentials::{self, Credentials};
 use desk_sync::watch::WatchOptions;
 use desk_sync::{Engine, HttpTransport};
-use serde::{Deserialize, Serialize};
 
 use crate::output::Out;
 
-#[derive(Serialize, Deserialize)]
-struct Credentials {
-    server: String,
-    token: String,
-    device_id: uuid::Uuid,
-    user: String,
-}
-
-fn credentials_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("credentials.json")
-}
-
-fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::File {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
-fn save_credentials(data_dir: &Path, c: &Credentials) -> Result<(), StoreError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = credentials_path(data_dir);
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(io(&tmp))?;
-    f.write_all(
-        serde_json::to_string_pretty(c)
-            .expect("serialisable")
-            .as_bytes(),
-    )
-    .map_err(io(&tmp))?;
-    f.sync_all().map_err(io(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(io(&path))
-}
-
 fn load_credentials(data_dir: &Path) -> Result<Credentials, String> {
-    let path = credentials_path(data_dir);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|_| "本设备尚未登录，请先运行 desk login (this device is not signed in: run desk login first)".to_owned())?;
-    serde_json::from_str(&text).map_err(|e| format!("{} 已损坏 (damaged): {e}", path.display()))
+    credentials::load(data_dir)?.ok_or_else(|| {
+        "本设备尚未登录，请先运行 desk login (this device is not signed in: run desk login first)".to_owned()
+    })
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -101,7 +59,7 @@ pub fn login(
     let reply = runtime()
         .block_on(desk_sync::transport::login(server, user, &password, &name))
         .map_err(|e| e.to_string())?;
-    save_credentials(
+    credentials::save(
         data_dir,
         &Credentials {
             server: server.trim_end_matches('/').to_owned(),

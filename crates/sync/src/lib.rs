@@ -8,6 +8,7 @@
 //!   as the server answers again — with exponential backoff and jitter;
 //! - [`status`]: what to tell the user.
 
+pub mod credentials;
 pub mod engine;
 pub mod status;
 pub mod transport;

@@ -1,0 +1,423 @@
+//! What the app does, over the store and the sync engine; nothing here knows Tauri.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use desk_core::appeal::Action;
+use desk_core::model::{AppealStatus, Progress};
+use desk_core::stats::Stats;
+use desk_core::{Entity, ValidationError};
+use desk_store::{AppealFilter, LocalStatus, Store, StoreError};
+use desk_sync::credentials::{self, Credentials};
+use desk_sync::{Engine, HttpTransport, Status, SyncReport};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// An error as the UI shows it: next to `field` when there is one, in both languages.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AppError {
+    pub code: String,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match &e {
+            StoreError::Invalid(v) => AppError {
+                code: v.code().into(),
+                field: Some(v.field().into()),
+                message: v.to_string(),
+            },
+            _ => AppError {
+                code: "failed".into(),
+                field: None,
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+impl From<ValidationError> for AppError {
+    fn from(e: ValidationError) -> Self {
+        StoreError::Invalid(e).into()
+    }
+}
+
+impl From<desk_sync::SyncError> for AppError {
+    fn from(e: desk_sync::SyncError) -> Self {
+        match e {
+            desk_sync::SyncError::Store(s) => s.into(),
+            other => AppError {
+                code: "sync".into(),
+                field: None,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// What the first screen needs to know.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppState {
+    /// Signed in to a server, or chose to work offline: the first-run screen is done.
+    pub ready: bool,
+    pub server: Option<String>,
+    pub user: Option<String>,
+    pub local: LocalStatus,
+    pub sync: Status,
+}
+
+/// An action on an appeal, as the ledger screen sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AppealAction {
+    Dispatch { department_id: Uuid },
+    Start,
+    Resolve,
+    Confirm { satisfaction: i64 },
+    Return { reason: String },
+    Reopen { reason: String },
+}
+
+pub struct Desk {
+    dir: PathBuf,
+    store: Arc<Mutex<Store>>,
+    engine: Mutex<Option<Arc<Engine<HttpTransport>>>>,
+}
+
+impl Desk {
+    pub fn open(dir: &Path) -> std::result::Result<Desk, Box<dyn std::error::Error>> {
+        std::fs::create_dir_all(dir)?;
+        let store = Arc::new(Mutex::new(Store::open(&dir.join("desk.db"))?));
+        let desk = Desk {
+            dir: dir.to_owned(),
+            store,
+            engine: Mutex::new(None),
+        };
+        if let Some(c) = credentials::load(dir)? {
+            desk.connect(&c);
+        }
+        Ok(desk)
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn connect(&self, c: &Credentials) {
+        let engine = Engine::new(self.store.clone(), HttpTransport::new(&c.server, &c.token));
+        *self.engine.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(engine));
+    }
+
+    /// The sync engine, once signed in.
+    pub fn engine(&self) -> Option<Arc<Engine<HttpTransport>>> {
+        self.engine
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn state(&self) -> Result<AppState> {
+        let creds = credentials::load(&self.dir).map_err(|m| AppError {
+            code: "failed".into(),
+            field: None,
+            message: m,
+        })?;
+        let offline = self.dir.join("offline").exists();
+        let sync = self
+            .engine()
+            .map_or(Status::Idle, |e| e.status().borrow().clone());
+        Ok(AppState {
+            ready: creds.is_some() || offline,
+            server: creds.as_ref().map(|c| c.server.clone()),
+            user: creds.map(|c| c.user),
+            local: self.store().status()?,
+            sync,
+        })
+    }
+
+    /// "Work offline for now": records stay on this device until an account is added.
+    pub fn work_offline(&self) -> Result<AppState> {
+        std::fs::write(self.dir.join("offline"), b"").map_err(|e| AppError {
+            code: "failed".into(),
+            field: None,
+            message: e.to_string(),
+        })?;
+        self.state()
+    }
+
+    pub async fn login(
+        &self,
+        server: &str,
+        user: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<AppState> {
+        for (field, value) in [
+            ("server", server),
+            ("user", user),
+            ("password", password),
+            ("device_name", device_name),
+        ] {
+            if value.trim().is_empty() {
+                return Err(ValidationError::Required { field }.into());
+            }
+        }
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            return Err(ValidationError::Invalid {
+                field: "server",
+                value: server.into(),
+                expected: "http://… or https://…".into(),
+            }
+            .into());
+        }
+        let reply =
+            desk_sync::transport::login(server.trim(), user.trim(), password, device_name.trim())
+                .await
+                .map_err(|e| AppError {
+                    code: "login".into(),
+                    field: Some("password".into()),
+                    message: e.to_string(),
+                })?;
+        let c = Credentials {
+            server: server.trim().trim_end_matches('/').into(),
+            token: reply.token,
+            device_id: reply.device_id,
+            user: reply.user.display_name,
+        };
+        credentials::save(&self.dir, &c).map_err(|e| AppError {
+            code: "failed".into(),
+            field: None,
+            message: e.to_string(),
+        })?;
+        self.connect(&c);
+        self.state()
+    }
+
+    /// Sessions, newest first, each with its stops in order.
+    pub fn sessions(&self) -> Result<Vec<Value>> {
+        let store = self.store();
+        let stops = store.list(Entity::Stop)?;
+        let sites = store.list(Entity::Site)?;
+        let site_name = |id: &Value| {
+            sites
+                .iter()
+                .find(|s| &s["id"] == id)
+                .map(|s| s["name"].clone())
+                .unwrap_or(Value::Null)
+        };
+        let mut sessions = store.list(Entity::Session)?;
+        sessions.retain(|s| s["void_reason"].is_null());
+        sessions.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
+        Ok(sessions
+            .into_iter()
+            .map(|mut s| {
+                let mut mine: Vec<Map<String, Value>> = stops
+                    .iter()
+                    .filter(|st| st["session_id"] == s["id"])
+                    .cloned()
+                    .collect();
+                mine.sort_by_key(|st| st["position"].as_i64());
+                let mine: Vec<Value> = mine
+                    .into_iter()
+                    .map(|mut st| {
+                        st.insert("site_name".into(), site_name(&st["site_id"]));
+                        Value::Object(st)
+                    })
+                    .collect();
+                s.insert("stops".into(), Value::Array(mine));
+                Value::Object(s)
+            })
+            .collect())
+    }
+
+    /// The ledger, with each appeal's site name.
+    pub fn ledger(&self, status: Option<&str>, overdue: bool) -> Result<Vec<Value>> {
+        let store = self.store();
+        let filter = AppealFilter {
+            status: status
+                .map(|s| AppealStatus::parse("status", s))
+                .transpose()?,
+            overdue_on: overdue.then(|| desk_core::time::local_date(store.now())),
+            ..AppealFilter::default()
+        };
+        let sites = store.list(Entity::Site)?;
+        Ok(store
+            .appeals(&filter)?
+            .into_iter()
+            .map(|mut a| {
+                let name = sites
+                    .iter()
+                    .find(|s| s["id"] == a["site_id"])
+                    .map(|s| s["name"].clone())
+                    .unwrap_or(Value::Null);
+                a.insert("site_name".into(), name);
+                Value::Object(a)
+            })
+            .collect())
+    }
+
+    /// One appeal with its ledger entries, oldest first.
+    pub fn appeal(&self, id: Uuid) -> Result<Value> {
+        let store = self.store();
+        let appeal = store
+            .get_json(Entity::Appeal, id)?
+            .ok_or(ValidationError::NotFound {
+                field: "id",
+                entity: "appeal",
+                entity_zh: "诉求",
+                id: id.to_string(),
+            })?;
+        let progress = store.progress_of(id)?;
+        Ok(serde_json::json!({ "appeal": appeal, "progress": progress }))
+    }
+
+    pub fn act_on_appeal(
+        &self,
+        id: Uuid,
+        action: AppealAction,
+        note: Option<&str>,
+    ) -> Result<Value> {
+        let action = match action {
+            AppealAction::Dispatch { department_id } => Action::Dispatch { department_id },
+            AppealAction::Start => Action::Start,
+            AppealAction::Resolve => Action::Resolve,
+            AppealAction::Confirm { satisfaction } => Action::Confirm { satisfaction },
+            AppealAction::Return { reason } => Action::Return { reason },
+            AppealAction::Reopen { reason } => Action::Reopen { reason },
+        };
+        let author = self.author();
+        self.store()
+            .write(|w| w.act_on_appeal(id, action, &author, note).map(drop))?;
+        self.appeal(id)
+    }
+
+    pub fn add_progress(&self, appeal_id: Uuid, note: &str) -> Result<Value> {
+        let author = self.author();
+        self.store().write(|w| {
+            let at = w.now();
+            w.create(Progress {
+                id: Uuid::now_v7(),
+                appeal_id,
+                at,
+                author,
+                note: note.into(),
+                from_status: None,
+                to_status: None,
+                reason: None,
+            })
+            .map(drop)
+        })?;
+        self.appeal(appeal_id)
+    }
+
+    pub fn stats(&self) -> Result<Stats> {
+        Ok(self.store().stats()?)
+    }
+
+    pub async fn sync_now(&self) -> Result<SyncReport> {
+        let engine = self.engine().ok_or_else(|| AppError {
+            code: "not_signed_in".into(),
+            field: None,
+            message:
+                "尚未登录服务器，记录保存在本设备 (not signed in: records stay on this device)"
+                    .into(),
+        })?;
+        Ok(engine.sync().await?)
+    }
+
+    fn author(&self) -> String {
+        credentials::load(&self.dir)
+            .ok()
+            .flatten()
+            .map_or_else(|| "本机用户".into(), |c| c.user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desk() -> (tempfile::TempDir, Desk) {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = Desk::open(dir.path()).unwrap();
+        desk.store().load_demo().unwrap();
+        (dir, desk)
+    }
+
+    #[test]
+    fn first_run_is_done_once_offline_is_chosen() {
+        let (_dir, desk) = desk();
+        assert!(!desk.state().unwrap().ready);
+        assert!(desk.work_offline().unwrap().ready);
+    }
+
+    #[test]
+    fn the_demo_session_lists_its_stops_in_order() {
+        let (_dir, desk) = desk();
+        let sessions = desk.sessions().unwrap();
+        assert_eq!(sessions.len(), 1);
+        let stops = sessions[0]["stops"].as_array().unwrap();
+        let names: Vec<_> = stops
+            .iter()
+            .map(|s| s["site_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names[0], "湖北斯诺新材料有限公司");
+        assert_eq!(stops[0]["slot_start"], "08:30");
+        assert_eq!(names.len(), 5);
+    }
+
+    #[test]
+    fn the_ledger_moves_an_appeal_and_says_what_is_wrong() {
+        let (_dir, desk) = desk();
+        let appeals = desk.ledger(Some("dispatched"), false).unwrap();
+        assert_eq!(appeals.len(), 2);
+        assert_eq!(appeals[0]["site_name"], "湖北斯诺新材料有限公司");
+        let id: Uuid = appeals[0]["id"].as_str().unwrap().parse().unwrap();
+        let err = desk
+            .act_on_appeal(id, AppealAction::Confirm { satisfaction: 5 }, None)
+            .unwrap_err();
+        assert_eq!(
+            (err.code.as_str(), err.field.as_deref()),
+            ("illegal_transition", Some("status"))
+        );
+        desk.act_on_appeal(id, AppealAction::Resolve, Some("方案已交付"))
+            .unwrap();
+        let detail = desk.add_progress(id, "企业表示满意").unwrap();
+        assert_eq!(detail["appeal"]["status"], "resolved");
+        assert_eq!(detail["progress"].as_array().unwrap().len(), 3);
+        let err = desk.add_progress(id, "  ").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("note"));
+        assert_eq!(desk.stats().unwrap().appeals_resolved, 1);
+        let err = desk.ledger(Some("lost"), false).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("status"));
+    }
+
+    #[test]
+    fn sign_in_checks_its_fields_before_calling_the_server() {
+        let (_dir, desk) = desk();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = rt
+            .block_on(desk.login("", "zhang", "pw", "平板"))
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("server"));
+        let err = rt
+            .block_on(desk.login("office:8700", "zhang", "pw", "平板"))
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("server"));
+        let err = rt
+            .block_on(desk.login("http://127.0.0.1:9", "zhang", "pw", "平板"))
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("password"));
+        assert!(err.message.contains("无法连接服务器"), "{}", err.message);
+        let err = rt.block_on(desk.sync_now()).unwrap_err();
+        assert_eq!(err.code, "not_signed_in");
+    }
+}

@@ -1,0 +1,88 @@
+// The screens against a mocked Rust side: what they ask for, and what they show.
+import { afterEach, describe, expect, it } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
+import FirstRun from '../src/screens/FirstRun.vue'
+import Ledger from '../src/screens/Ledger.vue'
+import Figures from '../src/screens/Figures.vue'
+import SyncBadge from '../src/screens/SyncBadge.vue'
+import type { AppState } from '../src/lib/types'
+
+afterEach(() => clearMocks())
+
+const appeal = {
+  id: 'a1', site_id: 's1', site_name: '湖北斯诺新材料有限公司', raised_at: '2024-10-26T00:30:00Z',
+  category: 'environment', description: '厂区围墙外公共绿化', urgency: 'normal', status: 'dispatched',
+  deadline: '2024-10-28', satisfaction: null,
+}
+
+describe('first run', () => {
+  it('shows the server’s refusal beside the field it concerns', async () => {
+    const calls: string[] = []
+    mockIPC((cmd, args) => {
+      calls.push(cmd)
+      if (cmd === 'login') {
+        expect(args).toMatchObject({ user: 'zhang', deviceName: '张三的平板' })
+        throw { code: 'login', field: 'password', message: '用户名或密码错误 (wrong user name or password)' }
+      }
+    })
+    const w = mount(FirstRun)
+    await w.find('[data-test=user] input').setValue('zhang')
+    await w.find('[data-test=device-name] input').setValue('张三的平板')
+    await w.find('[data-test=sign-in]').trigger('click')
+    await flushPromises()
+    expect(calls).toEqual(['login'])
+    expect(w.find('[data-test=password]').text()).toContain('用户名或密码错误')
+    expect(w.emitted('done')).toBeUndefined()
+  })
+
+  it('can start offline', async () => {
+    mockIPC((cmd) => (cmd === 'work_offline' ? { ready: true } : undefined))
+    const w = mount(FirstRun)
+    await w.find('[data-test=offline]').trigger('click')
+    await flushPromises()
+    expect(w.emitted('done')?.[0]).toEqual([{ ready: true }])
+  })
+})
+
+describe('ledger', () => {
+  it('lists appeals in Chinese and explains a refused action', async () => {
+    mockIPC((cmd, args) => {
+      if (cmd === 'ledger') return [appeal]
+      if (cmd === 'appeal') return { appeal, progress: [{ id: 'p1', at: '2024-10-26T01:30:00Z', author: '党工委书记', note: '现场办公会决议：派单', from_status: 'received', to_status: 'dispatched', reason: null }] }
+      if (cmd === 'act_on_appeal') {
+        expect(args).toMatchObject({ id: 'a1', action: { action: 'confirm', satisfaction: 5 } })
+        throw { code: 'illegal_transition', field: 'status', message: 'status：诉求不能从“已派单”评价' }
+      }
+    })
+    const w = mount(Ledger, { attachTo: document.body })
+    await flushPromises()
+    expect(w.text()).toContain('厂区围墙外公共绿化')
+    expect(w.text()).toContain('已派单')
+    await w.find('[data-test=appeal]').trigger('click')
+    await flushPromises()
+    expect(document.body.textContent).toContain('现场办公会决议')
+    ;(document.querySelector('[data-test=act-confirm]') as HTMLElement).click()
+    await flushPromises()
+    expect(document.querySelector('[data-test=error]')?.textContent).toContain('不能从“已派单”评价')
+    w.unmount()
+  })
+})
+
+describe('figures and status', () => {
+  it('shows rates with a percent sign and a dash when there is nothing to divide', async () => {
+    mockIPC(() => ({ sessions: 1, visits: 5, consultations: 0, appeals: 2, appeals_resolved: 1, resolution_rate: 50, on_time_rate: null, overdue_appeals: 1, suggestions: 0, suggestions_adopted: 0, satisfaction_average: null }))
+    const w = mount(Figures)
+    await flushPromises()
+    expect(w.text()).toContain('50%')
+    expect(w.text()).toContain('—')
+    expect(w.find('[data-test=resolved]').text()).toBe('1')
+  })
+
+  it('says offline with the count waiting, or that records stay on the device', () => {
+    const base: AppState = { ready: true, server: 'http://office:8700', user: '张三', local: { device_id: 'd', pending: 3, conflicts: 0, rejections: 0, last_sync_at: null }, sync: { state: 'offline', reason: 'x', pending: 3 } }
+    expect(mount(SyncBadge, { props: { state: base } }).text()).toBe('离线 · 3 条待上传')
+    expect(mount(SyncBadge, { props: { state: { ...base, server: null } } }).text()).toBe('未登录：记录保存在本设备')
+    expect(mount(SyncBadge, { props: { state: { ...base, sync: { state: 'up_to_date', at: 'now' } } } }).text()).toBe('已是最新')
+  })
+})
