@@ -302,10 +302,10 @@ fn ensure_postgres(url: &str) -> Result {
 
 /// Every benchmark; the server's runs on PostgreSQL too.
 fn bench() -> Result {
-    cargo(&["run", "--release", "-p", "desk-store", "--example", "bench"])?;
+    cargo(&["run", "--release", "-p", "desk-store", "--example", "store_bench"])?;
     ensure_postgres(LOCAL_PG)?;
     eprintln!(
-        "==> cargo run --release -p desk-server --example bench   (DESK_BENCH_PG={LOCAL_PG})"
+        "==> cargo run --release -p desk-server --example server_bench   (DESK_BENCH_PG={LOCAL_PG})"
     );
     let status = Command::new("cargo")
         .args([
@@ -314,7 +314,7 @@ fn bench() -> Result {
             "-p",
             "desk-server",
             "--example",
-            "bench",
+            "server_bench",
         ])
         .env("DESK_BENCH_PG", LOCAL_PG)
         .current_dir(root())
@@ -323,7 +323,7 @@ fn bench() -> Result {
     if !status.success() {
         return Err("server benchmark failed".into());
     }
-    cargo(&["run", "--release", "-p", "desk-sync", "--example", "bench"])
+    cargo(&["run", "--release", "-p", "desk-sync", "--example", "sync_bench"])
 }
 
 /// rustup is the machine's one toolchain manager; a fresh machine may lack a component.
