@@ -187,8 +187,13 @@ fn two_devices_recording_offline_converge_by_themselves_when_the_server_returns(
 
 #[test]
 fn a_device_killed_mid_push_loses_nothing_and_doubles_nothing() {
-    let backend = Backend::Sqlite;
-    let db = TestDb::new(&backend);
+    for backend in backends() {
+        killed_mid_push(&backend);
+    }
+}
+
+fn killed_mid_push(backend: &Backend) {
+    let db = TestDb::new(backend);
     seed(&db.url);
     let port = free_port();
     let _server = Server::start(&db.url, port);
@@ -213,7 +218,12 @@ fn a_device_killed_mid_push_loses_nothing_and_doubles_nothing() {
     std::thread::sleep(Duration::from_millis(120));
     sync.kill().unwrap(); // SIGKILL
     sync.wait().unwrap();
-    a.run(&["sync"]).ok();
+    let r = a.run(&["sync"]).ok();
+    assert!(
+        r.stderr.contains("同步中 (syncing)"),
+        "progress while it works: {}",
+        r.stderr
+    );
     assert_eq!(a.run(&["status", "--json"]).ok().json()["pending"], 0);
     b.run(&["sync"]).ok();
     let sites = names(&b);

@@ -302,7 +302,14 @@ fn ensure_postgres(url: &str) -> Result {
 
 /// Every benchmark; the server's runs on PostgreSQL too.
 fn bench() -> Result {
-    cargo(&["run", "--release", "-p", "desk-store", "--example", "store_bench"])?;
+    cargo(&[
+        "run",
+        "--release",
+        "-p",
+        "desk-store",
+        "--example",
+        "store_bench",
+    ])?;
     ensure_postgres(LOCAL_PG)?;
     eprintln!(
         "==> cargo run --release -p desk-server --example server_bench   (DESK_BENCH_PG={LOCAL_PG})"
@@ -323,7 +330,14 @@ fn bench() -> Result {
     if !status.success() {
         return Err("server benchmark failed".into());
     }
-    cargo(&["run", "--release", "-p", "desk-sync", "--example", "sync_bench"])
+    cargo(&[
+        "run",
+        "--release",
+        "-p",
+        "desk-sync",
+        "--example",
+        "sync_bench",
+    ])
 }
 
 /// rustup is the machine's one toolchain manager; a fresh machine may lack a component.

@@ -111,7 +111,22 @@ pub fn sync(
         });
         return Ok(());
     }
-    let report = rt.block_on(engine.sync());
+    // Progress on stderr while it works; the outcome on stdout.
+    let mut progress = engine.status();
+    let report = rt.block_on(async {
+        let printing = async {
+            while progress.changed().await.is_ok() {
+                let s = progress.borrow_and_update().clone();
+                if matches!(s, desk_sync::Status::Syncing { .. }) {
+                    eprintln!("{}", s.describe());
+                }
+            }
+        };
+        tokio::select! {
+            r = engine.sync() => r,
+            _ = printing => unreachable!("the status outlives the sync"),
+        }
+    });
     let status = engine.status().borrow().clone();
     match report {
         Ok(r) => {
