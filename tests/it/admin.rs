@@ -1,8 +1,8 @@
 //! `desk-server admin` and the server's settings, as an office's IT staff use them.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::harness::binary;
+use crate::harness::{binary, with_stdin};
 use crate::server_harness::{seed, Backend, TestDb, PASSWORD};
 
 #[test]
@@ -12,21 +12,7 @@ fn the_server_admin_refuses_bad_accounts_and_settings_with_reasons() {
     let admin = |args: &[&str], stdin: &str| {
         let mut all = vec!["--db", db.url.as_str(), "admin"];
         all.extend_from_slice(args);
-        Command::new(binary("desk-server"))
-            .args(&all)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .and_then(|mut c| {
-                use std::io::Write;
-                c.stdin
-                    .take()
-                    .unwrap()
-                    .write_all(format!("{stdin}\n").as_bytes())?;
-                c.wait_with_output()
-            })
-            .unwrap()
+        with_stdin(Command::new(binary("desk-server")).args(&all), stdin)
     };
     for (args, stdin, needle) in [
         (

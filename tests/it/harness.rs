@@ -1,5 +1,5 @@
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -82,4 +82,23 @@ impl Device {
         std::fs::write(&path, content).expect("write file");
         path.display().to_string()
     }
+}
+
+/// Runs `cmd` with `input` as the first line of its standard input (a password, say), and
+/// captures what it printed. A program may refuse before reading its input: a closed pipe is
+/// then no error, and its exit status tells what happened.
+pub fn with_stdin(cmd: &mut Command, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the program");
+    let _ = child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(format!("{input}\n").as_bytes());
+    child.wait_with_output().expect("wait for the program")
 }

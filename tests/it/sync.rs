@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{binary, Device};
+use crate::harness::{binary, with_stdin, Device};
 use crate::server_harness::{backends, seed, Backend, TestDb, PASSWORD};
 
 /// A free loopback port: devices are told the server's address before it starts.
@@ -76,30 +76,20 @@ impl Drop for Watcher {
 }
 
 fn login(d: &Device, port: u16, user: &str) {
-    let out = Command::new(binary("desk"))
-        .arg("--data-dir")
-        .arg(d.dir.path())
-        .args([
-            "login",
-            "--server",
-            &format!("http://127.0.0.1:{port}"),
-            "--user",
-            user,
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin
-                .take()
-                .unwrap()
-                .write_all(format!("{PASSWORD}\n").as_bytes())?;
-            c.wait_with_output()
-        })
-        .unwrap();
+    let out = with_stdin(
+        Command::new(binary("desk"))
+            .arg("--data-dir")
+            .arg(d.dir.path())
+            .args([
+                "login",
+                "--server",
+                &format!("http://127.0.0.1:{port}"),
+                "--user",
+                user,
+                "--password-stdin",
+            ]),
+        PASSWORD,
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -554,30 +544,20 @@ fn sign_in_and_settling_errors_say_what_is_wrong() {
     let d = Device::new();
     // The server is not there yet.
     let attempt = |password: &str| {
-        Command::new(binary("desk"))
-            .arg("--data-dir")
-            .arg(d.dir.path())
-            .args([
-                "login",
-                "--server",
-                &format!("http://127.0.0.1:{port}"),
-                "--user",
-                "leader",
-                "--password-stdin",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .and_then(|mut c| {
-                use std::io::Write;
-                c.stdin
-                    .take()
-                    .unwrap()
-                    .write_all(format!("{password}\n").as_bytes())?;
-                c.wait_with_output()
-            })
-            .unwrap()
+        with_stdin(
+            Command::new(binary("desk"))
+                .arg("--data-dir")
+                .arg(d.dir.path())
+                .args([
+                    "login",
+                    "--server",
+                    &format!("http://127.0.0.1:{port}"),
+                    "--user",
+                    "leader",
+                    "--password-stdin",
+                ]),
+            password,
+        )
     };
     let out = attempt(PASSWORD);
     assert_eq!(out.status.code(), Some(1));
