@@ -1,18 +1,23 @@
 //! What the app does, over the store and the sync engine; nothing here knows Tauri.
+//!
+//! One file per screen family: [`ledger`] (appeals, progress, figures), [`visit`] (sessions and
+//! visit capture), [`sites`], [`review`] (conflicts and rejected changes).
+
+mod ledger;
+mod review;
+mod sites;
+mod visit;
+
+pub use ledger::AppealAction;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use desk_core::appeal::Action;
-use desk_core::model::{AppealStatus, Progress};
-use desk_core::stats::Stats;
-use desk_core::{Entity, ValidationError};
-use desk_store::{AppealFilter, LocalStatus, Store, StoreError};
+use desk_core::ValidationError;
+use desk_store::{LocalStatus, Store, StoreError};
 use desk_sync::credentials::{self, Credentials};
 use desk_sync::{Engine, HttpTransport, Status, SyncReport};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use uuid::Uuid;
+use serde::Serialize;
 
 /// An error as the UI shows it: next to `field` when there is one, in both languages.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -69,18 +74,6 @@ pub struct AppState {
     pub user: Option<String>,
     pub local: LocalStatus,
     pub sync: Status,
-}
-
-/// An action on an appeal, as the ledger screen sends it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum AppealAction {
-    Dispatch { department_id: Uuid },
-    Start,
-    Resolve,
-    Confirm { satisfaction: i64 },
-    Return { reason: String },
-    Reopen { reason: String },
 }
 
 pub struct Desk {
@@ -198,127 +191,6 @@ impl Desk {
         self.state()
     }
 
-    /// Sessions, newest first, each with its stops in order.
-    pub fn sessions(&self) -> Result<Vec<Value>> {
-        let store = self.store();
-        let stops = store.list(Entity::Stop)?;
-        let sites = store.list(Entity::Site)?;
-        let site_name = |id: &Value| {
-            sites
-                .iter()
-                .find(|s| &s["id"] == id)
-                .map(|s| s["name"].clone())
-                .unwrap_or(Value::Null)
-        };
-        let mut sessions = store.list(Entity::Session)?;
-        sessions.retain(|s| s["void_reason"].is_null());
-        sessions.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
-        Ok(sessions
-            .into_iter()
-            .map(|mut s| {
-                let mut mine: Vec<Map<String, Value>> = stops
-                    .iter()
-                    .filter(|st| st["session_id"] == s["id"])
-                    .cloned()
-                    .collect();
-                mine.sort_by_key(|st| st["position"].as_i64());
-                let mine: Vec<Value> = mine
-                    .into_iter()
-                    .map(|mut st| {
-                        st.insert("site_name".into(), site_name(&st["site_id"]));
-                        Value::Object(st)
-                    })
-                    .collect();
-                s.insert("stops".into(), Value::Array(mine));
-                Value::Object(s)
-            })
-            .collect())
-    }
-
-    /// The ledger, with each appeal's site name.
-    pub fn ledger(&self, status: Option<&str>, overdue: bool) -> Result<Vec<Value>> {
-        let store = self.store();
-        let filter = AppealFilter {
-            status: status
-                .map(|s| AppealStatus::parse("status", s))
-                .transpose()?,
-            overdue_on: overdue.then(|| desk_core::time::local_date(store.now())),
-            ..AppealFilter::default()
-        };
-        let sites = store.list(Entity::Site)?;
-        Ok(store
-            .appeals(&filter)?
-            .into_iter()
-            .map(|mut a| {
-                let name = sites
-                    .iter()
-                    .find(|s| s["id"] == a["site_id"])
-                    .map(|s| s["name"].clone())
-                    .unwrap_or(Value::Null);
-                a.insert("site_name".into(), name);
-                Value::Object(a)
-            })
-            .collect())
-    }
-
-    /// One appeal with its ledger entries, oldest first.
-    pub fn appeal(&self, id: Uuid) -> Result<Value> {
-        let store = self.store();
-        let appeal = store
-            .get_json(Entity::Appeal, id)?
-            .ok_or(ValidationError::NotFound {
-                field: "id",
-                entity: "appeal",
-                entity_zh: "诉求",
-                id: id.to_string(),
-            })?;
-        let progress = store.progress_of(id)?;
-        Ok(serde_json::json!({ "appeal": appeal, "progress": progress }))
-    }
-
-    pub fn act_on_appeal(
-        &self,
-        id: Uuid,
-        action: AppealAction,
-        note: Option<&str>,
-    ) -> Result<Value> {
-        let action = match action {
-            AppealAction::Dispatch { department_id } => Action::Dispatch { department_id },
-            AppealAction::Start => Action::Start,
-            AppealAction::Resolve => Action::Resolve,
-            AppealAction::Confirm { satisfaction } => Action::Confirm { satisfaction },
-            AppealAction::Return { reason } => Action::Return { reason },
-            AppealAction::Reopen { reason } => Action::Reopen { reason },
-        };
-        let author = self.author();
-        self.store()
-            .write(|w| w.act_on_appeal(id, action, &author, note).map(drop))?;
-        self.appeal(id)
-    }
-
-    pub fn add_progress(&self, appeal_id: Uuid, note: &str) -> Result<Value> {
-        let author = self.author();
-        self.store().write(|w| {
-            let at = w.now();
-            w.create(Progress {
-                id: Uuid::now_v7(),
-                appeal_id,
-                at,
-                author,
-                note: note.into(),
-                from_status: None,
-                to_status: None,
-                reason: None,
-            })
-            .map(drop)
-        })?;
-        self.appeal(appeal_id)
-    }
-
-    pub fn stats(&self) -> Result<Stats> {
-        Ok(self.store().stats()?)
-    }
-
     pub async fn sync_now(&self) -> Result<SyncReport> {
         let engine = self.engine().ok_or_else(|| AppError {
             code: "not_signed_in".into(),
@@ -341,6 +213,7 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn desk() -> (tempfile::TempDir, Desk) {
         let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,3 @@
+use super::Desk;
+
+impl Desk {}
