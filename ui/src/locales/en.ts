@@ -1,6 +1,6 @@
 export default {
   app: { title: 'Mobile Desk' },
-  nav: { today: 'Today', ledger: 'Ledger', figures: 'Figures', sync: 'Sync' },
+  nav: { today: 'Today', ledger: 'Ledger', sites: 'Sites', figures: 'Figures', sync: 'Sync' },
   firstRun: {
     title: 'Welcome to Mobile Desk',
     intro: "Connect to the office's server, or work offline for now: records stay on this device and upload once an account is added.",

@@ -1,6 +1,6 @@
 export default {
   app: { title: '流动办公桌' },
-  nav: { today: '今日', ledger: '台账', figures: '数据', sync: '同步' },
+  nav: { today: '今日', ledger: '台账', sites: '企业', figures: '数据', sync: '同步' },
   firstRun: {
     title: '欢迎使用流动办公桌',
     intro: '连接园区办公室的服务器，或先离线使用：记录保存在本设备，添加账号后自动上传。',

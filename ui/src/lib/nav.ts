@@ -1,0 +1,18 @@
+// Where the app is: a tab of the bottom bar, and over it at most one full-screen page (visit
+// capture, a session being planned). Screens open pages through these functions.
+import { reactive } from 'vue'
+
+export type Tab = 'today' | 'ledger' | 'sites' | 'figures' | 'sync'
+export type Page =
+  | { name: 'visit'; draftId: string }
+  | { name: 'session'; sessionId: string | null }
+
+export const nav = reactive<{ tab: Tab; page: Page | null }>({ tab: 'today', page: null })
+
+export function openPage(page: Page) {
+  nav.page = page
+}
+
+export function closePage() {
+  nav.page = null
+}
