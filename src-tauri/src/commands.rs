@@ -3,13 +3,19 @@
 
 use std::time::Duration;
 
+use desk_core::model::{Department, Park};
 use desk_core::stats::Stats;
 use desk_sync::SyncReport;
-use serde_json::Value;
 use tauri::{AppHandle, Emitter, Manager, State};
 use uuid::Uuid;
 
-use crate::desk::{AppError, AppState, AppealAction, Desk};
+use crate::desk::visit::{DraftSummary, VisitDraft, VisitSummary};
+use crate::desk::{AppError, AppState, AppealAction, AppealDetail, Desk, LedgerRow};
+use crate::desk::{
+    ConflictItem, FigureBreakdown, KeepValue, RejectionItem, SettleRejection, SiteHistory,
+    SiteInput, SiteRow,
+};
+use crate::desk::{SessionDetail, SessionPlan, SessionView};
 
 type Result<T> = std::result::Result<T, AppError>;
 
@@ -29,6 +35,9 @@ async fn blocking<T: Send + 'static>(
 
 #[tauri::command]
 pub async fn app_state(app: AppHandle) -> Result<AppState> {
+    // The window asks this before it draws its first screen: the moment cold start is timed to.
+    static FIRST: std::sync::Once = std::sync::Once::new();
+    FIRST.call_once(|| tracing::info!("first screen requested"));
     blocking(app, |d| d.state()).await
 }
 
@@ -52,17 +61,45 @@ pub async fn login(
 }
 
 #[tauri::command]
-pub async fn sessions(app: AppHandle) -> Result<Vec<Value>> {
+pub async fn sessions(app: AppHandle) -> Result<Vec<SessionView>> {
     blocking(app, |d| d.sessions()).await
 }
 
 #[tauri::command]
-pub async fn ledger(app: AppHandle, status: Option<String>, overdue: bool) -> Result<Vec<Value>> {
+pub async fn session(app: AppHandle, id: Uuid) -> Result<SessionDetail> {
+    blocking(app, move |d| d.session(id)).await
+}
+
+#[tauri::command]
+pub async fn save_session(app: AppHandle, plan: SessionPlan) -> Result<SessionDetail> {
+    blocking(app, move |d| d.save_session(plan)).await
+}
+
+#[tauri::command]
+pub async fn start_session(app: AppHandle, id: Uuid) -> Result<SessionDetail> {
+    blocking(app, move |d| d.start_session(id)).await
+}
+
+#[tauri::command]
+pub async fn finish_session(
+    app: AppHandle,
+    id: Uuid,
+    summary: Option<String>,
+) -> Result<SessionDetail> {
+    blocking(app, move |d| d.finish_session(id, summary)).await
+}
+
+#[tauri::command]
+pub async fn ledger(
+    app: AppHandle,
+    status: Option<String>,
+    overdue: bool,
+) -> Result<Vec<LedgerRow>> {
     blocking(app, move |d| d.ledger(status.as_deref(), overdue)).await
 }
 
 #[tauri::command]
-pub async fn appeal(app: AppHandle, id: Uuid) -> Result<Value> {
+pub async fn appeal(app: AppHandle, id: Uuid) -> Result<AppealDetail> {
     blocking(app, move |d| d.appeal(id)).await
 }
 
@@ -72,18 +109,125 @@ pub async fn act_on_appeal(
     id: Uuid,
     action: AppealAction,
     note: Option<String>,
-) -> Result<Value> {
+) -> Result<AppealDetail> {
     blocking(app, move |d| d.act_on_appeal(id, action, note.as_deref())).await
 }
 
 #[tauri::command]
-pub async fn add_progress(app: AppHandle, id: Uuid, note: String) -> Result<Value> {
+pub async fn add_progress(app: AppHandle, id: Uuid, note: String) -> Result<AppealDetail> {
     blocking(app, move |d| d.add_progress(id, &note)).await
+}
+
+#[tauri::command]
+pub async fn new_visit(
+    app: AppHandle,
+    session_id: Option<Uuid>,
+    site_id: Option<Uuid>,
+) -> Result<VisitDraft> {
+    blocking(app, move |d| d.new_visit(session_id, site_id)).await
+}
+
+#[tauri::command]
+pub async fn visit_drafts(app: AppHandle) -> Result<Vec<DraftSummary>> {
+    blocking(app, |d| d.visit_drafts()).await
+}
+
+#[tauri::command]
+pub async fn visit_draft(app: AppHandle, id: Uuid) -> Result<VisitDraft> {
+    blocking(app, move |d| d.visit_draft(id)).await
+}
+
+#[tauri::command]
+pub async fn save_visit_draft(app: AppHandle, draft: VisitDraft) -> Result<()> {
+    blocking(app, move |d| d.save_visit_draft(&draft)).await
+}
+
+#[tauri::command]
+pub async fn discard_visit_draft(app: AppHandle, id: Uuid) -> Result<()> {
+    blocking(app, move |d| d.discard_visit_draft(id)).await
+}
+
+#[tauri::command]
+pub async fn finish_visit(app: AppHandle, id: Uuid) -> Result<VisitSummary> {
+    // The background sync notices the new records on its own (it watches the outbox).
+    blocking(app, move |d| d.finish_visit(id)).await
+}
+
+#[tauri::command]
+pub async fn departments(app: AppHandle) -> Result<Vec<Department>> {
+    blocking(app, |d| d.departments()).await
+}
+
+#[tauri::command]
+pub async fn create_department(app: AppHandle, name: String) -> Result<Department> {
+    blocking(app, move |d| d.create_department(&name)).await
 }
 
 #[tauri::command]
 pub async fn stats(app: AppHandle) -> Result<Stats> {
     blocking(app, |d| d.stats()).await
+}
+
+#[tauri::command]
+pub async fn find_sites(app: AppHandle, query: String) -> Result<Vec<SiteRow>> {
+    blocking(app, move |d| d.find_sites(&query)).await
+}
+
+#[tauri::command]
+pub async fn create_site(app: AppHandle, input: SiteInput) -> Result<SiteRow> {
+    blocking(app, move |d| d.create_site(input)).await
+}
+
+#[tauri::command]
+pub async fn site_history(app: AppHandle, id: Uuid) -> Result<SiteHistory> {
+    blocking(app, move |d| d.site_history(id)).await
+}
+
+#[tauri::command]
+pub async fn parks(app: AppHandle) -> Result<Vec<Park>> {
+    blocking(app, |d| d.parks()).await
+}
+
+#[tauri::command]
+pub async fn figures(app: AppHandle) -> Result<FigureBreakdown> {
+    blocking(app, |d| d.figures()).await
+}
+
+#[tauri::command]
+pub async fn conflicts(app: AppHandle) -> Result<Vec<ConflictItem>> {
+    blocking(app, |d| d.conflicts()).await
+}
+
+#[tauri::command]
+pub async fn resolve_conflict(app: AppHandle, id: i64, keep: KeepValue) -> Result<AppState> {
+    let state = blocking(app.clone(), move |d| d.resolve_conflict(id, keep)).await?;
+    sync_soon(app);
+    Ok(state)
+}
+
+#[tauri::command]
+pub async fn rejections(app: AppHandle) -> Result<Vec<RejectionItem>> {
+    blocking(app, |d| d.rejections()).await
+}
+
+#[tauri::command]
+pub async fn settle_rejection(
+    app: AppHandle,
+    desk: State<'_, Desk>,
+    op_id: Uuid,
+    how: SettleRejection,
+) -> Result<AppState> {
+    let state = desk.settle_rejection(op_id, how).await?;
+    sync_soon(app);
+    Ok(state)
+}
+
+/// After a conflict or a refused change is settled: sync, so what was written again goes out
+/// and the status shown says what is left (when signed in; otherwise nothing to do).
+fn sync_soon(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let _ = app.state::<Desk>().sync_now().await;
+    });
 }
 
 #[tauri::command]

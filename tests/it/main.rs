@@ -5,6 +5,7 @@
 
 mod admin;
 mod cli;
+mod e2e;
 mod harness;
 mod server;
 mod server_harness;

@@ -10,12 +10,16 @@ fn main() -> ExitCode {
         "run" => run(),
         "test" => test(),
         "bench" => bench(),
+        "bindings" => bindings(),
+        "package" => package(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
-                 run    a local server with the demo session, a device synced to it, its figures and ledger\n\
-                 test   every test tier: UI (Vitest), rustfmt, clippy -D warnings, unit, store, CLI, server and sync (SQLite and PostgreSQL), app\n\
-                 bench  the benchmark command (figures for docs/BENCHMARKS.md)"
+                 run       a local server with the demo session, a device synced to it, its figures and ledger\n\
+                 test      every test tier: UI (Vitest), rustfmt, clippy -D warnings, unit, store, CLI, server and sync (SQLite and PostgreSQL), app, end-to-end (its window under Xvfb)\n\
+                 bench     the benchmark command (figures for docs/BENCHMARKS.md)\n\
+                 bindings  regenerate ui/src/bindings (TypeScript) from the Rust types\n\
+                 package   the app's Linux package (.deb), with the Tauri CLI"
             );
             return ExitCode::from(2);
         }
@@ -127,6 +131,7 @@ fn run() -> Result {
     step(&desk, &["--data-dir", &device, "sync"])?;
     step(&desk, &["--data-dir", &device, "stats"])?;
     step(&desk, &["--data-dir", &device, "appeal", "list"])?;
+    open_app(&desk, &url, &dir.join("app"))?;
     eprintln!(
         "\ndesk-server is serving the demo at {url} (user admin, password {DEMO_PASSWORD}).\n\
          Another device: desk --data-dir DIR login --server {url} --user admin\n\
@@ -138,6 +143,95 @@ fn run() -> Result {
 
 /// The demo administrator's password; the demo server listens on loopback only by default.
 const DEMO_PASSWORD: &str = "desk-demo-2024";
+
+/// Opens the app's window on the demo: its own data directory (`DESK_DATA_DIR`), signed in as
+/// the demo administrator by `desk login` (which writes the `credentials.json` the app reads),
+/// so it skips the first-run screen and syncs the demo session by itself. Without a display
+/// (CI, ssh) it says so and leaves the window out.
+fn open_app(desk: &str, url: &str, data_dir: &Path) -> Result {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!("(no display: the app's window is not opened; run it with DESK_DATA_DIR=DIR after `desk --data-dir DIR login --server {url} --user admin`)");
+        return Ok(());
+    }
+    ensure_app_packages()?;
+    ensure_ui_dependencies()?;
+    npm(&["run", "build"])?;
+    cargo(&["build", "--release", "-p", "mobile-desk"])?;
+    let dir = data_dir.display().to_string();
+    pipe(
+        desk,
+        &[
+            "--data-dir",
+            &dir,
+            "login",
+            "--server",
+            url,
+            "--user",
+            "admin",
+            "--password-stdin",
+            "--device-name",
+            "演示平板",
+        ],
+        DEMO_PASSWORD,
+    )?;
+    let app = root().join("target/release/mobile-desk");
+    eprintln!("==> DESK_DATA_DIR={dir} {}", app.display());
+    Command::new(&app)
+        .env("DESK_DATA_DIR", data_dir)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", app.display()))?;
+    Ok(())
+}
+
+/// The UI's dependencies, the Tauri CLI among them; installed when missing (`npm ci` replaces
+/// node_modules, so it is not run over a working one).
+fn ensure_ui_dependencies() -> Result {
+    if root().join("ui/node_modules/.bin/tauri").exists() {
+        return Ok(());
+    }
+    npm(&["ci", "--no-audit", "--no-fund"])
+}
+
+/// The app's Linux package: the Tauri CLI (a devDependency of ui/) builds the UI, the release
+/// binary and the .deb that src-tauri/tauri.linux.conf.json asks for; then its control data is
+/// shown and its path printed.
+fn package() -> Result {
+    ensure_app_packages()?;
+    ensure_ui_dependencies()?;
+    let tauri = root().join("ui/node_modules/.bin/tauri");
+    eprintln!("==> tauri build");
+    let status = Command::new(&tauri)
+        .args(["build", "--ci"])
+        .env("TAURI_APP_PATH", root().join("src-tauri"))
+        .env("TAURI_FRONTEND_PATH", root().join("ui"))
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", tauri.display()))?;
+    if !status.success() {
+        return Err(format!("`tauri build` failed ({status})"));
+    }
+    let bundles = root().join("target/release/bundle/deb");
+    let newest = std::fs::read_dir(&bundles)
+        .map_err(|e| format!("no packages in {}: {e}", bundles.display()))?
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "deb"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .max();
+    let Some((_, deb)) = newest else {
+        return Err(format!(
+            "`tauri build` left no .deb in {}",
+            bundles.display()
+        ));
+    };
+    let shown = deb.display().to_string();
+    step("dpkg-deb", &["--info", &shown])?;
+    let size = std::fs::metadata(&deb).map_or(0, |m| m.len());
+    eprintln!(
+        "\nThe package: {shown} ({:.1} MB)\nInstall it with: sudo apt install {shown}",
+        size as f64 / 1e6
+    );
+    Ok(())
+}
 
 fn pipe(program: &str, args: &[&str], input: &str) -> Result {
     use std::io::Write;
@@ -194,11 +288,54 @@ fn test() -> Result {
         .current_dir(root())
         .status()
         .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("tests failed ({status})"));
+    }
+    // The app's window, end to end: last, as the slowest tier and the one that needs the most.
+    ensure_tauri_driver()?;
+    eprintln!("==> cargo test -p desk-tests --test it e2e -- --ignored --test-threads=1");
+    let status = Command::new("cargo")
+        .args(["test", "-p", "desk-tests", "--test", "it", "e2e"])
+        .args(["--", "--ignored", "--test-threads=1"])
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
     if status.success() {
+        eprintln!(
+            "==> e2e screenshots: {}",
+            root().join("target/e2e-screenshots").display()
+        );
         Ok(())
     } else {
-        Err(format!("tests failed ({status})"))
+        Err(format!(
+            "end-to-end tests failed ({status}); screenshots, the failing one last: {}",
+            root().join("target/e2e-screenshots").display()
+        ))
     }
+}
+
+/// The WebDriver server in front of WebKitWebDriver, for the end-to-end tests; built from
+/// crates.io when missing.
+fn ensure_tauri_driver() -> Result {
+    if on_path("tauri-driver") || cargo_bin("tauri-driver").exists() {
+        return Ok(());
+    }
+    cargo(&["install", "tauri-driver", "--locked"])
+}
+
+/// Where `cargo install` puts binaries (the e2e harness looks there too).
+fn cargo_bin(name: &str) -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .unwrap_or_default()
+        .join("bin")
+        .join(name)
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|dir| dir.join(program).is_file()))
 }
 
 fn npm(args: &[&str]) -> Result {
@@ -215,8 +352,9 @@ fn npm(args: &[&str]) -> Result {
     }
 }
 
-/// The Debian packages the app (Tauri, WebKitGTK) builds against, and the CJK fonts its
-/// screenshots need; installed when missing.
+/// The Debian packages the app (Tauri, WebKitGTK) builds against, the CJK fonts its
+/// screenshots need, and what its end-to-end tests drive it with (a virtual X display and
+/// WebKitGTK's WebDriver); installed when missing.
 const APP_PACKAGES: &[&str] = &[
     "libwebkit2gtk-4.1-dev",
     "libayatana-appindicator3-dev",
@@ -227,6 +365,8 @@ const APP_PACKAGES: &[&str] = &[
     "file",
     "pkg-config",
     "fonts-noto-cjk",
+    "xvfb",
+    "webkit2gtk-driver",
 ];
 
 fn ensure_app_packages() -> Result {
@@ -238,7 +378,9 @@ fn ensure_app_packages() -> Result {
             "librsvg-2.0",
         ])
         .status()
-        .is_ok_and(|s| s.success());
+        .is_ok_and(|s| s.success())
+        && on_path("Xvfb")
+        && on_path("WebKitWebDriver");
     if present {
         return Ok(());
     }
@@ -301,6 +443,24 @@ fn ensure_postgres(url: &str) -> Result {
 }
 
 /// Every benchmark; the server's runs on PostgreSQL too.
+/// Rewrites ui/src/bindings from the Rust types; the same test, without the variable, checks
+/// that the committed files are current.
+fn bindings() -> Result {
+    let args = ["test", "-p", "mobile-desk", "--lib", "bindings"];
+    eprintln!("==> UPDATE_BINDINGS=1 cargo {}", args.join(" "));
+    let status = Command::new("cargo")
+        .args(args)
+        .env("UPDATE_BINDINGS", "1")
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("generating the bindings failed ({status})"))
+    }
+}
+
 fn bench() -> Result {
     cargo(&[
         "run",

@@ -9,15 +9,17 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::{credit_code, time, Entity, ValidationError};
 
-/// A closed set of words stored as stable English tokens and shown in Chinese.
+/// A closed set of words stored as stable English tokens and shown in Chinese. The UI gets the
+/// tokens as a TypeScript union (`TS`).
 macro_rules! choice {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal / $zh:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
         pub enum $name { $( #[serde(rename = $text)] $variant ),+ }
 
         impl $name {
@@ -279,7 +281,7 @@ pub fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, ValidationE
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Park {
     pub id: Uuid,
     pub name: String,
@@ -296,7 +298,7 @@ impl Record for Park {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Department {
     pub id: Uuid,
     pub name: String,
@@ -315,7 +317,7 @@ impl Record for Department {
 }
 
 /// An enterprise or a key project's construction site.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Site {
     pub id: Uuid,
     pub kind: SiteKind,
@@ -367,7 +369,7 @@ impl Record for Site {
 }
 
 /// A desk session (流动办公桌活动): one outing, with its planned stops.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Session {
     pub id: Uuid,
     pub date: NaiveDate,
@@ -399,7 +401,7 @@ impl Record for Session {
 }
 
 /// A planned stop of a session, in order, with its time slot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Stop {
     pub id: Uuid,
     pub session_id: Uuid,
@@ -451,7 +453,7 @@ impl Record for Stop {
 }
 
 /// What happened at one stop (走访记录).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Visit {
     pub id: Uuid,
     pub session_id: Option<Uuid>,
@@ -500,7 +502,7 @@ impl Record for Visit {
 }
 
 /// An enterprise's appeal (诉求), tracked in the ledger until resolved and rated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Appeal {
     pub id: Uuid,
     pub site_id: Uuid,
@@ -550,7 +552,7 @@ impl Record for Appeal {
 }
 
 /// An on-site resolution (现场办公会决议): who does what by when, and the measurable promise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Resolution {
     pub id: Uuid,
     pub appeal_id: Uuid,
@@ -602,7 +604,7 @@ impl Record for Resolution {
 }
 
 /// One entry of an appeal's ledger (办理进展). Written once, never edited.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Progress {
     pub id: Uuid,
     pub appeal_id: Uuid,
@@ -630,7 +632,7 @@ impl Record for Progress {
 }
 
 /// A question answered (解答咨询), usually on the spot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Consultation {
     pub id: Uuid,
     pub site_id: Option<Uuid>,
@@ -664,7 +666,7 @@ impl Record for Consultation {
 }
 
 /// A golden idea (金点子) from an enterprise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Suggestion {
     pub id: Uuid,
     pub site_id: Option<Uuid>,

@@ -2,6 +2,7 @@
 //! which count over what they hold and may see.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// What is counted; the rates follow from it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,7 +24,7 @@ pub struct Counts {
 }
 
 /// Rates are percentages with one decimal, absent when there is nothing to divide by.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     pub sessions: i64,

@@ -9,6 +9,7 @@
 mod apply;
 mod checkpoint;
 mod demo;
+mod drafts;
 mod error;
 mod import;
 mod migrate;
@@ -27,6 +28,7 @@ use uuid::Uuid;
 pub use apply::{apply_op, apply_snapshot, snapshot, snapshots_after};
 pub use demo::DemoReport;
 pub use desk_core::stats::Stats;
+pub use drafts::Draft;
 pub use error::{ImportRowError, StoreError};
 pub use import::import_sites_csv;
 pub use migrate::SCHEMA_VERSION;

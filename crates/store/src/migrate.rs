@@ -18,6 +18,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_deferred_search_index",
         include_str!("../../../migrations/client/0003_deferred_search_index.sql"),
     ),
+    (
+        "0004_drafts",
+        include_str!("../../../migrations/client/0004_drafts.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -8,12 +8,13 @@ use desk_core::{Entity, Snapshot};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::{apply, meta, set_meta, Result, Store, StoreError};
 
 /// Where this device stands with the server.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 pub struct SyncState {
     /// The log position pulled up to.
     pub cursor: i64,
@@ -27,7 +28,7 @@ pub struct SyncState {
 }
 
 /// The device's own view of its sync, for `desk status` and the app's status bar.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct LocalStatus {
     pub device_id: Uuid,
     /// Operations written here, not yet acknowledged by the server.

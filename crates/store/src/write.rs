@@ -15,7 +15,7 @@ use crate::apply::{record_and_apply, row_to_json, select_list};
 use crate::Result;
 
 pub struct Writer<'a> {
-    conn: &'a Connection,
+    pub(crate) conn: &'a Connection,
     clock: &'a mut Clock,
     now: DateTime<Utc>,
 }

@@ -32,7 +32,7 @@ impl SyncError {
 }
 
 /// What one sync did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct SyncReport {
     pub bootstrapped: u64,
     /// Records that left this device because the account's scope shrank.

@@ -1,17 +1,21 @@
 //! What the device tells its user about sync, in plain words.
 
 use serde::Serialize;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "SyncPhase")]
 pub enum Phase {
     Bootstrap,
     Push,
     Pull,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+// `SyncStatus` in TypeScript, after the app's `sync-status` event.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[ts(rename = "SyncStatus")]
 pub enum Status {
     /// Never synced, or not signed in.
     Idle,

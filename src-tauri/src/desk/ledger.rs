@@ -1,18 +1,19 @@
 //! The ledger (台账): appeals, their progress and status, and the zone's figures.
 
 use desk_core::appeal::Action;
-use desk_core::model::{AppealStatus, Progress};
+use desk_core::model::{Appeal, AppealStatus, Progress, Record};
 use desk_core::stats::Stats;
 use desk_core::{Entity, ValidationError};
-use desk_store::AppealFilter;
-use serde::Deserialize;
-use serde_json::Value;
+use desk_store::{AppealFilter, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::{Desk, Result};
 
 /// An action on an appeal, as the ledger screen sends it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum AppealAction {
     Dispatch { department_id: Uuid },
@@ -23,9 +24,30 @@ pub enum AppealAction {
     Reopen { reason: String },
 }
 
+/// A row of the ledger: the appeal and the name of its site.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct LedgerRow {
+    #[serde(flatten)]
+    pub appeal: Appeal,
+    pub site_name: Option<String>,
+}
+
+/// One appeal with its ledger entries, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct AppealDetail {
+    pub appeal: Appeal,
+    pub progress: Vec<Progress>,
+}
+
+/// A row as the store lists it, as the record it holds.
+fn record<R: Record>(row: Map<String, Value>) -> Result<R> {
+    serde_json::from_value(Value::Object(row))
+        .map_err(|_| StoreError::Corrupt(R::ENTITY.table()).into())
+}
+
 impl Desk {
     /// The ledger, with each appeal's site name.
-    pub fn ledger(&self, status: Option<&str>, overdue: bool) -> Result<Vec<Value>> {
+    pub fn ledger(&self, status: Option<&str>, overdue: bool) -> Result<Vec<LedgerRow>> {
         let store = self.store();
         let filter = AppealFilter {
             status: status
@@ -35,34 +57,36 @@ impl Desk {
             ..AppealFilter::default()
         };
         let sites = store.list(Entity::Site)?;
-        Ok(store
+        store
             .appeals(&filter)?
             .into_iter()
-            .map(|mut a| {
-                let name = sites
+            .map(|row| {
+                let appeal: Appeal = record(row)?;
+                let site_name = sites
                     .iter()
-                    .find(|s| s["id"] == a["site_id"])
-                    .map(|s| s["name"].clone())
-                    .unwrap_or(Value::Null);
-                a.insert("site_name".into(), name);
-                Value::Object(a)
+                    .find(|s| s["id"] == appeal.site_id.to_string())
+                    .and_then(|s| s["name"].as_str())
+                    .map(str::to_owned);
+                Ok(LedgerRow { appeal, site_name })
             })
-            .collect())
+            .collect()
     }
 
     /// One appeal with its ledger entries, oldest first.
-    pub fn appeal(&self, id: Uuid) -> Result<Value> {
+    pub fn appeal(&self, id: Uuid) -> Result<AppealDetail> {
         let store = self.store();
-        let appeal = store
-            .get_json(Entity::Appeal, id)?
-            .ok_or(ValidationError::NotFound {
-                field: "id",
-                entity: "appeal",
-                entity_zh: "诉求",
-                id: id.to_string(),
-            })?;
-        let progress = store.progress_of(id)?;
-        Ok(serde_json::json!({ "appeal": appeal, "progress": progress }))
+        let appeal = store.get::<Appeal>(id)?.ok_or(ValidationError::NotFound {
+            field: "id",
+            entity: "appeal",
+            entity_zh: "诉求",
+            id: id.to_string(),
+        })?;
+        let progress = store
+            .progress_of(id)?
+            .into_iter()
+            .map(record)
+            .collect::<Result<_>>()?;
+        Ok(AppealDetail { appeal, progress })
     }
 
     pub fn act_on_appeal(
@@ -70,7 +94,7 @@ impl Desk {
         id: Uuid,
         action: AppealAction,
         note: Option<&str>,
-    ) -> Result<Value> {
+    ) -> Result<AppealDetail> {
         let action = match action {
             AppealAction::Dispatch { department_id } => Action::Dispatch { department_id },
             AppealAction::Start => Action::Start,
@@ -85,7 +109,7 @@ impl Desk {
         self.appeal(id)
     }
 
-    pub fn add_progress(&self, appeal_id: Uuid, note: &str) -> Result<Value> {
+    pub fn add_progress(&self, appeal_id: Uuid, note: &str) -> Result<AppealDetail> {
         let author = self.author();
         self.store().write(|w| {
             let at = w.now();

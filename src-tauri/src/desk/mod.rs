@@ -1,14 +1,22 @@
 //! What the app does, over the store and the sync engine; nothing here knows Tauri.
 //!
-//! One file per screen family: [`ledger`] (appeals, progress, figures), [`visit`] (sessions and
-//! visit capture), [`sites`], [`review`] (conflicts and rejected changes).
+//! One file per screen family: [`ledger`] (appeals, progress, figures), [`sessions`], [`visit`]
+//! (visit capture), [`sites`], [`review`] (conflicts and rejected changes).
 
+#[cfg(test)]
+mod bindings;
+mod figures;
 mod ledger;
 mod review;
+mod sessions;
 mod sites;
-mod visit;
+pub mod visit;
 
-pub use ledger::AppealAction;
+pub use figures::FigureBreakdown;
+pub use ledger::{AppealAction, AppealDetail, LedgerRow};
+pub use review::{ConflictItem, KeepValue, RejectionItem, SettleRejection};
+pub use sessions::{SessionDetail, SessionPlan, SessionView, StopPlan};
+pub use sites::{SiteHistory, SiteInput, SiteRow};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,9 +26,10 @@ use desk_store::{LocalStatus, Store, StoreError};
 use desk_sync::credentials::{self, Credentials};
 use desk_sync::{Engine, HttpTransport, Status, SyncReport};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// An error as the UI shows it: next to `field` when there is one, in both languages.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct AppError {
     pub code: String,
     pub field: Option<String>,
@@ -66,7 +75,7 @@ impl From<desk_sync::SyncError> for AppError {
 pub type Result<T> = std::result::Result<T, AppError>;
 
 /// What the first screen needs to know.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct AppState {
     /// Signed in to a server, or chose to work offline: the first-run screen is done.
     pub ready: bool,
@@ -213,7 +222,7 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uuid::Uuid;
+    use desk_core::model::AppealStatus;
 
     fn desk() -> (tempfile::TempDir, Desk) {
         let dir = tempfile::tempdir().unwrap();
@@ -234,13 +243,13 @@ mod tests {
         let (_dir, desk) = desk();
         let sessions = desk.sessions().unwrap();
         assert_eq!(sessions.len(), 1);
-        let stops = sessions[0]["stops"].as_array().unwrap();
+        let stops = &sessions[0].stops;
         let names: Vec<_> = stops
             .iter()
-            .map(|s| s["site_name"].as_str().unwrap())
+            .map(|s| s.site_name.as_deref().unwrap())
             .collect();
         assert_eq!(names[0], "湖北斯诺新材料有限公司");
-        assert_eq!(stops[0]["slot_start"], "08:30");
+        assert_eq!(stops[0].stop.slot_start.as_deref(), Some("08:30"));
         assert_eq!(names.len(), 5);
     }
 
@@ -249,8 +258,11 @@ mod tests {
         let (_dir, desk) = desk();
         let appeals = desk.ledger(Some("dispatched"), false).unwrap();
         assert_eq!(appeals.len(), 2);
-        assert_eq!(appeals[0]["site_name"], "湖北斯诺新材料有限公司");
-        let id: Uuid = appeals[0]["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            appeals[0].site_name.as_deref(),
+            Some("湖北斯诺新材料有限公司")
+        );
+        let id = appeals[0].appeal.id;
         let err = desk
             .act_on_appeal(id, AppealAction::Confirm { satisfaction: 5 }, None)
             .unwrap_err();
@@ -261,8 +273,8 @@ mod tests {
         desk.act_on_appeal(id, AppealAction::Resolve, Some("方案已交付"))
             .unwrap();
         let detail = desk.add_progress(id, "企业表示满意").unwrap();
-        assert_eq!(detail["appeal"]["status"], "resolved");
-        assert_eq!(detail["progress"].as_array().unwrap().len(), 3);
+        assert_eq!(detail.appeal.status, AppealStatus::Resolved);
+        assert_eq!(detail.progress.len(), 3);
         let err = desk.add_progress(id, "  ").unwrap_err();
         assert_eq!(err.field.as_deref(), Some("note"));
         assert_eq!(desk.stats().unwrap().appeals_resolved, 1);

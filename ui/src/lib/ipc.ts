@@ -1,19 +1,50 @@
 // The only module that talks to Rust. Every command the UI uses is a typed function here.
 import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
-import type { AppealAction, AppealDetail, AppState, Appeal, Session, Stats, SyncStatus } from './types'
+import type {
+  AppealAction, AppealDetail, AppState, Department, DraftSummary, LedgerRow, Session, Stats, SyncReport, SyncStatus, VisitDraft, VisitSummary,
+} from './types'
+import type { SessionDetail, SessionPlan } from './types'
+import type {
+  ConflictItem, FigureBreakdown, KeepValue, Park, RejectionItem, SettleRejection, Site, SiteHistory, SiteInput,
+} from './types'
 
 export const appState = () => invoke<AppState>('app_state')
 export const workOffline = () => invoke<AppState>('work_offline')
 export const login = (server: string, user: string, password: string, deviceName: string) =>
   invoke<AppState>('login', { server, user, password, deviceName })
 export const sessions = () => invoke<Session[]>('sessions')
-export const ledger = (status: string | null, overdue: boolean) => invoke<Appeal[]>('ledger', { status, overdue })
+// A session's page: the whole plan saved at once; then start, and finish with a summary.
+export const session = (id: string) => invoke<SessionDetail>('session', { id })
+export const saveSession = (plan: SessionPlan) => invoke<SessionDetail>('save_session', { plan })
+export const startSession = (id: string) => invoke<SessionDetail>('start_session', { id })
+export const finishSession = (id: string, summary: string | null) => invoke<SessionDetail>('finish_session', { id, summary })
+export const ledger = (status: string | null, overdue: boolean) => invoke<LedgerRow[]>('ledger', { status, overdue })
 export const appeal = (id: string) => invoke<AppealDetail>('appeal', { id })
 export const actOnAppeal = (id: string, action: AppealAction, note?: string) =>
   invoke<AppealDetail>('act_on_appeal', { id, action, note: note ?? null })
 export const addProgress = (id: string, note: string) => invoke<AppealDetail>('add_progress', { id, note })
+// Visit capture: a draft saved as the official types, written as records when finished.
+export const newVisit = (sessionId: string | null, siteId: string | null) => invoke<VisitDraft>('new_visit', { sessionId, siteId })
+export const visitDrafts = () => invoke<DraftSummary[]>('visit_drafts')
+export const visitDraft = (id: string) => invoke<VisitDraft>('visit_draft', { id })
+export const saveVisitDraft = (draft: VisitDraft) => invoke<void>('save_visit_draft', { draft })
+export const discardVisitDraft = (id: string) => invoke<void>('discard_visit_draft', { id })
+export const finishVisit = (id: string) => invoke<VisitSummary>('finish_visit', { id })
+export const departments = () => invoke<Department[]>('departments')
+export const createDepartment = (name: string) => invoke<Department>('create_department', { name })
 export const stats = () => invoke<Stats>('stats')
-export const syncNow = () => invoke<unknown>('sync_now')
+// Sites: search (name, pinyin initials, credit code), create, and a site's history.
+export const findSites = (query: string) => invoke<Site[]>('find_sites', { query })
+export const createSite = (input: SiteInput) => invoke<Site>('create_site', { input })
+export const siteHistory = (id: string) => invoke<SiteHistory>('site_history', { id })
+export const parks = () => invoke<Park[]>('parks')
+export const figures = () => invoke<FigureBreakdown>('figures')
+// Sync review: each returns the app's state, so the counts shown follow.
+export const conflicts = () => invoke<ConflictItem[]>('conflicts')
+export const resolveConflict = (id: number, keep: KeepValue) => invoke<AppState>('resolve_conflict', { id, keep })
+export const rejections = () => invoke<RejectionItem[]>('rejections')
+export const settleRejection = (opId: string, how: SettleRejection) => invoke<AppState>('settle_rejection', { opId, how })
+export const syncNow = () => invoke<SyncReport>('sync_now')
 export const onSyncStatus = (f: (s: SyncStatus) => void): Promise<UnlistenFn> =>
   listen<SyncStatus>('sync-status', (e) => f(e.payload))

@@ -1,92 +1,64 @@
-// The shapes the commands return (src-tauri/src/desk.rs). Kept beside ipc.ts, the one file
-// that calls the Rust side.
+// The shapes the commands take and return. Kept beside ipc.ts, the one file that calls the Rust
+// side. Generated from the Rust types into ../bindings (src-tauri/src/desk/bindings.rs; refresh
+// with `cargo xtask bindings`); the hand-written ones below are to be generated as their Rust
+// side derives `TS`.
+import type { Appeal } from '../bindings/Appeal'
 
-export interface AppError {
-  code: string
-  field: string | null
-  message: string
-}
+export type { AppError } from '../bindings/AppError'
+export type { AppState } from '../bindings/AppState'
+export type { LocalStatus } from '../bindings/LocalStatus'
+export type { SyncStatus } from '../bindings/SyncStatus'
+export type { SyncReport } from '../bindings/SyncReport'
+export type { Appeal } from '../bindings/Appeal'
+export type { AppealStatus } from '../bindings/AppealStatus'
+export type { Category } from '../bindings/Category'
+export type { Urgency } from '../bindings/Urgency'
+export type { LedgerRow } from '../bindings/LedgerRow'
+export type { Progress as ProgressEntry } from '../bindings/Progress'
+export type { AppealDetail } from '../bindings/AppealDetail'
+export type { AppealAction } from '../bindings/AppealAction'
+export type { Stats } from '../bindings/Stats'
 
-export type SyncStatus =
-  | { state: 'idle' }
-  | { state: 'offline'; reason: string; pending: number }
-  | { state: 'syncing'; phase: 'bootstrap' | 'push' | 'pull'; done: number; total: number }
-  | { state: 'up_to_date'; at: string }
-  | { state: 'needs_attention'; reason: string }
+// Desk sessions (src-tauri/src/desk/sessions.rs).
+export type { SessionView as Session } from '../bindings/SessionView'
+export type { StopView } from '../bindings/StopView'
+export type { SessionDetail } from '../bindings/SessionDetail'
+export type { SessionPlan } from '../bindings/SessionPlan'
+export type { StopPlan } from '../bindings/StopPlan'
+export type { SessionStatus } from '../bindings/SessionStatus'
+export type { DeskType } from '../bindings/DeskType'
 
-export interface AppState {
-  ready: boolean
-  server: string | null
-  user: string | null
-  local: { device_id: string; pending: number; conflicts: number; rejections: number; last_sync_at: string | null }
-  sync: SyncStatus
-}
+export type { Department } from '../bindings/Department'
+export type { VisitDraft } from '../bindings/VisitDraft'
+export type { AppealDraft } from '../bindings/AppealDraft'
+export type { ResolutionDraft } from '../bindings/ResolutionDraft'
+export type { ConsultationDraft } from '../bindings/ConsultationDraft'
+export type { IdeaDraft } from '../bindings/IdeaDraft'
+export type { DraftSummary } from '../bindings/DraftSummary'
+export type { VisitSummary } from '../bindings/VisitSummary'
 
-export interface Stop {
-  id: string
-  position: number
-  site_name: string | null
-  slot_start: string | null
-  slot_end: string | null
-}
+// Sites (企业 / 重点项目) and what happened at them (src-tauri/src/desk/sites.rs).
+export type { SiteRow as Site } from '../bindings/SiteRow'
+export type { SiteKind } from '../bindings/SiteKind'
+export type { SiteInput } from '../bindings/SiteInput'
+export type { SiteAppeal } from '../bindings/SiteAppeal'
+export type { SiteHistory } from '../bindings/SiteHistory'
+export type { Park } from '../bindings/Park'
+export type { Visit } from '../bindings/Visit'
+export type { Consultation } from '../bindings/Consultation'
+export type { Suggestion } from '../bindings/Suggestion'
 
-export interface Session {
-  id: string
-  date: string
-  leader: string
-  desk_types: string[]
-  status: string
-  summary: string | null
-  stops: Stop[]
-}
+// The zone's figures beyond Stats, for the charts (src-tauri/src/desk/figures.rs).
+export type { FigureBreakdown } from '../bindings/FigureBreakdown'
+export type { FigureSlice } from '../bindings/FigureSlice'
+export type { DepartmentLoad } from '../bindings/DepartmentLoad'
+export type { MonthFigures } from '../bindings/MonthFigures'
+export type { OverdueAppeal } from '../bindings/OverdueAppeal'
 
-export type AppealStatus = 'received' | 'dispatched' | 'in_progress' | 'resolved' | 'confirmed'
-
-export interface Appeal {
-  id: string
-  site_id: string
-  site_name?: string | null
-  raised_at: string
-  category: string
-  description: string
-  urgency: string
-  status: AppealStatus
-  deadline: string | null
-  satisfaction: number | null
-}
-
-export interface ProgressEntry {
-  id: string
-  at: string
-  author: string
-  note: string
-  from_status: AppealStatus | null
-  to_status: AppealStatus | null
-  reason: string | null
-}
-
-export interface AppealDetail {
-  appeal: Appeal
-  progress: ProgressEntry[]
-}
-
-export interface Stats {
-  sessions: number
-  visits: number
-  consultations: number
-  appeals: number
-  appeals_resolved: number
-  resolution_rate: number | null
-  on_time_rate: number | null
-  overdue_appeals: number
-  suggestions: number
-  suggestions_adopted: number
-  satisfaction_average: number | null
-}
-
-export type AppealAction =
-  | { action: 'start' }
-  | { action: 'resolve' }
-  | { action: 'confirm'; satisfaction: number }
-  | { action: 'return'; reason: string }
-  | { action: 'reopen'; reason: string }
+// Sync review (src-tauri/src/desk/review.rs): values that lost a concurrent edit, and changes
+// the server refused.
+export type { ConflictItem } from '../bindings/ConflictItem'
+export type { RejectionItem } from '../bindings/RejectionItem'
+export type { KeepValue } from '../bindings/KeepValue'
+export type { SettleRejection } from '../bindings/SettleRejection'
+export type { Entity } from '../bindings/Entity'

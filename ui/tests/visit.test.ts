@@ -1,0 +1,89 @@
+// Visit capture against a mocked Rust side: saved as typed, errors beside their fields, a
+// summary to read back.
+import { afterEach, describe, expect, it } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
+import Visit from '../src/screens/Visit.vue'
+import type { VisitDraft } from '../src/lib/types'
+
+afterEach(() => clearMocks())
+
+const blank: VisitDraft = {
+  id: 'v1', session_id: null, site_id: null, site_name: null, started_at: '2024-10-26T00:30:00Z',
+  enterprise_attendees: '', production_status: '', monthly_output_wan: '', notes: '',
+  appeals: [], consultations: [], ideas: [],
+}
+const snow = { id: 's1', kind: 'enterprise', name: '湖北斯诺新材料有限公司', credit_code: null, park_id: null, address: null, industry: null, contact: null, phone: null, void_reason: null }
+const planning = { id: 'd1', name: '自然资源和规划中心', level: 'zone', void_reason: null }
+
+/** A Rust side that keeps the last saved draft, as the store does. */
+function backend(finish?: (d: VisitDraft) => unknown) {
+  const saved: VisitDraft[] = []
+  mockIPC((cmd, args) => {
+    const a = args as Record<string, unknown>
+    switch (cmd) {
+      case 'visit_draft': return saved.at(-1) ?? blank
+      case 'departments': return [planning]
+      case 'find_sites': return String(a.query).startsWith('hbsn') ? [snow] : []
+      case 'save_visit_draft': saved.push(a.draft as VisitDraft); return null
+      case 'finish_visit': return finish?.(saved.at(-1)!)
+    }
+  })
+  return saved
+}
+
+describe('visit capture', () => {
+  it('saves what is typed, as it is typed', async () => {
+    const saved = backend()
+    const w = mount(Visit, { props: { draftId: 'v1' } })
+    await flushPromises()
+    await w.find('[data-test=site-search] input').setValue('hbsn')
+    await flushPromises()
+    await w.find('[data-test=site-option]').trigger('click')
+    await w.find('[data-test=production-status] textarea').setValue('满负荷生产')
+    await w.find('[data-test=add-appeal]').trigger('click')
+    await flushPromises()
+    await w.find('[data-test=category-environment]').trigger('click')
+    await w.find('[data-test=appeal-description] textarea').setValue('厂区围墙外公共绿化')
+    await w.find('[data-test=resolution-department]').trigger('click')
+    await flushPromises()
+    await w.find('[data-test=department-option]').trigger('click')
+    await flushPromises()
+    const last = saved.at(-1)!
+    expect(last.site_id).toBe('s1')
+    expect(last.production_status).toBe('满负荷生产')
+    expect(last.appeals).toHaveLength(1)
+    expect(last.appeals[0]).toMatchObject({ category: 'environment', description: '厂区围墙外公共绿化' })
+    expect(last.appeals[0].resolution.lead_department_id).toBe('d1')
+    expect(w.find('[data-test=saved-at]').text()).toContain('已保存')
+  })
+
+  it('shows a mistake beside its field and keeps the draft', async () => {
+    backend(() => {
+      throw { code: 'invalid', field: 'appeals.0.resolution.deadline', message: 'deadline：“10月28日”无效，应为 YYYY-MM-DD (invalid value, expected YYYY-MM-DD)' }
+    })
+    const w = mount(Visit, { props: { draftId: 'v1' } })
+    await flushPromises()
+    await w.find('[data-test=add-appeal]').trigger('click')
+    await w.find('[data-test=resolution-deadline] input').setValue('10月28日')
+    await w.find('[data-test=finish-visit]').trigger('click')
+    await flushPromises()
+    const field = w.find('[data-test=resolution-deadline]').text()
+    expect(field).toContain('应为 YYYY-MM-DD')
+    expect(field).not.toContain('deadline：')
+    expect(w.find('[data-test=visit-error]').exists()).toBe(true)
+    expect(w.find('[data-test=visit-summary]').exists()).toBe(false)
+    expect((w.find('[data-test=resolution-deadline] input').element as HTMLInputElement).value).toBe('10月28日')
+  })
+
+  it('finishes with the summary to read back', async () => {
+    backend(() => ({ visit_id: 'v1', site_name: '湖北斯诺新材料有限公司', text: '湖北斯诺新材料有限公司 · 2024年10月26日 走访纪要\n企业诉求 2 项：' }))
+    const w = mount(Visit, { props: { draftId: 'v1' } })
+    await flushPromises()
+    await w.find('[data-test=finish-visit]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-test=visit-summary]').text()).toContain('企业诉求 2 项')
+    await w.find('[data-test=summary-close]').trigger('click')
+    expect(w.emitted('close')).toHaveLength(1)
+  })
+})
