@@ -128,8 +128,10 @@ fn window(app: &Path) {
             .expect("start the app");
         let stderr = BufReader::new(child.stderr.take().expect("stderr"));
         let mut ready = None;
+        let mut said = Vec::new();
         for line in stderr.lines() {
             let line = line.unwrap_or_default();
+            said.push(line.clone());
             if line.contains("first screen requested") {
                 ready = Some(started.elapsed());
                 break;
@@ -138,7 +140,8 @@ fn window(app: &Path) {
         let Some(ready) = ready else {
             let _ = child.kill();
             let _ = child.wait();
-            println!("| the app exited before its first screen | | |");
+            eprintln!("{}", said.join("\n"));
+            println!("| the app exited before its first screen (run {run}) | | |");
             return;
         };
         starts.push(ready);

@@ -292,10 +292,11 @@ fn test() -> Result {
         return Err(format!("tests failed ({status})"));
     }
     // The app's window, end to end: last, as the slowest tier and the one that needs the most.
+    // `--workspace`, like the run above, so the features and so the build are the same.
     ensure_tauri_driver()?;
-    eprintln!("==> cargo test -p desk-tests --test it e2e -- --ignored --test-threads=1");
+    eprintln!("==> cargo test --workspace --test it e2e -- --ignored --test-threads=1");
     let status = Command::new("cargo")
-        .args(["test", "-p", "desk-tests", "--test", "it", "e2e"])
+        .args(["test", "--workspace", "--test", "it", "e2e"])
         .args(["--", "--ignored", "--test-threads=1"])
         .current_dir(root())
         .status()
@@ -308,7 +309,7 @@ fn test() -> Result {
         Ok(())
     } else {
         Err(format!(
-            "end-to-end tests failed ({status}); screenshots, the failing one last: {}",
+            "end-to-end tests failed ({status}); screenshots (the failing step last) and the app's logs: {}",
             root().join("target/e2e-screenshots").display()
         ))
     }
@@ -497,7 +498,36 @@ fn bench() -> Result {
         "desk-sync",
         "--example",
         "sync_bench",
-    ])
+    ])?;
+    app_bench()
+}
+
+/// The app: capture in the store, then the real window's cold start and idle memory (under
+/// Xvfb when there is no display).
+fn app_bench() -> Result {
+    ensure_app_packages()?;
+    npm(&["ci", "--no-audit", "--no-fund"])?;
+    npm(&["run", "build"])?;
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "mobile-desk",
+        "--bins",
+        "--example",
+        "app_bench",
+    ])?;
+    let target = root().join("target/release");
+    let bench = target.join("examples/app_bench").display().to_string();
+    let app = target.join("mobile-desk").display().to_string();
+    if std::env::var_os("DISPLAY").is_some() {
+        step(&bench, &["--app", &app])
+    } else {
+        step(
+            "xvfb-run",
+            &["-a", "-s", "-screen 0 1280x800x24", &bench, "--app", &app],
+        )
+    }
 }
 
 /// rustup is the machine's one toolchain manager; a fresh machine may lack a component.

@@ -138,6 +138,8 @@ static SHOTS: AtomicUsize = AtomicUsize::new(0);
 pub struct App {
     client: Option<Client>,
     driver: Child,
+    /// The output of tauri-driver, WebKitWebDriver and the app.
+    log: PathBuf,
     step: String,
 }
 
@@ -145,29 +147,41 @@ impl App {
     pub async fn launch(display: &Display, data_dir: &Path) -> App {
         let app = binary("mobile-desk");
         let (port, native_port) = (free_port(), free_port());
+        // What the driver and the app print, kept for when a step fails.
+        static LAUNCHES: AtomicUsize = AtomicUsize::new(0);
+        let launch = LAUNCHES.fetch_add(1, Ordering::SeqCst) + 1;
+        let log = screenshot_dir().join(format!("launch-{launch}.log"));
+        let out = std::fs::File::create(&log).expect("create the launch log");
+        let err = out.try_clone().expect("clone the launch log");
         let driver = Command::new(tauri_driver())
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .env("DISPLAY", &display.name)
             // Inherited by WebKitWebDriver and so by the app it starts.
             .env("DESK_DATA_DIR", data_dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(out)
+            .stderr(err)
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("e2e: cannot start tauri-driver: {e}"));
         let mut launched = App {
             client: None,
             driver,
+            log,
             step: "launch the app".into(),
         };
+        // tauri-driver listens at once but starts WebKitWebDriver behind it: a session asked
+        // for before both listen is refused.
         let deadline = Instant::now() + PATIENCE;
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "e2e: tauri-driver did not listen on port {port}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        for (who, p) in [("tauri-driver", port), ("WebKitWebDriver", native_port)] {
+            while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "e2e: {who} did not listen on port {p}; see {}",
+                    launched.log.display()
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -180,8 +194,9 @@ impl App {
             .await
             .unwrap_or_else(|e| {
                 panic!(
-                    "e2e: no WebDriver session with {} ({e}); is webkit2gtk-driver (WebKitWebDriver) installed?",
-                    app.display()
+                    "e2e: no WebDriver session with {} ({e}); see {}",
+                    app.display(),
+                    launched.log.display()
                 )
             });
         launched.client = Some(client);
@@ -208,6 +223,13 @@ impl App {
             Err(e) => eprintln!("e2e: no screenshot {name}: {e}"),
         }
         path
+    }
+
+    /// Fails the step, with a screenshot and what the window shows, unless `ok`.
+    pub async fn ensure(&self, ok: bool, what: impl std::fmt::Display) {
+        if !ok {
+            panic!("{}", self.failure(what.to_string()).await);
+        }
     }
 
     /// Waits (a little, at most) for popups to finish sliding in or out, so a screenshot
@@ -237,10 +259,15 @@ impl App {
             .collect();
         let shot = self.shot(&format!("FAILED-{slug}")).await;
         let shown = self.body_text().await;
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(20).collect();
         format!(
-            "e2e step `{}`: {what}\nlast screenshot: {}\nthe window shows:\n{shown}",
+            "e2e step `{}`: {what}\nlast screenshot: {}\nthe window shows:\n{shown}\n\
+             the end of {}:\n{}",
             self.step,
-            shot.display()
+            shot.display(),
+            self.log.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         )
     }
 
@@ -378,12 +405,7 @@ impl App {
         }
     }
 
-    /// The value the field `[data-test=name]` holds.
-    pub async fn value(&self, name: &str) -> String {
-        self.value_in("", name).await
-    }
-
-    /// [`App::value`] for the field inside `scope`.
+    /// The value the field `[data-test=name]` inside `scope` holds.
     pub async fn value_in(&self, scope: &str, name: &str) -> String {
         let el = self.find(&field(scope, name)).await;
         el.prop("value").await.ok().flatten().unwrap_or_default()

@@ -180,7 +180,11 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
 
     app.step("figures before the visit");
     let appeals_empty = figure(&mut app, "appeals").await;
-    assert_eq!(appeals_empty, "0", "a new device has no appeals");
+    app.ensure(
+        appeals_empty == "0",
+        format!("a new device has no appeals, not {appeals_empty}"),
+    )
+    .await;
     app.shot("figures-empty").await;
 
     app.step("Today: start a visit");
@@ -216,10 +220,11 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
         })
         .await;
     for appeal in [GREENING, POWER] {
-        assert!(
+        app.ensure(
             summary.contains(appeal),
-            "the summary names {appeal}: {summary}"
-        );
+            format!("the summary names {appeal}"),
+        )
+        .await;
     }
     app.shot("visit-summary").await;
     app.click("[data-test=summary-close]").await;
@@ -241,7 +246,11 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
     app.step("figures after the visit");
     let appeals = figure(&mut app, "appeals").await;
     let resolved_before = figure(&mut app, "resolved").await;
-    assert_eq!((appeals.as_str(), resolved_before.as_str()), ("2", "0"));
+    app.ensure(
+        appeals == "2" && resolved_before == "0",
+        format!("2 appeals, 0 resolved; shown: {appeals}, {resolved_before}"),
+    )
+    .await;
 
     app.step("ledger: a progress note, then resolve the greening appeal");
     app.click("[data-test=tab-ledger]").await;
@@ -272,7 +281,11 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
     app.step("figures after the resolve");
     app.click(".van-popup__close-icon").await;
     let resolved = figure(&mut app, "resolved").await;
-    assert_eq!(resolved, "1", "one of the two appeals is resolved");
+    app.ensure(
+        resolved == "1",
+        format!("1 appeal resolved; shown: {resolved}"),
+    )
+    .await;
     app.shot("figures-after-resolve").await;
 
     app.step("sites: the new enterprise, found by its pinyin initials, with its history");
@@ -293,12 +306,17 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
     app.click("[data-test=tab-sync]").await;
     app.find("[data-test=sync]").await;
     let badge = app.text("[data-test=sync-badge]").await;
-    assert!(!badge.contains("已是最新"), "nothing was sent yet: {badge}");
+    app.ensure(
+        !badge.contains("已是最新"),
+        format!("nothing was sent yet, but the badge says {badge:?}"),
+    )
+    .await;
     let waiting = app.text(PENDING).await;
-    assert!(
+    app.ensure(
         waiting.trim().parse::<u32>().is_ok_and(|n| n > 0),
-        "the visit waits to be sent: {waiting:?}"
-    );
+        format!("the visit waits to be sent; pending shown: {waiting:?}"),
+    )
+    .await;
     app.shot("sync-offline").await;
 
     app.step("sync: sign in to a local office server");
@@ -397,19 +415,26 @@ async fn a_visit_being_typed_survives_the_app_being_killed() {
     app.find("[data-test=visit]").await;
     app.wait_text("[data-test=site-picked]", "the site", |t| t.contains(SITE))
         .await;
-    assert_eq!(app.value("attendees").await, "公司总经理");
-    assert_eq!(app.value("production-status").await, PRODUCTION);
-    assert_eq!(app.value_in(card, "appeal-description").await, GREENING);
-    assert_eq!(
-        app.value_in(card, "resolution-action").await,
-        GREENING_ACTION
-    );
+    for (scope, field, typed) in [
+        ("", "attendees", "公司总经理"),
+        ("", "production-status", PRODUCTION),
+        (card.as_str(), "appeal-description", GREENING),
+        (card.as_str(), "resolution-action", GREENING_ACTION),
+    ] {
+        let shown = app.value_in(scope, field).await;
+        app.ensure(
+            shown == typed,
+            format!("`{field}` holds {typed:?} again, not {shown:?}"),
+        )
+        .await;
+    }
     let chip = app.find(&within(card, "category-environment")).await;
     let chosen = chip.attr("class").await.ok().flatten().unwrap_or_default();
-    assert!(
+    app.ensure(
         chosen.contains("van-button--primary"),
-        "the category chosen is still chosen: {chosen}"
-    );
+        "the category chosen before the kill is still chosen",
+    )
+    .await;
     app.shot("crash-after-relaunch").await;
     app.quit().await;
 }
