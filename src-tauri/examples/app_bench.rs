@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mobile_desk_lib::desk::visit::{AppealDraft, IdeaDraft, ResolutionDraft};
-use mobile_desk_lib::desk::{Desk, SiteInput};
+use mobile_desk_lib::desk::{Desk, LedgerFilter, SiteInput};
 use uuid::Uuid;
 
 const VISITS: usize = 2_000;
@@ -78,7 +78,11 @@ fn capture() {
         let t = Instant::now();
         desk.finish_visit(draft.id).expect("finish");
         finish.push(t.elapsed());
-        let rows = desk.ledger(Some("dispatched"), false).expect("ledger");
+        let dispatched = LedgerFilter {
+            status: Some(desk_core::model::AppealStatus::Dispatched),
+            ..LedgerFilter::default()
+        };
+        let rows = desk.ledger(&dispatched).expect("ledger");
         assert!(rows.iter().any(|r| r.appeal.id == draft.appeals[4].id));
         to_ledger.push(t.elapsed());
     }

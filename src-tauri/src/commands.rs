@@ -10,7 +10,7 @@ use tauri::{AppHandle, Emitter, Manager, State};
 use uuid::Uuid;
 
 use crate::desk::visit::{DraftSummary, VisitDraft, VisitSummary};
-use crate::desk::{AppError, AppState, AppealAction, AppealDetail, Desk, LedgerRow};
+use crate::desk::{AppError, AppState, AppealAction, AppealDetail, Desk, LedgerFilter, LedgerRow};
 use crate::desk::{
     ConflictItem, FigureBreakdown, KeepValue, RejectionItem, SettleRejection, SiteHistory,
     SiteInput, SiteRow,
@@ -90,12 +90,8 @@ pub async fn finish_session(
 }
 
 #[tauri::command]
-pub async fn ledger(
-    app: AppHandle,
-    status: Option<String>,
-    overdue: bool,
-) -> Result<Vec<LedgerRow>> {
-    blocking(app, move |d| d.ledger(status.as_deref(), overdue)).await
+pub async fn ledger(app: AppHandle, filter: LedgerFilter) -> Result<Vec<LedgerRow>> {
+    blocking(app, move |d| d.ledger(&filter)).await
 }
 
 #[tauri::command]

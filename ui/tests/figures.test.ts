@@ -84,6 +84,14 @@ describe('figures', () => {
     }
     expect(w.find('[data-test=chart-status] svg').text()).toContain('已评价')
     expect(w.find('[data-test=chart-park] svg').text()).toContain('未分园区')
+    // The donut names each status with its count and share, and the total inside.
+    const status = w.find('[data-test=chart-status] svg').text()
+    expect(status).toContain('12 · 52.2%')
+    expect(status).toContain('共 23 件')
+    // Twelve months up to the latest reported, quiet ones too, the year under the first month.
+    const month = w.find('[data-test=chart-month] svg').text()
+    expect(month).toContain('2023')
+    expect(month).toContain('8月')
     const rows = w.findAll('[data-test=overdue-row]')
     expect(rows).toHaveLength(1)
     expect(rows[0].text()).toContain('厂区围墙外公共绿化')

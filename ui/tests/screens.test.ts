@@ -3,18 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import FirstRun from '../src/screens/FirstRun.vue'
-import Ledger from '../src/screens/Ledger.vue'
 import Figures from '../src/screens/Figures.vue'
 import SyncBadge from '../src/screens/SyncBadge.vue'
 import type { AppState } from '../src/lib/types'
 
 afterEach(() => clearMocks())
-
-const appeal = {
-  id: 'a1', site_id: 's1', site_name: '湖北斯诺新材料有限公司', raised_at: '2024-10-26T00:30:00Z',
-  category: 'environment', description: '厂区围墙外公共绿化', urgency: 'normal', status: 'dispatched',
-  deadline: '2024-10-28', satisfaction: null,
-}
 
 describe('first run', () => {
   it('shows the server’s refusal beside the field it concerns', async () => {
@@ -42,30 +35,6 @@ describe('first run', () => {
     await w.find('[data-test=offline]').trigger('click')
     await flushPromises()
     expect(w.emitted('done')?.[0]).toEqual([{ ready: true }])
-  })
-})
-
-describe('ledger', () => {
-  it('lists appeals in Chinese and explains a refused action', async () => {
-    mockIPC((cmd, args) => {
-      if (cmd === 'ledger') return [appeal]
-      if (cmd === 'appeal') return { appeal, progress: [{ id: 'p1', at: '2024-10-26T01:30:00Z', author: '党工委书记', note: '现场办公会决议：派单', from_status: 'received', to_status: 'dispatched', reason: null }] }
-      if (cmd === 'act_on_appeal') {
-        expect(args).toMatchObject({ id: 'a1', action: { action: 'confirm', satisfaction: 5 } })
-        throw { code: 'illegal_transition', field: 'status', message: 'status：诉求不能从“已派单”评价' }
-      }
-    })
-    const w = mount(Ledger, { attachTo: document.body })
-    await flushPromises()
-    expect(w.text()).toContain('厂区围墙外公共绿化')
-    expect(w.text()).toContain('已派单')
-    await w.find('[data-test=appeal]').trigger('click')
-    await flushPromises()
-    expect(document.body.textContent).toContain('现场办公会决议')
-    ;(document.querySelector('[data-test=act-confirm]') as HTMLElement).click()
-    await flushPromises()
-    expect(document.querySelector('[data-test=error]')?.textContent).toContain('不能从“已派单”评价')
-    w.unmount()
   })
 })
 

@@ -58,6 +58,20 @@ describe('visit capture', () => {
     expect(w.find('[data-test=saved-at]').text()).toContain('已保存')
   })
 
+  it('takes the time of a visit written up afterwards, in the zone’s time', async () => {
+    const saved = backend()
+    const w = mount(Visit, { props: { draftId: 'v1' } })
+    await flushPromises()
+    expect((w.find('[data-test=visit-date] input').element as HTMLInputElement).value).toBe('2024-10-26 08:30')
+    await w.find('[data-test=visit-date] input').setValue('10月26日')
+    await flushPromises()
+    expect(w.find('[data-test=visit-date]').text()).toContain('YYYY-MM-DD HH:mm')
+    await w.find('[data-test=visit-date] input').setValue('2024-10-25 14:05')
+    await flushPromises()
+    expect(w.find('[data-test=visit-date]').text()).not.toContain('YYYY-MM-DD HH:mm，')
+    expect(saved.at(-1)!.started_at).toBe('2024-10-25T06:05:00.000Z')
+  })
+
   it('shows a mistake beside its field and keeps the draft', async () => {
     backend(() => {
       throw { code: 'invalid', field: 'appeals.0.resolution.deadline', message: 'deadline：“10月28日”无效，应为 YYYY-MM-DD (invalid value, expected YYYY-MM-DD)' }
@@ -77,13 +91,17 @@ describe('visit capture', () => {
   })
 
   it('finishes with the summary to read back', async () => {
-    backend(() => ({ visit_id: 'v1', site_name: '湖北斯诺新材料有限公司', text: '湖北斯诺新材料有限公司 · 2024年10月26日 走访纪要\n企业诉求 2 项：' }))
+    const saved = backend(() => ({ visit_id: 'v1', site_name: '湖北斯诺新材料有限公司', text: '湖北斯诺新材料有限公司 · 2024年10月26日 走访纪要\n企业诉求 2 项：' }))
     const w = mount(Visit, { props: { draftId: 'v1' } })
     await flushPromises()
     await w.find('[data-test=finish-visit]').trigger('click')
     await flushPromises()
     expect(w.find('[data-test=visit-summary]').text()).toContain('企业诉求 2 项')
+    const saves = saved.length
     await w.find('[data-test=summary-close]').trigger('click')
     expect(w.emitted('close')).toHaveLength(1)
+    w.unmount()
+    await flushPromises()
+    expect(saved.length, 'a finished visit is not saved again as a draft').toBe(saves)
   })
 })

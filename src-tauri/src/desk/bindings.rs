@@ -19,6 +19,7 @@ fn shared(b: &mut Bindings) {
     b.add::<super::AppealAction>();
     b.add::<super::AppealDetail>();
     b.add::<super::LedgerRow>();
+    b.add::<super::LedgerFilter>();
     b.add::<super::SessionView>();
     b.add::<super::SessionDetail>();
     b.add::<super::SessionPlan>();

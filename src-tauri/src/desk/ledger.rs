@@ -1,10 +1,13 @@
 //! The ledger (台账): appeals, their progress and status, and the zone's figures.
 
+use chrono::NaiveDate;
 use desk_core::appeal::Action;
-use desk_core::model::{Appeal, AppealStatus, Progress, Record};
+use desk_core::model::{
+    parse_date, Appeal, AppealStatus, Category, Department, Park, Progress, Record, Site,
+};
 use desk_core::stats::Stats;
-use desk_core::{Entity, ValidationError};
-use desk_store::{AppealFilter, StoreError};
+use desk_core::ValidationError;
+use desk_store::{AppealFilter, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ts_rs::TS;
@@ -12,30 +15,174 @@ use uuid::Uuid;
 
 use super::{Desk, Result};
 
-/// An action on an appeal, as the ledger screen sends it.
+/// What the ledger screen filters by; every field may be left out.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, TS)]
+#[serde(default)]
+pub struct LedgerFilter {
+    #[ts(optional)]
+    pub status: Option<AppealStatus>,
+    #[ts(optional)]
+    pub park_id: Option<Uuid>,
+    /// The department dispatched to, or one named in the on-site resolution.
+    #[ts(optional)]
+    pub department_id: Option<Uuid>,
+    #[ts(optional)]
+    pub category: Option<Category>,
+    /// Only appeals past their deadline and not yet resolved, judged on the zone's calendar.
+    pub overdue: bool,
+}
+
+/// An action on an appeal, as the ledger screen sends it. Fields the screen may leave empty are
+/// optional or text here, so the error names the field rather than failing to decode.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum AppealAction {
-    Dispatch { department_id: Uuid },
+    Dispatch {
+        department_id: Option<Uuid>,
+    },
     Start,
     Resolve,
-    Confirm { satisfaction: i64 },
-    Return { reason: String },
-    Reopen { reason: String },
+    Confirm {
+        satisfaction: i64,
+    },
+    Return {
+        reason: String,
+    },
+    Transfer {
+        department_id: Option<Uuid>,
+        reason: String,
+    },
+    /// `deadline` is YYYY-MM-DD.
+    Extend {
+        deadline: String,
+        reason: String,
+    },
+    Reopen {
+        reason: String,
+    },
 }
 
-/// A row of the ledger: the appeal and the name of its site.
+/// The kinds of [`AppealAction`], to tell the screen which ones the appeal's status allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Dispatch,
+    Start,
+    Resolve,
+    Confirm,
+    Return,
+    Transfer,
+    Extend,
+    Reopen,
+}
+
+impl ActionKind {
+    const ALL: [ActionKind; 8] = [
+        ActionKind::Dispatch,
+        ActionKind::Start,
+        ActionKind::Resolve,
+        ActionKind::Confirm,
+        ActionKind::Return,
+        ActionKind::Transfer,
+        ActionKind::Extend,
+        ActionKind::Reopen,
+    ];
+
+    /// An action of this kind with stand-in values that pass its own checks, so asking the
+    /// lifecycle about it answers only whether the status allows it.
+    fn sample(self) -> Action {
+        let reason = || "-".to_owned();
+        match self {
+            ActionKind::Dispatch => Action::Dispatch {
+                department_id: Uuid::nil(),
+            },
+            ActionKind::Start => Action::Start,
+            ActionKind::Resolve => Action::Resolve,
+            ActionKind::Confirm => Action::Confirm { satisfaction: 5 },
+            ActionKind::Return => Action::Return { reason: reason() },
+            ActionKind::Transfer => Action::Transfer {
+                department_id: Uuid::nil(),
+                reason: reason(),
+            },
+            ActionKind::Extend => Action::Extend {
+                deadline: NaiveDate::default(),
+                reason: reason(),
+            },
+            ActionKind::Reopen => Action::Reopen { reason: reason() },
+        }
+    }
+}
+
+/// The actions the lifecycle (`desk_core::appeal`) allows from `status`.
+pub fn allowed_actions(status: AppealStatus) -> Vec<ActionKind> {
+    ActionKind::ALL
+        .into_iter()
+        .filter(|k| k.sample().apply(status).is_ok())
+        .collect()
+}
+
+impl AppealAction {
+    /// The lifecycle's action, once the fields the screen may leave empty are checked.
+    fn into_action(self) -> Result<Action> {
+        let department = |id: Option<Uuid>| {
+            id.ok_or(ValidationError::Required {
+                field: "department_id",
+            })
+        };
+        Ok(match self {
+            AppealAction::Dispatch { department_id } => Action::Dispatch {
+                department_id: department(department_id)?,
+            },
+            AppealAction::Start => Action::Start,
+            AppealAction::Resolve => Action::Resolve,
+            AppealAction::Confirm { satisfaction } => Action::Confirm { satisfaction },
+            AppealAction::Return { reason } => Action::Return { reason },
+            AppealAction::Transfer {
+                department_id,
+                reason,
+            } => Action::Transfer {
+                department_id: department(department_id)?,
+                reason,
+            },
+            AppealAction::Extend { deadline, reason } => {
+                if deadline.trim().is_empty() {
+                    return Err(ValidationError::Required { field: "deadline" }.into());
+                }
+                Action::Extend {
+                    deadline: parse_date("deadline", &deadline)?,
+                    reason,
+                }
+            }
+            AppealAction::Reopen { reason } => Action::Reopen { reason },
+        })
+    }
+}
+
+/// The names an appeal's ids stand for, and whether it is overdue today.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct AppealContext {
+    pub site_name: Option<String>,
+    pub park_name: Option<String>,
+    pub department_name: Option<String>,
+    pub overdue: bool,
+}
+
+/// A row of the ledger: the appeal, the names it refers to, and whether it is overdue.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct LedgerRow {
     #[serde(flatten)]
     pub appeal: Appeal,
-    pub site_name: Option<String>,
+    #[serde(flatten)]
+    pub context: AppealContext,
 }
 
-/// One appeal with its ledger entries, oldest first.
+/// One appeal with its ledger entries (oldest first) and the actions its status allows.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct AppealDetail {
     pub appeal: Appeal,
+    #[serde(flatten)]
+    pub context: AppealContext,
+    pub allowed: Vec<ActionKind>,
     pub progress: Vec<Progress>,
 }
 
@@ -45,34 +192,57 @@ fn record<R: Record>(row: Map<String, Value>) -> Result<R> {
         .map_err(|_| StoreError::Corrupt(R::ENTITY.table()).into())
 }
 
+/// Looked up by id, one appeal at a time: a primary-key read each, cheap in a local database
+/// even for a long ledger.
+fn context(store: &Store, appeal: &Appeal) -> Result<AppealContext> {
+    let site = store.get::<Site>(appeal.site_id)?;
+    let park_name = match site.as_ref().and_then(|s| s.park_id) {
+        Some(id) => store.get::<Park>(id)?.map(|p| p.name),
+        None => None,
+    };
+    let department_name = match appeal.department_id {
+        Some(id) => store.get::<Department>(id)?.map(|d| d.name),
+        None => None,
+    };
+    let today = desk_core::time::local_date(store.now());
+    let open = !matches!(
+        appeal.status,
+        AppealStatus::Resolved | AppealStatus::Confirmed
+    );
+    Ok(AppealContext {
+        site_name: site.map(|s| s.name),
+        park_name,
+        department_name,
+        overdue: open && appeal.deadline.is_some_and(|d| d < today),
+    })
+}
+
 impl Desk {
-    /// The ledger, with each appeal's site name.
-    pub fn ledger(&self, status: Option<&str>, overdue: bool) -> Result<Vec<LedgerRow>> {
+    /// The ledger, filtered, with the names each appeal refers to.
+    pub fn ledger(&self, filter: &LedgerFilter) -> Result<Vec<LedgerRow>> {
         let store = self.store();
         let filter = AppealFilter {
-            status: status
-                .map(|s| AppealStatus::parse("status", s))
-                .transpose()?,
-            overdue_on: overdue.then(|| desk_core::time::local_date(store.now())),
+            status: filter.status,
+            park_id: filter.park_id,
+            department_id: filter.department_id,
+            category: filter.category,
+            overdue_on: filter
+                .overdue
+                .then(|| desk_core::time::local_date(store.now())),
             ..AppealFilter::default()
         };
-        let sites = store.list(Entity::Site)?;
         store
             .appeals(&filter)?
             .into_iter()
             .map(|row| {
                 let appeal: Appeal = record(row)?;
-                let site_name = sites
-                    .iter()
-                    .find(|s| s["id"] == appeal.site_id.to_string())
-                    .and_then(|s| s["name"].as_str())
-                    .map(str::to_owned);
-                Ok(LedgerRow { appeal, site_name })
+                let context = context(&store, &appeal)?;
+                Ok(LedgerRow { appeal, context })
             })
             .collect()
     }
 
-    /// One appeal with its ledger entries, oldest first.
+    /// One appeal with its ledger entries, oldest first, and what may be done to it next.
     pub fn appeal(&self, id: Uuid) -> Result<AppealDetail> {
         let store = self.store();
         let appeal = store.get::<Appeal>(id)?.ok_or(ValidationError::NotFound {
@@ -86,7 +256,12 @@ impl Desk {
             .into_iter()
             .map(record)
             .collect::<Result<_>>()?;
-        Ok(AppealDetail { appeal, progress })
+        Ok(AppealDetail {
+            context: context(&store, &appeal)?,
+            allowed: allowed_actions(appeal.status),
+            appeal,
+            progress,
+        })
     }
 
     pub fn act_on_appeal(
@@ -95,14 +270,7 @@ impl Desk {
         action: AppealAction,
         note: Option<&str>,
     ) -> Result<AppealDetail> {
-        let action = match action {
-            AppealAction::Dispatch { department_id } => Action::Dispatch { department_id },
-            AppealAction::Start => Action::Start,
-            AppealAction::Resolve => Action::Resolve,
-            AppealAction::Confirm { satisfaction } => Action::Confirm { satisfaction },
-            AppealAction::Return { reason } => Action::Return { reason },
-            AppealAction::Reopen { reason } => Action::Reopen { reason },
-        };
+        let action = action.into_action()?;
         let author = self.author();
         self.store()
             .write(|w| w.act_on_appeal(id, action, &author, note).map(drop))?;
@@ -130,5 +298,205 @@ impl Desk {
 
     pub fn stats(&self) -> Result<Stats> {
         Ok(self.store().stats()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use desk_core::Entity;
+
+    /// The demo's two appeals, both at 湖北斯诺 in 新材料产业园 and dispatched: greening
+    /// (environment, due 2024-10-28, to 自然资源和规划中心) and the power price (utilities, due
+    /// 2024-12-31, to 经济发展局 with 国网随州供电公司 co-handling). Today is 2024-11-15.
+    fn desk() -> (tempfile::TempDir, Desk) {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = Desk::open(dir.path()).unwrap();
+        let mut store = desk.store();
+        store.load_demo().unwrap();
+        store.set_now(|| Utc.with_ymd_and_hms(2024, 11, 15, 2, 0, 0).unwrap());
+        drop(store);
+        (dir, desk)
+    }
+
+    fn id_of(desk: &Desk, entity: Entity, name: &str) -> Uuid {
+        desk.store().resolve(entity, name).unwrap().unwrap()
+    }
+
+    fn descriptions(desk: &Desk, filter: LedgerFilter) -> Vec<String> {
+        desk.ledger(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.appeal.description.chars().take(4).collect())
+            .collect()
+    }
+
+    #[test]
+    fn each_filter_narrows_the_ledger() {
+        let (_dir, desk) = desk();
+        let all = descriptions(&desk, LedgerFilter::default());
+        assert_eq!(all, ["厂区围墙", "生产用电"]);
+        let by_category = LedgerFilter {
+            category: Some(Category::Environment),
+            ..LedgerFilter::default()
+        };
+        assert_eq!(descriptions(&desk, by_category), ["厂区围墙"]);
+        // The co-handling department finds the appeal through the on-site resolution.
+        let by_department = LedgerFilter {
+            department_id: Some(id_of(&desk, Entity::Department, "国网随州供电公司")),
+            ..LedgerFilter::default()
+        };
+        assert_eq!(descriptions(&desk, by_department), ["生产用电"]);
+        let other_park = LedgerFilter {
+            park_id: Some(id_of(&desk, Entity::Park, "青春化工园")),
+            ..LedgerFilter::default()
+        };
+        assert!(descriptions(&desk, other_park).is_empty());
+        let overdue = LedgerFilter {
+            overdue: true,
+            ..LedgerFilter::default()
+        };
+        assert_eq!(descriptions(&desk, overdue), ["厂区围墙"]);
+        let resolved = LedgerFilter {
+            status: Some(AppealStatus::Resolved),
+            ..LedgerFilter::default()
+        };
+        assert!(descriptions(&desk, resolved).is_empty());
+    }
+
+    #[test]
+    fn a_row_names_its_site_park_and_department() {
+        let (_dir, desk) = desk();
+        let rows = desk
+            .ledger(&LedgerFilter {
+                park_id: Some(id_of(&desk, Entity::Park, "新材料产业园")),
+                ..LedgerFilter::default()
+            })
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        let context = &rows[0].context;
+        assert_eq!(context.site_name.as_deref(), Some("湖北斯诺新材料有限公司"));
+        assert_eq!(context.park_name.as_deref(), Some("新材料产业园"));
+        assert_eq!(
+            context.department_name.as_deref(),
+            Some("自然资源和规划中心")
+        );
+        assert!(context.overdue);
+        assert!(!rows[1].context.overdue);
+    }
+
+    #[test]
+    fn a_filter_with_fields_left_out_reads_as_no_filter() {
+        let filter: LedgerFilter =
+            serde_json::from_value(serde_json::json!({ "category": "land" })).unwrap();
+        assert_eq!(
+            filter,
+            LedgerFilter {
+                category: Some(Category::Land),
+                ..LedgerFilter::default()
+            }
+        );
+    }
+
+    #[test]
+    fn the_allowed_actions_follow_the_lifecycle() {
+        use ActionKind::*;
+        assert_eq!(
+            allowed_actions(AppealStatus::Received),
+            [Dispatch, Resolve, Extend]
+        );
+        assert_eq!(
+            allowed_actions(AppealStatus::Dispatched),
+            [Start, Resolve, Return, Transfer, Extend]
+        );
+        assert_eq!(
+            allowed_actions(AppealStatus::InProgress),
+            [Resolve, Return, Transfer, Extend]
+        );
+        assert_eq!(allowed_actions(AppealStatus::Resolved), [Confirm, Reopen]);
+        assert_eq!(allowed_actions(AppealStatus::Confirmed), [Reopen]);
+    }
+
+    #[test]
+    fn the_detail_offers_what_its_status_allows() {
+        let (_dir, desk) = desk();
+        let id = desk.ledger(&LedgerFilter::default()).unwrap()[0].appeal.id;
+        let detail = desk.act_on_appeal(id, AppealAction::Resolve, None).unwrap();
+        assert_eq!(detail.allowed, [ActionKind::Confirm, ActionKind::Reopen]);
+        assert!(!detail.context.overdue, "a resolved appeal is not overdue");
+        let detail = desk
+            .act_on_appeal(id, AppealAction::Confirm { satisfaction: 4 }, None)
+            .unwrap();
+        assert_eq!(detail.appeal.satisfaction, Some(4));
+        assert_eq!(detail.allowed, [ActionKind::Reopen]);
+    }
+
+    #[test]
+    fn a_missing_reason_department_or_deadline_is_named() {
+        let (_dir, desk) = desk();
+        let id = desk.ledger(&LedgerFilter::default()).unwrap()[0].appeal.id;
+        let field = |action| desk.act_on_appeal(id, action, None).unwrap_err().field;
+        let reason = field(AppealAction::Return {
+            reason: "  ".into(),
+        });
+        assert_eq!(reason.as_deref(), Some("reason"));
+        let department = field(AppealAction::Transfer {
+            department_id: None,
+            reason: "不属本单位职责".into(),
+        });
+        assert_eq!(department.as_deref(), Some("department_id"));
+        let deadline = field(AppealAction::Extend {
+            deadline: "".into(),
+            reason: "等待设计".into(),
+        });
+        assert_eq!(deadline.as_deref(), Some("deadline"));
+        let deadline = field(AppealAction::Extend {
+            deadline: "2025-13-01".into(),
+            reason: "等待设计".into(),
+        });
+        assert_eq!(deadline.as_deref(), Some("deadline"));
+        // Nothing was recorded by the refused actions.
+        assert_eq!(desk.appeal(id).unwrap().progress.len(), 1);
+    }
+
+    #[test]
+    fn transfer_and_extend_change_the_department_and_deadline() {
+        let (_dir, desk) = desk();
+        let id = desk.ledger(&LedgerFilter::default()).unwrap()[0].appeal.id;
+        let economy = id_of(&desk, Entity::Department, "经济发展局");
+        let detail = desk
+            .act_on_appeal(
+                id,
+                AppealAction::Transfer {
+                    department_id: Some(economy),
+                    reason: "涉及资金".into(),
+                },
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            detail.context.department_name.as_deref(),
+            Some("经济发展局")
+        );
+        let detail = desk
+            .act_on_appeal(
+                id,
+                AppealAction::Extend {
+                    deadline: "2024-12-15".into(),
+                    reason: "等待设计".into(),
+                },
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            detail.appeal.deadline,
+            NaiveDate::from_ymd_opt(2024, 12, 15)
+        );
+        assert!(!detail.context.overdue);
+        assert_eq!(
+            detail.progress.last().unwrap().reason.as_deref(),
+            Some("等待设计")
+        );
     }
 }

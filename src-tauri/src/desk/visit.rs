@@ -299,13 +299,16 @@ fn write_visit(
     place: &mut String,
 ) -> desk_store::Result<()> {
     let now = w.now();
+    // A visit entered after the fact (back at the office) has no meaningful end time.
+    let same_day = desk_core::time::local_date(d.started_at) == desk_core::time::local_date(now);
+    let ended_at = (same_day && d.started_at <= now).then_some(now);
     let monthly_output_yuan = parse_wan(&d.monthly_output_wan)?;
     w.create(Visit {
         id: d.id,
         session_id: d.session_id,
         site_id,
         started_at: d.started_at,
-        ended_at: Some(now),
+        ended_at,
         officials: vec![author.to_owned()],
         enterprise_attendees: names(&d.enterprise_attendees),
         production_status: blank(&d.production_status),
@@ -391,7 +394,7 @@ fn write_visit(
             id: c.id,
             site_id: Some(site_id),
             visit_id: Some(d.id),
-            at: now,
+            at: d.started_at,
             topic: blank(&c.topic).unwrap_or_else(|| "现场咨询".into()),
             question: c.question.clone(),
             answer: blank(&c.answer),
@@ -407,7 +410,7 @@ fn write_visit(
             id: idea.id,
             site_id: Some(site_id),
             visit_id: Some(d.id),
-            at: now,
+            at: d.started_at,
             content,
             adopted: false,
             void_reason: None,
@@ -606,7 +609,12 @@ mod tests {
         let visit = desk.store().get::<Visit>(draft.id).unwrap().unwrap();
         assert_eq!(visit.monthly_output_yuan, Some(12_000_000));
         assert_eq!(visit.enterprise_attendees, ["王总", "李经理"]);
-        let ledger = desk.ledger(Some("dispatched"), false).unwrap();
+        let ledger = desk
+            .ledger(&crate::desk::LedgerFilter {
+                status: Some(AppealStatus::Dispatched),
+                ..Default::default()
+            })
+            .unwrap();
         assert_eq!(ledger.len(), 1);
         assert_eq!(ledger[0].appeal.deadline, Some(deadline));
         assert_eq!(desk.stats().unwrap().suggestions, 1);
@@ -659,7 +667,7 @@ mod tests {
 
         // Nothing of the visit was written; the draft is intact.
         assert!(desk.store().get::<Visit>(draft.id).unwrap().is_none());
-        assert!(desk.ledger(None, false).unwrap().is_empty());
+        assert!(desk.ledger(&Default::default()).unwrap().is_empty());
         assert_eq!(desk.visit_draft(draft.id).unwrap().appeals.len(), 2);
     }
 

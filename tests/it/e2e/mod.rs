@@ -36,13 +36,11 @@ fn credit_code() -> String {
     format!("{first17}{check}")
 }
 
-/// A deadline a week from today in the zone: the form refuses one before today.
-fn deadline() -> String {
-    let today = desk_core::time::local_date(chrono::Utc::now());
-    (today + chrono::Days::new(7))
-        .format("%Y-%m-%d")
-        .to_string()
-}
+/// When the desk reached the gate, and the resolutions' deadlines (DOMAIN.md; the power
+/// deadline is the demo data's).
+const VISITED_AT: &str = "2024-10-26 08:30";
+const GREENING_DEADLINE: &str = "2024-10-28";
+const POWER_DEADLINE: &str = "2024-12-31";
 
 /// A server with nothing in it but its administrator, as an office on its first day.
 fn empty_server() -> (TestDb, ServerProcess) {
@@ -120,6 +118,7 @@ async fn fill_appeal(
     description: &str,
     action: &str,
     department: &str,
+    deadline: &str,
 ) {
     app.step(&format!("appeal {card}: {description}"));
     app.click("[data-test=add-appeal]").await;
@@ -131,7 +130,7 @@ async fn fill_appeal(
         .await;
     app.fill_in(&card_xpath, "resolution-action", action).await;
     pick_new_department(app, card, department).await;
-    app.fill_in(&card_xpath, "resolution-deadline", &deadline())
+    app.fill_in(&card_xpath, "resolution-deadline", deadline)
         .await;
     app.fill_in(&card_xpath, "resolution-commitment", "按期办结并回访企业")
         .await;
@@ -195,7 +194,8 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
     pick_new_site(&mut app).await;
     app.shot("visit-site-created").await;
 
-    app.step("visit: who was there, production, output");
+    app.step("visit: when, who was there, production, output");
+    app.fill("visit-date", VISITED_AT).await;
     app.fill("attendees", "公司总经理、生产副总").await;
     app.fill("production-status", PRODUCTION).await;
     app.fill("monthly-output", "1200").await;
@@ -207,9 +207,19 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
         GREENING,
         GREENING_ACTION,
         PLANNING_CENTRE,
+        GREENING_DEADLINE,
     )
     .await;
-    fill_appeal(&mut app, 2, "utilities", POWER, POWER_ACTION, POWER_SUPPLY).await;
+    fill_appeal(
+        &mut app,
+        2,
+        "utilities",
+        POWER,
+        POWER_ACTION,
+        POWER_SUPPLY,
+        POWER_DEADLINE,
+    )
+    .await;
     app.shot("visit-two-appeals").await;
 
     app.step("visit: finish and read the summary back");
@@ -350,25 +360,35 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
     assert_eq!(status_of(POWER), "dispatched", "dispatched at the visit");
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
     app.quit().await;
+    let left = visit_drafts(data.path());
+    assert!(
+        left.is_empty(),
+        "a finished visit leaves no draft: {left:?}"
+    );
 }
 
-/// What the visit draft saved on disk holds: the app saves as the official types, and the
-/// kill must come after the save, not race it.
-fn draft_holds(data_dir: &std::path::Path, texts: &[&str]) -> bool {
+/// The visit drafts saved in the app's store, read beside the running app (read-only).
+fn visit_drafts(data_dir: &std::path::Path) -> Vec<String> {
     let Ok(db) = rusqlite::Connection::open_with_flags(
         data_dir.join("desk.db"),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
     ) else {
-        return false;
+        return Vec::new();
     };
-    let bodies: Vec<String> = db
-        .prepare("SELECT body FROM drafts WHERE kind = 'visit'")
+    db.prepare("SELECT body FROM drafts WHERE kind = 'visit'")
         .and_then(|mut q| {
             q.query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<Vec<String>>>()
         })
-        .unwrap_or_default();
-    bodies.iter().any(|b| texts.iter().all(|t| b.contains(t)))
+        .unwrap_or_default()
+}
+
+/// Whether a visit draft on disk holds every text: the app saves as the official types, and
+/// the kill must come after the save, not race it.
+fn draft_holds(data_dir: &std::path::Path, texts: &[&str]) -> bool {
+    visit_drafts(data_dir)
+        .iter()
+        .any(|b| texts.iter().all(|t| b.contains(t)))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,10 +5,10 @@ import type { Channel } from "./Channel";
 import type { Urgency } from "./Urgency";
 
 /**
- * A row of the ledger: the appeal and the name of its site.
+ * A row of the ledger: the appeal, the names it refers to, and whether it is overdue.
  */
-export type LedgerRow = { site_name: string | null, id: string, site_id: string, visit_id: string | null, raised_at: string, channel: Channel, category: Category, description: string, urgency: Urgency, status: AppealStatus, department_id: string | null, deadline: string | null, resolved_at: string | null, 
+export type LedgerRow = { id: string, site_id: string, visit_id: string | null, raised_at: string, channel: Channel, category: Category, description: string, urgency: Urgency, status: AppealStatus, department_id: string | null, deadline: string | null, resolved_at: string | null, 
 /**
  * 1 (very dissatisfied) to 5 (very satisfied), given by the enterprise.
  */
-satisfaction: number | null, void_reason: string | null, };
+satisfaction: number | null, void_reason: string | null, site_name: string | null, park_name: string | null, department_name: string | null, overdue: boolean, };

@@ -2,7 +2,7 @@
 import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
-  AppealAction, AppealDetail, AppState, Department, DraftSummary, LedgerRow, Session, Stats, SyncReport, SyncStatus, VisitDraft, VisitSummary,
+  AppealAction, AppealDetail, AppState, Department, DraftSummary, LedgerFilter, LedgerRow, Session, Stats, SyncReport, SyncStatus, VisitDraft, VisitSummary,
 } from './types'
 import type { SessionDetail, SessionPlan } from './types'
 import type {
@@ -19,7 +19,7 @@ export const session = (id: string) => invoke<SessionDetail>('session', { id })
 export const saveSession = (plan: SessionPlan) => invoke<SessionDetail>('save_session', { plan })
 export const startSession = (id: string) => invoke<SessionDetail>('start_session', { id })
 export const finishSession = (id: string, summary: string | null) => invoke<SessionDetail>('finish_session', { id, summary })
-export const ledger = (status: string | null, overdue: boolean) => invoke<LedgerRow[]>('ledger', { status, overdue })
+export const ledger = (filter: LedgerFilter) => invoke<LedgerRow[]>('ledger', { filter })
 export const appeal = (id: string) => invoke<AppealDetail>('appeal', { id })
 export const actOnAppeal = (id: string, action: AppealAction, note?: string) =>
   invoke<AppealDetail>('act_on_appeal', { id, action, note: note ?? null })

@@ -17,6 +17,8 @@ export type { LedgerRow } from '../bindings/LedgerRow'
 export type { Progress as ProgressEntry } from '../bindings/Progress'
 export type { AppealDetail } from '../bindings/AppealDetail'
 export type { AppealAction } from '../bindings/AppealAction'
+export type { ActionKind } from '../bindings/ActionKind'
+export type { LedgerFilter } from '../bindings/LedgerFilter'
 export type { Stats } from '../bindings/Stats'
 
 // Desk sessions (src-tauri/src/desk/sessions.rs).

@@ -1,0 +1,15 @@
+// One colour per appeal status, used by the status tags and by every chart, so a status reads
+// the same everywhere. Each has at least 4.5:1 contrast against white (WCAG AA) both ways: as
+// text on the light page and as the ground of a tag's white text, so it stays legible outdoors.
+import type { AppealStatus } from './types'
+
+export const statusColor: Record<AppealStatus, string> = {
+  received: '#4e5969', // grey: not yet with anyone
+  dispatched: '#165dff', // blue: with a department
+  in_progress: '#b45309', // amber: being worked on
+  resolved: '#047857', // green: done
+  confirmed: '#7c3aed', // violet: done and rated by the enterprise
+}
+
+/** Overdue is an alarm whatever the status. */
+export const overdueColor = '#cb2634'
