@@ -157,6 +157,7 @@ export default {
     newDepartmentHint: 'Full name',
     add: 'Add',
   },
+  dateField: { pick: 'Calendar', confirm: 'OK' },
   status: { received: 'Received', dispatched: 'Dispatched', in_progress: 'In progress', resolved: 'Resolved', confirmed: 'Confirmed' },
   action: { start: 'Start', resolve: 'Resolve', confirm: 'Rate', return: 'Return', reopen: 'Reopen', dispatch: 'Dispatch', transfer: 'Transfer', extend: 'Extend' },
   figures: {

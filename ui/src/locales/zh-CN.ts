@@ -157,6 +157,7 @@ export default {
     newDepartmentHint: '部门全称',
     add: '添加',
   },
+  dateField: { pick: '日历', confirm: '确定' },
   status: { received: '受理', dispatched: '已派单', in_progress: '办理中', resolved: '已办结', confirmed: '已评价' },
   action: { start: '开始办理', resolve: '办结', confirm: '评价', return: '退回', reopen: '重新办理', dispatch: '派单', transfer: '转办', extend: '延期' },
   figures: {
