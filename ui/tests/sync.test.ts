@@ -50,6 +50,9 @@ describe('sync badge', () => {
   it('counts the changes waiting before the first sync', () => {
     expect(badge({ ...signedIn, sync: { state: 'idle' }, local: { ...signedIn.local, pending: 5 } }).text()).toBe('5 条待上传')
     expect(badge({ ...signedIn, sync: { state: 'idle' } }).text()).toBe('尚未同步')
+    // Working offline, never signed in: the records wait on the device.
+    expect(badge({ ...offlineDevice, local: { ...signedIn.local, pending: 17 } }).text()).toBe('未登录 · 17 条待上传')
+    expect(badge({ ...offlineDevice, local: { ...signedIn.local, pending: 0 } }).text()).toBe('未登录：记录保存在本设备')
   })
 
   it('opens the sync tab when tapped', async () => {

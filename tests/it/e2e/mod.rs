@@ -315,16 +315,16 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
     app.step("sync: records are waiting to be sent");
     app.click("[data-test=tab-sync]").await;
     app.find("[data-test=sync]").await;
-    let badge = app.text("[data-test=sync-badge]").await;
-    app.ensure(
-        !badge.contains("已是最新"),
-        format!("nothing was sent yet, but the badge says {badge:?}"),
-    )
-    .await;
     let waiting = app.text(PENDING).await;
     app.ensure(
         waiting.trim().parse::<u32>().is_ok_and(|n| n > 0),
         format!("the visit waits to be sent; pending shown: {waiting:?}"),
+    )
+    .await;
+    let badge = app.text("[data-test=sync-badge]").await;
+    app.ensure(
+        badge.contains(&format!("{} 条待上传", waiting.trim())),
+        format!("the badge shows what waits ({waiting}), but says {badge:?}"),
     )
     .await;
     app.shot("sync-offline").await;

@@ -194,6 +194,7 @@ export default {
     upToDate: 'Up to date',
     attention: 'Needs attention',
     now: 'Sync now',
+    localOnly: 'Not signed in · {n} waiting',
     notSignedIn: 'Not signed in: records stay on this device',
     pending: 'Pending',
     lastSync: 'Last sync',

@@ -194,6 +194,7 @@ export default {
     upToDate: '已是最新',
     attention: '需要处理',
     now: '立即同步',
+    localOnly: '未登录 · {n} 条待上传',
     notSignedIn: '未登录：记录保存在本设备',
     pending: '待上传',
     lastSync: '上次同步',
