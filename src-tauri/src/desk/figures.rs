@@ -192,18 +192,8 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::desk::testing::demo_desk;
     use crate::desk::AppealAction;
-
-    /// The demo, seen on 1 November 2024: the greening deadline (28 October) has passed, the
-    /// electricity one (31 December) has not.
-    fn demo_desk() -> (tempfile::TempDir, Desk) {
-        let dir = tempfile::tempdir().unwrap();
-        let desk = Desk::open(dir.path()).unwrap();
-        desk.store().load_demo().unwrap();
-        desk.store()
-            .set_now(|| "2024-11-01T02:00:00Z".parse().unwrap());
-        (dir, desk)
-    }
 
     fn count(slices: &[FigureSlice], key: &str) -> i64 {
         slices.iter().find(|s| s.key == key).map_or(0, |s| s.count)
@@ -211,7 +201,7 @@ mod tests {
 
     #[test]
     fn the_demo_appeals_split_by_status_category_park_and_department() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-01"));
         let f = desk.figures().unwrap();
         let statuses: Vec<_> = f.by_status.iter().map(|s| s.key.as_str()).collect();
         assert_eq!(
@@ -261,7 +251,7 @@ mod tests {
 
     #[test]
     fn a_resolved_appeal_leaves_the_overdue_list_and_counts_in_its_month() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-01"));
         let id = desk.figures().unwrap().overdue[0].id;
         desk.act_on_appeal(id, AppealAction::Resolve, Some("方案已交付"))
             .unwrap();

@@ -304,21 +304,8 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
+    use crate::desk::testing::demo_desk;
     use desk_core::Entity;
-
-    /// The demo's two appeals, both at 湖北斯诺 in 新材料产业园 and dispatched: greening
-    /// (environment, due 2024-10-28, to 自然资源和规划中心) and the power price (utilities, due
-    /// 2024-12-31, to 经济发展局 with 国网随州供电公司 co-handling). Today is 2024-11-15.
-    fn desk() -> (tempfile::TempDir, Desk) {
-        let dir = tempfile::tempdir().unwrap();
-        let desk = Desk::open(dir.path()).unwrap();
-        let mut store = desk.store();
-        store.load_demo().unwrap();
-        store.set_now(|| Utc.with_ymd_and_hms(2024, 11, 15, 2, 0, 0).unwrap());
-        drop(store);
-        (dir, desk)
-    }
 
     fn id_of(desk: &Desk, entity: Entity, name: &str) -> Uuid {
         desk.store().resolve(entity, name).unwrap().unwrap()
@@ -334,7 +321,7 @@ mod tests {
 
     #[test]
     fn each_filter_narrows_the_ledger() {
-        let (_dir, desk) = desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-15"));
         let all = descriptions(&desk, LedgerFilter::default());
         assert_eq!(all, ["厂区围墙", "生产用电"]);
         let by_category = LedgerFilter {
@@ -367,7 +354,7 @@ mod tests {
 
     #[test]
     fn a_row_names_its_site_park_and_department() {
-        let (_dir, desk) = desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-15"));
         let rows = desk
             .ledger(&LedgerFilter {
                 park_id: Some(id_of(&desk, Entity::Park, "新材料产业园")),
@@ -420,7 +407,7 @@ mod tests {
 
     #[test]
     fn the_detail_offers_what_its_status_allows() {
-        let (_dir, desk) = desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-15"));
         let id = desk.ledger(&LedgerFilter::default()).unwrap()[0].appeal.id;
         let detail = desk.act_on_appeal(id, AppealAction::Resolve, None).unwrap();
         assert_eq!(detail.allowed, [ActionKind::Confirm, ActionKind::Reopen]);
@@ -434,7 +421,7 @@ mod tests {
 
     #[test]
     fn a_missing_reason_department_or_deadline_is_named() {
-        let (_dir, desk) = desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-15"));
         let id = desk.ledger(&LedgerFilter::default()).unwrap()[0].appeal.id;
         let field = |action| desk.act_on_appeal(id, action, None).unwrap_err().field;
         let reason = field(AppealAction::Return {
@@ -462,7 +449,7 @@ mod tests {
 
     #[test]
     fn transfer_and_extend_change_the_department_and_deadline() {
-        let (_dir, desk) = desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-15"));
         let id = desk.ledger(&LedgerFilter::default()).unwrap()[0].appeal.id;
         let economy = id_of(&desk, Entity::Department, "经济发展局");
         let detail = desk

@@ -219,28 +219,45 @@ impl Desk {
     }
 }
 
+/// Desks for tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::Desk;
+
+    /// A desk on a fresh store in a temporary directory, with the demo (26 October 2024)
+    /// loaded; when `today` (YYYY-MM-DD) is given, its clock stands at 10:00 that day in the zone.
+    pub fn demo_desk(today: Option<&str>) -> (tempfile::TempDir, Desk) {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = Desk::open(dir.path()).unwrap();
+        let mut store = desk.store();
+        if let Some(today) = today {
+            let day: NaiveDate = today.parse().unwrap();
+            let at = Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).unwrap());
+            store.set_now(move || at);
+        }
+        store.load_demo().unwrap();
+        drop(store);
+        (dir, desk)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use desk_core::model::AppealStatus;
 
-    fn desk() -> (tempfile::TempDir, Desk) {
-        let dir = tempfile::tempdir().unwrap();
-        let desk = Desk::open(dir.path()).unwrap();
-        desk.store().load_demo().unwrap();
-        (dir, desk)
-    }
-
     #[test]
     fn first_run_is_done_once_offline_is_chosen() {
-        let (_dir, desk) = desk();
+        let (_dir, desk) = testing::demo_desk(None);
         assert!(!desk.state().unwrap().ready);
         assert!(desk.work_offline().unwrap().ready);
     }
 
     #[test]
     fn the_demo_session_lists_its_stops_in_order() {
-        let (_dir, desk) = desk();
+        let (_dir, desk) = testing::demo_desk(None);
         let sessions = desk.sessions().unwrap();
         assert_eq!(sessions.len(), 1);
         let stops = &sessions[0].stops;
@@ -255,7 +272,7 @@ mod tests {
 
     #[test]
     fn the_ledger_moves_an_appeal_and_says_what_is_wrong() {
-        let (_dir, desk) = desk();
+        let (_dir, desk) = testing::demo_desk(None);
         let dispatched = LedgerFilter {
             status: Some(AppealStatus::Dispatched),
             ..LedgerFilter::default()
@@ -286,7 +303,7 @@ mod tests {
 
     #[test]
     fn sign_in_checks_its_fields_before_calling_the_server() {
-        let (_dir, desk) = desk();
+        let (_dir, desk) = testing::demo_desk(None);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -254,16 +254,10 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::desk::testing::demo_desk;
     use desk_core::protocol::{PushResult, PushStatus};
     use desk_core::{Hlc, Op};
     use serde_json::json;
-
-    fn demo_desk() -> (tempfile::TempDir, Desk) {
-        let dir = tempfile::tempdir().unwrap();
-        let desk = Desk::open(dir.path()).unwrap();
-        desk.store().load_demo().unwrap();
-        (dir, desk)
-    }
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
@@ -324,7 +318,7 @@ mod tests {
 
     #[test]
     fn a_lost_value_of_mine_can_be_kept_after_all() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(None);
         // The other device wrote a minute later: its value won.
         let id = concurrent_contact(&desk, now_ms() + 60_000);
         assert_eq!(contact(&desk, id), "王经理");
@@ -358,7 +352,7 @@ mod tests {
 
     #[test]
     fn keeping_the_value_that_won_writes_nothing() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(None);
         // The other device's write is older than this device's: this device's value won.
         let (_, created) = snow(&desk);
         let id = concurrent_contact(&desk, created.wall_ms + 1);
@@ -373,7 +367,7 @@ mod tests {
 
     #[test]
     fn values_read_as_people_know_them() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(None);
         let store = desk.store();
         let planning = store
             .resolve(Entity::Department, "自然资源和规划中心")
@@ -437,7 +431,7 @@ mod tests {
 
     #[test]
     fn a_refused_change_says_why_and_can_be_sent_again_or_dismissed() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(None);
         let op = refused(
             &desk,
             "clock_ahead",
@@ -480,7 +474,7 @@ mod tests {
 
     #[test]
     fn going_back_to_the_servers_version_needs_the_server() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(None);
         let op = refused(&desk, "forbidden", "不能修改 (may not change)");
         let err = block_on(desk.settle_rejection(op, SettleRejection::Revert)).unwrap_err();
         assert_eq!(err.code, "not_signed_in");

@@ -419,19 +419,10 @@ fn draft_summary(store: &Store, view: &SessionView) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
 
     /// A desk on the demo data, its clock pinned to 10:00 in the zone on `today`.
     fn desk_on(today: &str) -> (tempfile::TempDir, Desk) {
-        let dir = tempfile::tempdir().unwrap();
-        let desk = Desk::open(dir.path()).unwrap();
-        let day: NaiveDate = today.parse().unwrap();
-        let at = Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).unwrap());
-        let mut store = desk.store();
-        store.set_now(move || at);
-        store.load_demo().unwrap();
-        drop(store);
-        (dir, desk)
+        crate::desk::testing::demo_desk(Some(today))
     }
 
     fn site_ids(desk: &Desk) -> Vec<Uuid> {

@@ -196,17 +196,7 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The demo, seen on 1 November 2024: the greening deadline (28 October) has passed, the
-    /// electricity one (31 December) has not.
-    fn demo_desk() -> (tempfile::TempDir, Desk) {
-        let dir = tempfile::tempdir().unwrap();
-        let desk = Desk::open(dir.path()).unwrap();
-        desk.store().load_demo().unwrap();
-        desk.store()
-            .set_now(|| "2024-11-01T02:00:00Z".parse().unwrap());
-        (dir, desk)
-    }
+    use crate::desk::testing::demo_desk;
 
     fn names(sites: &[SiteRow]) -> Vec<&str> {
         sites.iter().map(|s| s.site.name.as_str()).collect()
@@ -227,7 +217,7 @@ mod tests {
 
     #[test]
     fn sites_are_found_by_name_initials_and_credit_code() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-01"));
         let all = desk.find_sites("  ").unwrap();
         assert_eq!(all.len(), 5);
         let mut sorted = names(&all);
@@ -247,7 +237,7 @@ mod tests {
 
     #[test]
     fn voided_sites_are_not_listed() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-01"));
         let trade = desk.find_sites("随创").unwrap()[0].site.id;
         desk.store()
             .write(|w| w.void(Entity::Site, trade, "重复录入"))
@@ -258,7 +248,7 @@ mod tests {
 
     #[test]
     fn a_new_site_is_checked_field_by_field() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-01"));
         let park = desk.parks().unwrap()[0].id.to_string();
         let err = desk
             .create_site(input(" ", None, "enterprise", None))
@@ -324,7 +314,7 @@ mod tests {
 
     #[test]
     fn a_sites_history_shows_its_visits_and_appeals() {
-        let (_dir, desk) = demo_desk();
+        let (_dir, desk) = demo_desk(Some("2024-11-01"));
         let h = desk.site_history(snow(&desk).id).unwrap();
         assert_eq!(h.site.site.name, "湖北斯诺新材料有限公司");
         assert_eq!(h.visits.len(), 1);
