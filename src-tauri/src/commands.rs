@@ -6,7 +6,7 @@ use std::time::Duration;
 use desk_core::model::{Department, Park};
 use desk_core::stats::Stats;
 use desk_sync::SyncReport;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use uuid::Uuid;
 
 use crate::desk::visit::{DraftSummary, VisitDraft, VisitSummary};
@@ -20,8 +20,8 @@ use crate::desk::{SessionDetail, SessionPlan, SessionView};
 type Result<T> = std::result::Result<T, AppError>;
 
 /// Runs store work on a blocking thread: commands never stall the window.
-async fn blocking<T: Send + 'static>(
-    app: AppHandle,
+async fn blocking<R: Runtime, T: Send + 'static>(
+    app: AppHandle<R>,
     f: impl FnOnce(&Desk) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     tokio::task::spawn_blocking(move || f(&app.state::<Desk>()))
@@ -34,7 +34,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 #[tauri::command]
-pub async fn app_state(app: AppHandle) -> Result<AppState> {
+pub async fn app_state<R: Runtime>(app: AppHandle<R>) -> Result<AppState> {
     // The window asks this before it draws its first screen: the moment cold start is timed to.
     static FIRST: std::sync::Once = std::sync::Once::new();
     FIRST.call_once(|| tracing::info!("first screen requested"));
@@ -42,13 +42,13 @@ pub async fn app_state(app: AppHandle) -> Result<AppState> {
 }
 
 #[tauri::command]
-pub async fn work_offline(app: AppHandle) -> Result<AppState> {
+pub async fn work_offline<R: Runtime>(app: AppHandle<R>) -> Result<AppState> {
     blocking(app, |d| d.work_offline()).await
 }
 
 #[tauri::command]
-pub async fn login(
-    app: AppHandle,
+pub async fn login<R: Runtime>(
+    app: AppHandle<R>,
     desk: State<'_, Desk>,
     server: String,
     user: String,
@@ -61,28 +61,31 @@ pub async fn login(
 }
 
 #[tauri::command]
-pub async fn sessions(app: AppHandle) -> Result<Vec<SessionView>> {
+pub async fn sessions<R: Runtime>(app: AppHandle<R>) -> Result<Vec<SessionView>> {
     blocking(app, |d| d.sessions()).await
 }
 
 #[tauri::command]
-pub async fn session(app: AppHandle, id: Uuid) -> Result<SessionDetail> {
+pub async fn session<R: Runtime>(app: AppHandle<R>, id: Uuid) -> Result<SessionDetail> {
     blocking(app, move |d| d.session(id)).await
 }
 
 #[tauri::command]
-pub async fn save_session(app: AppHandle, plan: SessionPlan) -> Result<SessionDetail> {
+pub async fn save_session<R: Runtime>(
+    app: AppHandle<R>,
+    plan: SessionPlan,
+) -> Result<SessionDetail> {
     blocking(app, move |d| d.save_session(plan)).await
 }
 
 #[tauri::command]
-pub async fn start_session(app: AppHandle, id: Uuid) -> Result<SessionDetail> {
+pub async fn start_session<R: Runtime>(app: AppHandle<R>, id: Uuid) -> Result<SessionDetail> {
     blocking(app, move |d| d.start_session(id)).await
 }
 
 #[tauri::command]
-pub async fn finish_session(
-    app: AppHandle,
+pub async fn finish_session<R: Runtime>(
+    app: AppHandle<R>,
     id: Uuid,
     summary: Option<String>,
 ) -> Result<SessionDetail> {
@@ -90,18 +93,18 @@ pub async fn finish_session(
 }
 
 #[tauri::command]
-pub async fn ledger(app: AppHandle, filter: LedgerFilter) -> Result<Vec<LedgerRow>> {
+pub async fn ledger<R: Runtime>(app: AppHandle<R>, filter: LedgerFilter) -> Result<Vec<LedgerRow>> {
     blocking(app, move |d| d.ledger(&filter)).await
 }
 
 #[tauri::command]
-pub async fn appeal(app: AppHandle, id: Uuid) -> Result<AppealDetail> {
+pub async fn appeal<R: Runtime>(app: AppHandle<R>, id: Uuid) -> Result<AppealDetail> {
     blocking(app, move |d| d.appeal(id)).await
 }
 
 #[tauri::command]
-pub async fn act_on_appeal(
-    app: AppHandle,
+pub async fn act_on_appeal<R: Runtime>(
+    app: AppHandle<R>,
     id: Uuid,
     action: AppealAction,
     note: Option<String>,
@@ -110,13 +113,17 @@ pub async fn act_on_appeal(
 }
 
 #[tauri::command]
-pub async fn add_progress(app: AppHandle, id: Uuid, note: String) -> Result<AppealDetail> {
+pub async fn add_progress<R: Runtime>(
+    app: AppHandle<R>,
+    id: Uuid,
+    note: String,
+) -> Result<AppealDetail> {
     blocking(app, move |d| d.add_progress(id, &note)).await
 }
 
 #[tauri::command]
-pub async fn new_visit(
-    app: AppHandle,
+pub async fn new_visit<R: Runtime>(
+    app: AppHandle<R>,
     session_id: Option<Uuid>,
     site_id: Option<Uuid>,
 ) -> Result<VisitDraft> {
@@ -124,91 +131,95 @@ pub async fn new_visit(
 }
 
 #[tauri::command]
-pub async fn visit_drafts(app: AppHandle) -> Result<Vec<DraftSummary>> {
+pub async fn visit_drafts<R: Runtime>(app: AppHandle<R>) -> Result<Vec<DraftSummary>> {
     blocking(app, |d| d.visit_drafts()).await
 }
 
 #[tauri::command]
-pub async fn visit_draft(app: AppHandle, id: Uuid) -> Result<VisitDraft> {
+pub async fn visit_draft<R: Runtime>(app: AppHandle<R>, id: Uuid) -> Result<VisitDraft> {
     blocking(app, move |d| d.visit_draft(id)).await
 }
 
 #[tauri::command]
-pub async fn save_visit_draft(app: AppHandle, draft: VisitDraft) -> Result<()> {
+pub async fn save_visit_draft<R: Runtime>(app: AppHandle<R>, draft: VisitDraft) -> Result<()> {
     blocking(app, move |d| d.save_visit_draft(&draft)).await
 }
 
 #[tauri::command]
-pub async fn discard_visit_draft(app: AppHandle, id: Uuid) -> Result<()> {
+pub async fn discard_visit_draft<R: Runtime>(app: AppHandle<R>, id: Uuid) -> Result<()> {
     blocking(app, move |d| d.discard_visit_draft(id)).await
 }
 
 #[tauri::command]
-pub async fn finish_visit(app: AppHandle, id: Uuid) -> Result<VisitSummary> {
+pub async fn finish_visit<R: Runtime>(app: AppHandle<R>, id: Uuid) -> Result<VisitSummary> {
     // The background sync notices the new records on its own (it watches the outbox).
     blocking(app, move |d| d.finish_visit(id)).await
 }
 
 #[tauri::command]
-pub async fn departments(app: AppHandle) -> Result<Vec<Department>> {
+pub async fn departments<R: Runtime>(app: AppHandle<R>) -> Result<Vec<Department>> {
     blocking(app, |d| d.departments()).await
 }
 
 #[tauri::command]
-pub async fn create_department(app: AppHandle, name: String) -> Result<Department> {
+pub async fn create_department<R: Runtime>(app: AppHandle<R>, name: String) -> Result<Department> {
     blocking(app, move |d| d.create_department(&name)).await
 }
 
 #[tauri::command]
-pub async fn stats(app: AppHandle) -> Result<Stats> {
+pub async fn stats<R: Runtime>(app: AppHandle<R>) -> Result<Stats> {
     blocking(app, |d| d.stats()).await
 }
 
 #[tauri::command]
-pub async fn find_sites(app: AppHandle, query: String) -> Result<Vec<SiteRow>> {
+pub async fn find_sites<R: Runtime>(app: AppHandle<R>, query: String) -> Result<Vec<SiteRow>> {
     blocking(app, move |d| d.find_sites(&query)).await
 }
 
 #[tauri::command]
-pub async fn create_site(app: AppHandle, input: SiteInput) -> Result<SiteRow> {
+pub async fn create_site<R: Runtime>(app: AppHandle<R>, input: SiteInput) -> Result<SiteRow> {
     blocking(app, move |d| d.create_site(input)).await
 }
 
 #[tauri::command]
-pub async fn site_history(app: AppHandle, id: Uuid) -> Result<SiteHistory> {
+pub async fn site_history<R: Runtime>(app: AppHandle<R>, id: Uuid) -> Result<SiteHistory> {
     blocking(app, move |d| d.site_history(id)).await
 }
 
 #[tauri::command]
-pub async fn parks(app: AppHandle) -> Result<Vec<Park>> {
+pub async fn parks<R: Runtime>(app: AppHandle<R>) -> Result<Vec<Park>> {
     blocking(app, |d| d.parks()).await
 }
 
 #[tauri::command]
-pub async fn figures(app: AppHandle) -> Result<FigureBreakdown> {
+pub async fn figures<R: Runtime>(app: AppHandle<R>) -> Result<FigureBreakdown> {
     blocking(app, |d| d.figures()).await
 }
 
 #[tauri::command]
-pub async fn conflicts(app: AppHandle) -> Result<Vec<ConflictItem>> {
+pub async fn conflicts<R: Runtime>(app: AppHandle<R>) -> Result<Vec<ConflictItem>> {
     blocking(app, |d| d.conflicts()).await
 }
 
 #[tauri::command]
-pub async fn resolve_conflict(app: AppHandle, id: i64, keep: KeepValue) -> Result<AppState> {
+pub async fn resolve_conflict<R: Runtime>(
+    app: AppHandle<R>,
+    id: i64,
+    keep: KeepValue,
+) -> Result<AppState> {
     let state = blocking(app.clone(), move |d| d.resolve_conflict(id, keep)).await?;
     sync_soon(app);
     Ok(state)
 }
 
 #[tauri::command]
-pub async fn rejections(app: AppHandle) -> Result<Vec<RejectionItem>> {
+pub async fn rejections<R: Runtime>(app: AppHandle<R>) -> Result<Vec<RejectionItem>> {
     blocking(app, |d| d.rejections()).await
 }
 
 #[tauri::command]
-pub async fn settle_rejection(
-    app: AppHandle,
+pub async fn settle_rejection<R: Runtime>(
+    app: AppHandle<R>,
     desk: State<'_, Desk>,
     op_id: Uuid,
     how: SettleRejection,
@@ -220,7 +231,7 @@ pub async fn settle_rejection(
 
 /// After a conflict or a refused change is settled: sync, so what was written again goes out
 /// and the status shown says what is left (when signed in; otherwise nothing to do).
-fn sync_soon(app: AppHandle) {
+fn sync_soon<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let _ = app.state::<Desk>().sync_now().await;
     });
@@ -233,7 +244,7 @@ pub async fn sync_now(desk: State<'_, Desk>) -> Result<SyncReport> {
 
 /// Once signed in: keep syncing (after local writes, periodically, when the server is back)
 /// and tell the window how it goes.
-pub fn start_background_sync(app: AppHandle) {
+pub fn start_background_sync<R: Runtime>(app: AppHandle<R>) {
     let Some(engine) = app.state::<Desk>().engine() else {
         return;
     };

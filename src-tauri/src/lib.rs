@@ -31,46 +31,159 @@ fn init_logging() {
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     init_logging();
-    tauri::Builder::default()
+    with_commands(tauri::Builder::default())
         .setup(|app| {
             let desk = desk::Desk::open(&data_dir(app.handle()))?;
             app.manage(desk);
             commands::start_background_sync(app.handle().clone());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_state,
-            commands::work_offline,
-            commands::login,
-            commands::sessions,
-            commands::session,
-            commands::save_session,
-            commands::start_session,
-            commands::finish_session,
-            commands::ledger,
-            commands::appeal,
-            commands::act_on_appeal,
-            commands::add_progress,
-            commands::new_visit,
-            commands::visit_drafts,
-            commands::visit_draft,
-            commands::save_visit_draft,
-            commands::discard_visit_draft,
-            commands::finish_visit,
-            commands::departments,
-            commands::create_department,
-            commands::stats,
-            commands::find_sites,
-            commands::create_site,
-            commands::site_history,
-            commands::parks,
-            commands::figures,
-            commands::conflicts,
-            commands::resolve_conflict,
-            commands::rejections,
-            commands::settle_rejection,
-            commands::sync_now,
-        ])
         .run(tauri::generate_context!())
         .expect("the app failed to start");
+}
+
+/// The commands the UI may call, on any runtime: the real one in [`run`], Tauri's mock runtime
+/// in the command tests.
+fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_state,
+        commands::work_offline,
+        commands::login,
+        commands::sessions,
+        commands::session,
+        commands::save_session,
+        commands::start_session,
+        commands::finish_session,
+        commands::ledger,
+        commands::appeal,
+        commands::act_on_appeal,
+        commands::add_progress,
+        commands::new_visit,
+        commands::visit_drafts,
+        commands::visit_draft,
+        commands::save_visit_draft,
+        commands::discard_visit_draft,
+        commands::finish_visit,
+        commands::departments,
+        commands::create_department,
+        commands::stats,
+        commands::find_sites,
+        commands::create_site,
+        commands::site_history,
+        commands::parks,
+        commands::figures,
+        commands::conflicts,
+        commands::resolve_conflict,
+        commands::rejections,
+        commands::settle_rejection,
+        commands::sync_now,
+    ])
+}
+
+/// The commands as the window calls them, on Tauri's mock runtime: argument names and shapes,
+/// results and errors as JSON, the way `ui/src/lib/ipc.ts` sends and reads them.
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+    use tauri::ipc::{CallbackFn, InvokeBody};
+    use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime};
+    use tauri::webview::InvokeRequest;
+    use tauri::{Manager, WebviewWindow};
+
+    use super::*;
+
+    fn window(dir: &std::path::Path) -> WebviewWindow<MockRuntime> {
+        let app = with_commands(mock_builder())
+            .build(mock_context(noop_assets()))
+            .expect("the mock app");
+        app.manage(desk::Desk::open(dir).expect("a store"));
+        tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("a window")
+    }
+
+    fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: tauri::test::INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize().expect("a JSON result"))
+    }
+
+    #[test]
+    fn a_visit_goes_from_first_run_to_the_ledger_through_the_commands() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = window(dir.path());
+        assert_eq!(invoke(&w, "app_state", json!({})).unwrap()["ready"], false);
+        assert_eq!(
+            invoke(&w, "work_offline", json!({})).unwrap()["ready"],
+            true
+        );
+
+        let site = invoke(
+            &w,
+            "create_site",
+            json!({ "input": { "name": "湖北斯诺新材料有限公司", "credit_code": null, "kind": "enterprise", "park_id": null } }),
+        )
+        .unwrap();
+        let dept = invoke(
+            &w,
+            "create_department",
+            json!({ "name": "自然资源和规划中心" }),
+        )
+        .unwrap();
+        let mut draft = invoke(
+            &w,
+            "new_visit",
+            json!({ "sessionId": null, "siteId": site["id"] }),
+        )
+        .unwrap();
+        assert_eq!(draft["site_name"], "湖北斯诺新材料有限公司");
+        draft["started_at"] = json!("2024-10-26T00:30:00Z");
+        draft["appeals"] = json!([{
+            "id": uuid::Uuid::now_v7(), "category": "environment", "urgency": "normal",
+            "description": "厂区围墙外公共绿化",
+            "resolution": { "action": "制定绿化方案", "lead_department_id": dept["id"],
+                            "co_department_ids": [], "deadline": "2024-10-28", "commitment": "" },
+        }]);
+        invoke(&w, "save_visit_draft", json!({ "draft": draft })).unwrap();
+        let listed = invoke(&w, "visit_drafts", json!({})).unwrap();
+        assert_eq!(listed[0]["appeals"], 1);
+
+        let summary = invoke(&w, "finish_visit", json!({ "id": draft["id"] })).unwrap();
+        assert!(summary["text"].as_str().unwrap().contains("2024年10月26日"));
+        let ledger = invoke(
+            &w,
+            "ledger",
+            json!({ "filter": { "status": "dispatched", "overdue": false } }),
+        )
+        .unwrap();
+        assert_eq!(ledger[0]["description"], "厂区围墙外公共绿化");
+        assert_eq!(ledger[0]["deadline"], "2024-10-28");
+        assert_eq!(invoke(&w, "stats", json!({})).unwrap()["appeals"], 1);
+    }
+
+    #[test]
+    fn errors_reach_the_window_naming_the_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = window(dir.path());
+        let err = invoke(&w, "create_department", json!({ "name": " " })).unwrap_err();
+        assert_eq!(err["field"], "name");
+        assert!(err["message"].as_str().unwrap().contains("必填"), "{err}");
+        let err = invoke(&w, "finish_visit", json!({ "id": uuid::Uuid::now_v7() })).unwrap_err();
+        assert_eq!(err["field"], "id");
+        // A malformed call is refused before it reaches the store.
+        let err = invoke(&w, "save_visit_draft", json!({ "draft": { "notes": "x" } })).unwrap_err();
+        assert!(err.as_str().unwrap_or_default().contains("draft"), "{err}");
+        let err = invoke(&w, "sync_now", json!({})).unwrap_err();
+        assert_eq!(err["code"], "not_signed_in");
+    }
 }
