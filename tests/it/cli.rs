@@ -1,6 +1,6 @@
 //! `desk` as an office would use it: the demo, the figures, the ledger, errors and imports.
 
-use crate::harness::Device;
+use crate::harness::{binary, Device};
 
 #[test]
 fn demo_then_stats_shows_the_session_of_26_october_2024() {
@@ -340,4 +340,23 @@ fn search_finds_sites_by_initials_and_appeals_by_chinese_words() {
     assert_eq!(hits["sites"][0]["name"], "湖北交投物流园");
     let hits = d.run(&["search", "绿化", "--json"]).ok().json();
     assert_eq!(hits["appeals"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_desk_quietly() {
+    let d = Device::new();
+    d.run(&["demo"]).ok();
+    // `desk stats | head -0`: the pipe is closed before desk writes a line.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(binary("desk"))
+        .arg("--data-dir")
+        .arg(d.dir.path())
+        .arg("stats")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -97,6 +97,7 @@ describe('visit capture', () => {
     await w.find('[data-test=finish-visit]').trigger('click')
     await flushPromises()
     expect(w.find('[data-test=visit-summary]').text()).toContain('企业诉求 2 项')
+    expect(w.emitted('finished')).toHaveLength(1)
     const saves = saved.length
     await w.find('[data-test=summary-close]').trigger('click')
     expect(w.emitted('close')).toHaveLength(1)

@@ -1,5 +1,13 @@
 //! `desk`: the device's store from the command line, over the same service layer as the app.
 
+/// `println!` for what `desk` prints. When the reader has gone (`desk stats | head`), the
+/// program ends quietly, as Unix tools do, instead of panicking on the broken pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))
+    };
+}
+
 mod args;
 mod output;
 mod sync;

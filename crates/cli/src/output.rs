@@ -6,6 +6,19 @@ use desk_store::{SearchHits, Stats, StoreError};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+/// Writes one line to stdout (see `out!`). A closed pipe ends the program with success: the
+/// reader has what it wanted. Any other failure to write is an error.
+pub fn line(args: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{args}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("错误 (error): 无法输出 (cannot write the output): {e}");
+        std::process::exit(1);
+    }
+}
+
 pub struct Out {
     pub json: bool,
 }
@@ -28,7 +41,7 @@ fn summary_fields(entity: Entity) -> &'static [&'static str] {
 
 impl Out {
     fn print_json(&self, value: &impl Serialize) {
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(value).expect("serialisable")
         );
@@ -38,7 +51,7 @@ impl Out {
         if self.json {
             self.print_json(record);
         } else {
-            println!("已保存 (saved) {} {}", entity.name_zh(), record.id());
+            out!("已保存 (saved) {} {}", entity.name_zh(), record.id());
         }
     }
 
@@ -47,7 +60,7 @@ impl Out {
             return self.print_json(&rows);
         }
         if rows.is_empty() {
-            println!("（无记录 / none）");
+            out!("（无记录 / none）");
         }
         for row in rows {
             let mut line = vec![row["id"].as_str().unwrap_or_default().to_owned()];
@@ -61,7 +74,7 @@ impl Out {
             if row.get("void_reason").is_some_and(|v| !v.is_null()) {
                 line.push("[已作废 void]".into());
             }
-            println!("{}", line.join("  "));
+            out!("{}", line.join("  "));
         }
     }
 
@@ -69,9 +82,9 @@ impl Out {
         if self.json {
             return self.print_json(hits);
         }
-        println!("企业/项目 (sites): {}", hits.sites.len());
+        out!("企业/项目 (sites): {}", hits.sites.len());
         self.list(Entity::Site, hits.sites.clone());
-        println!("诉求 (appeals): {}", hits.appeals.len());
+        out!("诉求 (appeals): {}", hits.appeals.len());
         self.list(Entity::Appeal, hits.appeals.clone());
     }
 
@@ -80,22 +93,23 @@ impl Out {
             return self.print_json(s);
         }
         let rate = |r: Option<f64>| r.map_or("—".into(), |r| format!("{r}%"));
-        println!("流动办公桌活动 (sessions)        {}", s.sessions);
-        println!("走访 (visits)                    {}", s.visits);
-        println!("解答咨询 (consultations)         {}", s.consultations);
-        println!("收集诉求 (appeals)               {}", s.appeals);
-        println!("已办结 (resolved)                {}", s.appeals_resolved);
-        println!(
+        out!("流动办公桌活动 (sessions)        {}", s.sessions);
+        out!("走访 (visits)                    {}", s.visits);
+        out!("解答咨询 (consultations)         {}", s.consultations);
+        out!("收集诉求 (appeals)               {}", s.appeals);
+        out!("已办结 (resolved)                {}", s.appeals_resolved);
+        out!(
             "办结率 (resolution rate)         {}",
             rate(s.resolution_rate)
         );
-        println!("按期办结率 (on-time rate)        {}", rate(s.on_time_rate));
-        println!("超期未办结 (overdue)             {}", s.overdue_appeals);
-        println!(
+        out!("按期办结率 (on-time rate)        {}", rate(s.on_time_rate));
+        out!("超期未办结 (overdue)             {}", s.overdue_appeals);
+        out!(
             "金点子 (golden ideas)            {} （采纳 adopted {}）",
-            s.suggestions, s.suggestions_adopted
+            s.suggestions,
+            s.suggestions_adopted
         );
-        println!(
+        out!(
             "满意度 (satisfaction, 1–5)       {}",
             s.satisfaction_average.map_or("—".into(), |a| a.to_string())
         );
@@ -110,7 +124,7 @@ impl Out {
         if self.json {
             self.print_json(&json!({ "ok": true, "message": message }));
         } else {
-            println!("{message}");
+            out!("{message}");
         }
     }
 

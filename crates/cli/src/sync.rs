@@ -131,7 +131,7 @@ pub fn sync(
     match report {
         Ok(r) => {
             if out.json {
-                println!(
+                out!(
                     "{}",
                     serde_json::to_string_pretty(
                         &serde_json::json!({"report": r, "status": status})
@@ -139,11 +139,11 @@ pub fn sync(
                     .expect("json")
                 );
             } else {
-                println!(
+                out!(
                     "上传 (pushed) {}，被拒 (rejected) {}，下载 (pulled) {}，首次下载 (bootstrapped) {}",
                     r.pushed, r.rejected, r.pulled, r.bootstrapped
                 );
-                println!("{}", status.describe());
+                out!("{}", status.describe());
             }
             Ok(())
         }
@@ -165,22 +165,22 @@ pub fn status(data_dir: &Path, store: &Store, out: &Out) -> Result<(), StoreErro
         let mut v = serde_json::to_value(&s).expect("json");
         v["server"] = creds.as_ref().map(|c| c.server.clone()).into();
         v["user"] = creds.as_ref().map(|c| c.user.clone()).into();
-        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        out!("{}", serde_json::to_string_pretty(&v).expect("json"));
         return Ok(());
     }
     match &creds {
-        Some(c) => println!("服务器 (server)       {} （{}）", c.server, c.user),
-        None => println!("服务器 (server)       未登录 (not signed in): 数据只保存在本设备 (records stay on this device)"),
+        Some(c) => out!("服务器 (server)       {} （{}）", c.server, c.user),
+        None => out!("服务器 (server)       未登录 (not signed in): 数据只保存在本设备 (records stay on this device)"),
     }
-    println!("本设备 (device)       {}", s.device_id);
-    println!("待上传 (pending)      {}", s.pending);
-    println!(
+    out!("本设备 (device)       {}", s.device_id);
+    out!("待上传 (pending)      {}", s.pending);
+    out!(
         "上次同步 (last sync)  {}",
         s.sync.last_sync_at.as_deref().unwrap_or("—")
     );
-    println!("同步位置 (cursor)     {}", s.sync.cursor);
-    println!("冲突 (conflicts)      {}", s.conflicts);
-    println!("被拒绝 (rejections)   {}", s.rejections);
+    out!("同步位置 (cursor)     {}", s.sync.cursor);
+    out!("冲突 (conflicts)      {}", s.conflicts);
+    out!("被拒绝 (rejections)   {}", s.rejections);
     Ok(())
 }
 
@@ -193,11 +193,11 @@ pub fn conflicts(
         None => {
             let list = store.conflicts()?;
             if out.json {
-                println!("{}", serde_json::to_string_pretty(&list).expect("json"));
+                out!("{}", serde_json::to_string_pretty(&list).expect("json"));
                 return Ok(());
             }
             if list.is_empty() {
-                println!("（没有冲突 / no conflicts）");
+                out!("（没有冲突 / no conflicts）");
             }
             for c in list {
                 let who = |mine: bool| {
@@ -207,7 +207,7 @@ pub fn conflicts(
                         "其他设备 theirs"
                     }
                 };
-                println!(
+                out!(
                     "#{}  {} {}  {}：保留 (kept) {} [{}]，落选 (lost) {} [{}]",
                     c.id,
                     c.entity.name_zh(),
@@ -259,14 +259,14 @@ pub fn rejections(
         None => {
             let list = store.rejections()?;
             if out.json {
-                println!("{}", serde_json::to_string_pretty(&list).expect("json"));
+                out!("{}", serde_json::to_string_pretty(&list).expect("json"));
                 return Ok(());
             }
             if list.is_empty() {
-                println!("（没有被拒绝的修改 / no rejected changes）");
+                out!("（没有被拒绝的修改 / no rejected changes）");
             }
             for r in list {
-                println!(
+                out!(
                     "{}  {} {}  [{}] {}",
                     r.op_id,
                     r.entity.name_zh(),
