@@ -11,11 +11,12 @@ use desk_core::model::{
     Site, Suggestion, Urgency, Visit,
 };
 use desk_core::{Entity, ValidationError};
-use desk_store::{StoreError, Writer};
+use desk_store::{Store, StoreError, Writer};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use super::sites::records;
 use super::{AppError, Desk, Result};
 
 const DRAFT_KIND: &str = "visit";
@@ -144,25 +145,17 @@ impl Desk {
             entity_zh: "走访草稿",
             id: id.to_string(),
         })?;
-        let mut draft: VisitDraft = serde_json::from_str(&saved.body).map_err(internal)?;
-        draft.site_name = match draft.site_id {
-            Some(site) => store.get::<Site>(site)?.map(|s| s.name),
-            None => None,
-        };
-        Ok(draft)
+        read_draft(&store, &saved.body)
     }
 
     /// Unfinished visits, the most recently touched first.
     pub fn visit_drafts(&self) -> Result<Vec<DraftSummary>> {
-        let ids: Vec<Uuid> = self
-            .store()
+        let store = self.store();
+        store
             .drafts(DRAFT_KIND)?
-            .into_iter()
-            .map(|d| d.id)
-            .collect();
-        ids.into_iter()
-            .map(|id| {
-                let d = self.visit_draft(id)?;
+            .iter()
+            .map(|saved| {
+                let d = read_draft(&store, &saved.body)?;
                 Ok(DraftSummary {
                     id: d.id,
                     site_name: d.site_name,
@@ -200,13 +193,8 @@ impl Desk {
 
     /// Live departments, by name.
     pub fn departments(&self) -> Result<Vec<Department>> {
-        let mut all: Vec<Department> = self
-            .store()
-            .list(Entity::Department)?
-            .into_iter()
-            .filter_map(|d| serde_json::from_value(d.into()).ok())
-            .filter(|d: &Department| d.void_reason.is_none())
-            .collect();
+        let mut all: Vec<Department> = records(self.store().list(Entity::Department)?)?;
+        all.retain(|d| d.void_reason.is_none());
         all.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(all)
     }
@@ -231,6 +219,16 @@ impl Desk {
             .map(|d| (d.id, d.name))
             .collect())
     }
+}
+
+/// A saved draft as the screen reads it, with its site's name.
+fn read_draft(store: &Store, body: &str) -> Result<VisitDraft> {
+    let mut draft: VisitDraft = serde_json::from_str(body).map_err(internal)?;
+    draft.site_name = match draft.site_id {
+        Some(site) => store.get::<Site>(site)?.map(|s| s.name),
+        None => None,
+    };
+    Ok(draft)
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -501,9 +499,8 @@ fn read_back(d: &VisitDraft, departments: &[(Uuid, String)]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use desk_core::model::SiteKind;
-
     use super::*;
+    use crate::desk::SiteInput;
 
     fn desk() -> (tempfile::TempDir, Desk) {
         let dir = tempfile::tempdir().unwrap();
@@ -512,23 +509,13 @@ mod tests {
     }
 
     fn snow(desk: &Desk) -> Uuid {
-        desk.store()
-            .write(|w| {
-                w.create(Site {
-                    id: Uuid::now_v7(),
-                    kind: SiteKind::Enterprise,
-                    name: "湖北斯诺新材料有限公司".into(),
-                    credit_code: None,
-                    park_id: None,
-                    address: None,
-                    industry: None,
-                    contact: None,
-                    phone: None,
-                    void_reason: None,
-                })
-            })
-            .unwrap()
-            .id
+        let input = SiteInput {
+            name: "湖北斯诺新材料有限公司".into(),
+            credit_code: None,
+            kind: "enterprise".into(),
+            park_id: None,
+        };
+        desk.create_site(input).unwrap().site.id
     }
 
     fn appeal(category: &str, description: &str, resolution: ResolutionDraft) -> AppealDraft {
