@@ -1,12 +1,30 @@
 //! The appeal lifecycle: received → dispatched → in progress → resolved → confirmed, with
-//! returns, transfers, extensions and reopenings, each only from where it makes sense and each
-//! with a reason.
+//! returns, transfers, extensions and reopenings, each only from where it makes sense, by whom
+//! it may be taken, and each with a reason.
+//!
+//! An action is recorded as an entry of the appeal's ledger (a [`Progress`] with `action` set).
+//! The appeal's [`DERIVED`] fields follow from its actions alone: devices apply an action's
+//! [`effect`] when they record it, and the server, which checks every action against the
+//! appeal as it stands ([`check`]), applies them in the order it accepts them.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::model::AppealStatus::{self, *};
-use crate::ValidationError;
+use crate::model::{check_deadline, check_satisfaction, ActionKind, Appeal, Progress};
+use crate::{Role, ValidationError};
+
+/// The appeal's fields that only actions change. A new appeal starts received, with none of
+/// them set but its deadline; after that, devices never write them directly.
+pub const DERIVED: [&str; 6] = [
+    "status",
+    "department_id",
+    "deadline",
+    "resolved_at",
+    "satisfaction",
+    "ledger_head",
+];
 
 /// Something done to an appeal that the ledger records.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,30 +48,25 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn label_zh(&self) -> &'static str {
+    pub fn kind(&self) -> ActionKind {
         match self {
-            Action::Dispatch { .. } => "派单",
-            Action::Start => "开始办理",
-            Action::Resolve => "办结",
-            Action::Confirm { .. } => "评价",
-            Action::Return { .. } => "退回",
-            Action::Transfer { .. } => "转办",
-            Action::Extend { .. } => "延期",
-            Action::Reopen { .. } => "重新办理",
+            Action::Dispatch { .. } => ActionKind::Dispatch,
+            Action::Start => ActionKind::Start,
+            Action::Resolve => ActionKind::Resolve,
+            Action::Confirm { .. } => ActionKind::Confirm,
+            Action::Return { .. } => ActionKind::Return,
+            Action::Transfer { .. } => ActionKind::Transfer,
+            Action::Extend { .. } => ActionKind::Extend,
+            Action::Reopen { .. } => ActionKind::Reopen,
         }
     }
 
+    pub fn label_zh(&self) -> &'static str {
+        self.kind().label_zh()
+    }
+
     pub fn label_en(&self) -> &'static str {
-        match self {
-            Action::Dispatch { .. } => "dispatched",
-            Action::Start => "started",
-            Action::Resolve => "resolved",
-            Action::Confirm { .. } => "confirmed",
-            Action::Return { .. } => "returned",
-            Action::Transfer { .. } => "transferred",
-            Action::Extend { .. } => "extended",
-            Action::Reopen { .. } => "reopened",
-        }
+        self.kind().label_en()
     }
 
     pub fn reason(&self) -> Option<&str> {
@@ -66,6 +79,29 @@ impl Action {
         }
     }
 
+    pub fn department_id(&self) -> Option<Uuid> {
+        match self {
+            Action::Dispatch { department_id } | Action::Transfer { department_id, .. } => {
+                Some(*department_id)
+            }
+            _ => None,
+        }
+    }
+
+    /// Who may take this action. A department handles and resolves what it was given, sends it
+    /// back, hands it on or asks for more time; dispatching, confirming with the enterprise's
+    /// rating and reopening belong to the office.
+    pub fn permitted(&self, role: Role) -> bool {
+        match self.kind() {
+            ActionKind::Dispatch | ActionKind::Confirm | ActionKind::Reopen => role.is_office(),
+            ActionKind::Start
+            | ActionKind::Resolve
+            | ActionKind::Return
+            | ActionKind::Transfer
+            | ActionKind::Extend => true,
+        }
+    }
+
     /// The status after this action from `from`, or why it is not allowed.
     pub fn apply(&self, from: AppealStatus) -> Result<AppealStatus, ValidationError> {
         if let Some(reason) = self.reason() {
@@ -74,13 +110,7 @@ impl Action {
             }
         }
         if let Action::Confirm { satisfaction } = self {
-            if !(1..=5).contains(satisfaction) {
-                return Err(ValidationError::Invalid {
-                    field: "satisfaction",
-                    value: satisfaction.to_string(),
-                    expected: "1–5".into(),
-                });
-            }
+            check_satisfaction(*satisfaction)?;
         }
         let to = match (self, from) {
             (Action::Dispatch { .. }, Received) => Dispatched,
@@ -101,14 +131,163 @@ impl Action {
         };
         Ok(to)
     }
+
+    /// The action a ledger entry records, if it records one, checked for its parameters.
+    pub fn of_entry(entry: &Progress) -> Result<Option<Action>, ValidationError> {
+        let Some(kind) = entry.action else {
+            return Ok(None);
+        };
+        let reason = || {
+            entry
+                .reason
+                .clone()
+                .filter(|r| !r.trim().is_empty())
+                .ok_or(ValidationError::Required { field: "reason" })
+        };
+        let department = || {
+            entry.department_id.ok_or(ValidationError::Required {
+                field: "department_id",
+            })
+        };
+        Ok(Some(match kind {
+            ActionKind::Dispatch => Action::Dispatch {
+                department_id: department()?,
+            },
+            ActionKind::Start => Action::Start,
+            ActionKind::Resolve => Action::Resolve,
+            ActionKind::Confirm => Action::Confirm {
+                satisfaction: entry.satisfaction.ok_or(ValidationError::Required {
+                    field: "satisfaction",
+                })?,
+            },
+            ActionKind::Return => Action::Return { reason: reason()? },
+            ActionKind::Transfer => Action::Transfer {
+                department_id: department()?,
+                reason: reason()?,
+            },
+            ActionKind::Extend => Action::Extend {
+                deadline: entry.deadline.ok_or(ValidationError::Required { field: "deadline" })?,
+                reason: reason()?,
+            },
+            ActionKind::Reopen => Action::Reopen { reason: reason()? },
+        }))
+    }
+
+    /// Writes this action's kind and parameters into a ledger entry.
+    pub fn record_in(&self, entry: &mut Progress) {
+        entry.action = Some(self.kind());
+        entry.department_id = self.department_id();
+        entry.deadline = match self {
+            Action::Extend { deadline, .. } => Some(*deadline),
+            _ => None,
+        };
+        entry.satisfaction = match self {
+            Action::Confirm { satisfaction } => Some(*satisfaction),
+            _ => None,
+        };
+        entry.reason = self.reason().map(|r| r.trim().to_owned());
+    }
+}
+
+/// Checks `action`, taken by an account of `role` (`None`: not known here, as on a device not
+/// yet signed in), on `appeal` as it stands: the transition, who may take it, and what it sets.
+/// Returns the status it leads to. Devices and the server run exactly this.
+pub fn check(
+    appeal: &Appeal,
+    action: &Action,
+    role: Option<Role>,
+) -> Result<AppealStatus, ValidationError> {
+    if appeal.void_reason.is_some() {
+        return Err(ValidationError::Voided {
+            field: "appeal_id",
+            entity: "appeal",
+            entity_zh: "诉求",
+            id: appeal.id.to_string(),
+        });
+    }
+    let to = action.apply(appeal.status)?;
+    if let Some(role) = role.filter(|r| !action.permitted(*r)) {
+        return Err(ValidationError::NotPermitted {
+            role_zh: role.label_zh(),
+            role: role.as_str(),
+            action_zh: action.label_zh(),
+            action_en: action.label_en(),
+        });
+    }
+    match action {
+        Action::Extend { deadline, .. } => {
+            check_deadline("deadline", *deadline, appeal.raised_at)?;
+            if let Some(current) = appeal.deadline.filter(|d| deadline <= d) {
+                return Err(ValidationError::Invalid {
+                    field: "deadline",
+                    value: deadline.to_string(),
+                    expected: format!("a date after the current deadline {current}"),
+                });
+            }
+        }
+        Action::Transfer { department_id, .. } if appeal.department_id == Some(*department_id) => {
+            return Err(ValidationError::Invalid {
+                field: "department_id",
+                value: department_id.to_string(),
+                expected: "a department other than the one handling it".into(),
+            });
+        }
+        _ => {}
+    }
+    Ok(to)
+}
+
+/// What an action that led to `to` at `at` changes on its appeal, as synced fields (the
+/// ledger's head is the server's to set).
+pub fn effect(action: &Action, to: AppealStatus, at: DateTime<Utc>) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert("status".into(), Value::from(to.as_str()));
+    let mut set = |name: &str, value: Value| {
+        fields.insert(name.into(), value);
+    };
+    match action {
+        Action::Dispatch { department_id } | Action::Transfer { department_id, .. } => {
+            set("department_id", Value::from(department_id.to_string()))
+        }
+        Action::Resolve => set("resolved_at", Value::from(crate::time::stamp(at))),
+        Action::Confirm { satisfaction } => set("satisfaction", Value::from(*satisfaction)),
+        Action::Extend { deadline, .. } => set("deadline", Value::from(deadline.to_string())),
+        Action::Reopen { .. } => {
+            set("resolved_at", Value::Null);
+            set("satisfaction", Value::Null);
+        }
+        Action::Start | Action::Return { .. } => {}
+    }
+    fields
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Category, Channel, Urgency};
 
     fn reason() -> String {
         "企业要求".into()
+    }
+
+    fn appeal(status: AppealStatus) -> Appeal {
+        Appeal {
+            id: Uuid::now_v7(),
+            site_id: Uuid::now_v7(),
+            visit_id: None,
+            raised_at: "2024-10-26T00:30:00Z".parse().unwrap(),
+            channel: Channel::OnSite,
+            category: Category::Utilities,
+            description: "用电价格偏高".into(),
+            urgency: Urgency::Normal,
+            status,
+            department_id: None,
+            deadline: NaiveDate::from_ymd_opt(2024, 12, 31),
+            resolved_at: None,
+            satisfaction: None,
+            ledger_head: None,
+            void_reason: None,
+        }
     }
 
     #[test]
@@ -172,5 +351,91 @@ mod tests {
             .apply(Dispatched)
             .unwrap_err();
         assert_eq!(err, ValidationError::Required { field: "reason" });
+    }
+
+    #[test]
+    fn departments_handle_and_the_office_dispatches_confirms_and_reopens() {
+        let a = appeal(Resolved);
+        let confirm = Action::Confirm { satisfaction: 5 };
+        let err = check(&a, &confirm, Some(Role::Department)).unwrap_err();
+        assert_eq!(err.code(), "not_permitted");
+        assert!(err.to_string().contains("责任单位"), "{err}");
+        assert_eq!(check(&a, &confirm, Some(Role::Officer)).unwrap(), Confirmed);
+        assert_eq!(check(&a, &confirm, None).unwrap(), Confirmed);
+        let reopen = Action::Reopen { reason: reason() };
+        assert!(check(&a, &reopen, Some(Role::Department)).is_err());
+        let dispatch = Action::Dispatch {
+            department_id: Uuid::now_v7(),
+        };
+        assert!(check(&appeal(Received), &dispatch, Some(Role::Department)).is_err());
+        assert_eq!(
+            check(&appeal(Dispatched), &Action::Resolve, Some(Role::Department)).unwrap(),
+            Resolved
+        );
+    }
+
+    #[test]
+    fn an_extension_moves_the_deadline_later() {
+        let a = appeal(Dispatched);
+        let earlier = Action::Extend {
+            deadline: NaiveDate::from_ymd_opt(2024, 12, 1).unwrap(),
+            reason: reason(),
+        };
+        assert_eq!(check(&a, &earlier, None).unwrap_err().field(), "deadline");
+        let later = Action::Extend {
+            deadline: NaiveDate::from_ymd_opt(2025, 1, 31).unwrap(),
+            reason: reason(),
+        };
+        assert_eq!(check(&a, &later, None).unwrap(), Dispatched);
+        let fields = effect(&later, Dispatched, a.raised_at);
+        assert_eq!(fields["deadline"], "2025-01-31");
+    }
+
+    #[test]
+    fn a_void_appeal_takes_no_action() {
+        let mut a = appeal(Dispatched);
+        a.void_reason = Some("重复登记".into());
+        assert_eq!(
+            check(&a, &Action::Start, None).unwrap_err().code(),
+            "voided"
+        );
+    }
+
+    #[test]
+    fn entries_carry_their_action_whole() {
+        let at: DateTime<Utc> = "2024-10-27T02:00:00Z".parse().unwrap();
+        let d = Uuid::now_v7();
+        for action in [
+            Action::Transfer {
+                department_id: d,
+                reason: reason(),
+            },
+            Action::Confirm { satisfaction: 3 },
+            Action::Extend {
+                deadline: NaiveDate::from_ymd_opt(2025, 2, 1).unwrap(),
+                reason: reason(),
+            },
+            Action::Start,
+        ] {
+            let mut entry = Progress::note(Uuid::now_v7(), at, "张三", "办理");
+            action.record_in(&mut entry);
+            assert_eq!(Action::of_entry(&entry).unwrap(), Some(action));
+        }
+        let mut entry = Progress::note(Uuid::now_v7(), at, "张三", "办理");
+        entry.action = Some(ActionKind::Transfer);
+        assert_eq!(
+            Action::of_entry(&entry).unwrap_err().field(),
+            "department_id"
+        );
+    }
+
+    #[test]
+    fn reopening_clears_the_outcome() {
+        let at: DateTime<Utc> = "2024-10-27T02:00:00Z".parse().unwrap();
+        let fields = effect(&Action::Resolve, Resolved, at);
+        assert_eq!(fields["resolved_at"], "2024-10-27T02:00:00Z");
+        let fields = effect(&Action::Reopen { reason: reason() }, InProgress, at);
+        assert_eq!(fields["status"], "in_progress");
+        assert!(fields["resolved_at"].is_null() && fields["satisfaction"].is_null());
     }
 }

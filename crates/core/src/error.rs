@@ -52,6 +52,14 @@ pub enum ValidationError {
         action_en: &'static str,
     },
 
+    #[error("action：{role_zh}账号不能{action_zh}此诉求 (a {role} account may not do this: {action_en})")]
+    NotPermitted {
+        role_zh: &'static str,
+        role: &'static str,
+        action_zh: &'static str,
+        action_en: &'static str,
+    },
+
     #[error("{field}：不存在编号为 {id} 的{entity_zh} (no {entity} with id {id})")]
     NotFound {
         field: &'static str,
@@ -88,6 +96,7 @@ impl ValidationError {
             | Voided { field, .. }
             | Duplicate { field, .. } => field,
             IllegalTransition { .. } => "status",
+            NotPermitted { .. } => "action",
         }
     }
 
@@ -103,6 +112,7 @@ impl ValidationError {
             CreditCodeCheck { .. } => "credit_code_check",
             DeadlineBeforeRaised { .. } => "deadline_before_raised",
             IllegalTransition { .. } => "illegal_transition",
+            NotPermitted { .. } => "not_permitted",
             NotFound { .. } => "not_found",
             Voided { .. } => "voided",
             Duplicate { .. } => "duplicate",

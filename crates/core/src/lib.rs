@@ -1,7 +1,10 @@
 //! The Mobile Desk domain, with no I/O.
 //!
 //! - [`model`]: the records of DOMAIN.md and their validation;
-//! - [`appeal`]: the appeal lifecycle and its allowed transitions;
+//! - [`appeal`]: the appeal lifecycle: allowed transitions, who may take each action, and what
+//!   an action changes;
+//! - [`ledger`]: the hash chain of each appeal's ledger entries;
+//! - [`role`]: the roles of accounts;
 //! - [`credit_code`]: the unified social credit code check (GB 32100-2015);
 //! - [`hlc`]: the hybrid logical clock that orders every write;
 //! - [`op`]: sync operations, the entity schema they address, and the field-level merge rule.
@@ -13,10 +16,12 @@ pub mod appeal;
 pub mod credit_code;
 mod error;
 pub mod hlc;
+pub mod ledger;
 pub mod merge;
 pub mod model;
 pub mod op;
 pub mod protocol;
+pub mod role;
 pub mod stats;
 pub mod time;
 
@@ -24,3 +29,4 @@ pub use error::ValidationError;
 pub use hlc::{Clock, Hlc};
 pub use merge::{FieldClocks, Snapshot};
 pub use op::{Entity, Field, FieldKind, Op};
+pub use role::Role;

@@ -117,6 +117,36 @@ choice!(
     }
 );
 
+choice!(
+    /// What a ledger entry did to its appeal ([`crate::appeal::Action`]).
+    ActionKind {
+        Dispatch = "dispatch" / "派单",
+        Start = "start" / "开始办理",
+        Resolve = "resolve" / "办结",
+        Confirm = "confirm" / "评价",
+        Return = "return" / "退回",
+        Transfer = "transfer" / "转办",
+        Extend = "extend" / "延期",
+        Reopen = "reopen" / "重新办理",
+    }
+);
+
+impl ActionKind {
+    /// As in "an appeal cannot be … from received".
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ActionKind::Dispatch => "dispatched",
+            ActionKind::Start => "started",
+            ActionKind::Resolve => "resolved",
+            ActionKind::Confirm => "confirmed",
+            ActionKind::Return => "returned",
+            ActionKind::Transfer => "transferred",
+            ActionKind::Extend => "extended",
+            ActionKind::Reopen => "reopened",
+        }
+    }
+}
+
 impl AppealStatus {
     /// Resolved as far as the zone's figures are concerned.
     pub fn is_resolved(self) -> bool {
@@ -260,6 +290,19 @@ pub fn check_deadline(
         });
     }
     Ok(())
+}
+
+/// A satisfaction rating: 1 (very dissatisfied) to 5 (very satisfied).
+pub fn check_satisfaction(value: i64) -> Result<(), ValidationError> {
+    if (1..=5).contains(&value) {
+        Ok(())
+    } else {
+        Err(ValidationError::Invalid {
+            field: "satisfaction",
+            value: value.to_string(),
+            expected: "1–5".into(),
+        })
+    }
 }
 
 /// "08:30": a time slot in the zone's local time.
@@ -518,6 +561,9 @@ pub struct Appeal {
     pub resolved_at: Option<DateTime<Utc>>,
     /// 1 (very dissatisfied) to 5 (very satisfied), given by the enterprise.
     pub satisfaction: Option<i64>,
+    /// The hash of the last entry of the appeal's ledger, kept by the server: a ledger cut
+    /// short no longer ends there.
+    pub ledger_head: Option<String>,
     pub void_reason: Option<String>,
 }
 
@@ -531,12 +577,8 @@ impl Record for Appeal {
         if let Some(deadline) = self.deadline {
             check_deadline("deadline", deadline, self.raised_at)?;
         }
-        if let Some(s) = self.satisfaction.filter(|s| !(1..=5).contains(s)) {
-            return Err(ValidationError::Invalid {
-                field: "satisfaction",
-                value: s.to_string(),
-                expected: "1–5".into(),
-            });
+        if let Some(s) = self.satisfaction {
+            check_satisfaction(s)?;
         }
         Ok(())
     }
@@ -603,7 +645,9 @@ impl Record for Resolution {
     }
 }
 
-/// One entry of an appeal's ledger (办理进展). Written once, never edited.
+/// One entry of an appeal's ledger (办理进展): a note, or an action with its reason. Written once,
+/// never edited. The server sets who wrote it, from which device, the statuses it led from and
+/// to, and its place in the appeal's hash chain (`position`, `prev_hash`, `hash`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Progress {
     pub id: Uuid,
@@ -614,6 +658,41 @@ pub struct Progress {
     pub from_status: Option<AppealStatus>,
     pub to_status: Option<AppealStatus>,
     pub reason: Option<String>,
+    pub action: Option<ActionKind>,
+    /// Dispatched or transferred to.
+    pub department_id: Option<Uuid>,
+    /// The new deadline of an extension.
+    pub deadline: Option<NaiveDate>,
+    /// The rating of a confirmation, 1 to 5.
+    pub satisfaction: Option<i64>,
+    pub device_id: Option<Uuid>,
+    pub position: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+impl Progress {
+    /// A plain note on an appeal, by `author` at `at`.
+    pub fn note(appeal_id: Uuid, at: DateTime<Utc>, author: &str, note: &str) -> Progress {
+        Progress {
+            id: Uuid::now_v7(),
+            appeal_id,
+            at,
+            author: author.into(),
+            note: note.into(),
+            from_status: None,
+            to_status: None,
+            reason: None,
+            action: None,
+            department_id: None,
+            deadline: None,
+            satisfaction: None,
+            device_id: None,
+            position: None,
+            prev_hash: None,
+            hash: None,
+        }
+    }
 }
 
 impl Record for Progress {
@@ -624,10 +703,20 @@ impl Record for Progress {
     fn validate(&mut self) -> Result<(), ValidationError> {
         required("author", &mut self.author, NAME_MAX)?;
         required("note", &mut self.note, TEXT_MAX)?;
-        optional("reason", &mut self.reason, TEXT_MAX)
+        optional("reason", &mut self.reason, TEXT_MAX)?;
+        if let Some(s) = self.satisfaction {
+            check_satisfaction(s)?;
+        }
+        crate::appeal::Action::of_entry(self)?;
+        Ok(())
     }
     fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
-        vec![("appeal_id", Entity::Appeal, self.appeal_id)]
+        let mut refs = vec![("appeal_id", Entity::Appeal, self.appeal_id)];
+        refs.extend(
+            self.department_id
+                .map(|d| ("department_id", Entity::Department, d)),
+        );
+        refs
     }
 }
 
@@ -739,6 +828,7 @@ mod tests {
             deadline: Some(NaiveDate::from_ymd_opt(2024, 10, 28).unwrap()),
             resolved_at: None,
             satisfaction: Some(5),
+            ledger_head: None,
             void_reason: None,
         }
     }
@@ -813,16 +903,9 @@ mod tests {
             commitment: None,
             void_reason: None,
         });
-        keys_match(Progress {
-            id,
-            appeal_id: id,
-            at: at(),
-            author: "a".into(),
-            note: "n".into(),
-            from_status: None,
-            to_status: Some(AppealStatus::Dispatched),
-            reason: None,
-        });
+        let mut entry = Progress::note(id, at(), "a", "n");
+        entry.to_status = Some(AppealStatus::Dispatched);
+        keys_match(entry);
         keys_match(Consultation {
             id,
             site_id: None,

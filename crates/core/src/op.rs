@@ -130,6 +130,7 @@ const APPEAL: &[Field] = &[
     text("deadline"),
     text("resolved_at"),
     int("satisfaction"),
+    text("ledger_head"),
     VOID,
 ];
 const RESOLUTION: &[Field] = &[
@@ -149,6 +150,14 @@ const PROGRESS: &[Field] = &[
     text("from_status"),
     text("to_status"),
     text("reason"),
+    text("action"),
+    text("department_id"),
+    text("deadline"),
+    int("satisfaction"),
+    text("device_id"),
+    int("position"),
+    text("prev_hash"),
+    text("hash"),
 ];
 const CONSULTATION: &[Field] = &[
     text("site_id"),

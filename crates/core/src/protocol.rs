@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::{Op, Snapshot};
 
-pub const PROTOCOL_VERSION: u32 = 1;
+/// 2: the server sets who wrote a ledger entry and where it stands in its chain (`amended`),
+/// derives appeals' statuses from their actions, and tells devices what left their scope.
+pub const PROTOCOL_VERSION: u32 = 2;
 pub const PROTOCOL_HEADER: &str = "x-desk-protocol";
 pub const SERVER_TIME_HEADER: &str = "x-desk-server-time";
 
@@ -41,8 +43,7 @@ pub struct UserInfo {
     pub id: Uuid,
     pub name: String,
     pub display_name: String,
-    /// admin, leader, officer or department.
-    pub role: String,
+    pub role: crate::Role,
     pub parks: Vec<Uuid>,
     pub departments: Vec<Uuid>,
 }
@@ -71,14 +72,44 @@ pub enum PushStatus {
 pub struct PushResult {
     pub op_id: Uuid,
     pub status: PushStatus,
-    /// For rejections: `validation`, `forbidden`, `clock_ahead`, `unknown_record`,
-    /// `unknown_reference`, `immutable`.
+    /// For rejections: `validation`, `illegal_transition`, `not_permitted`, `derived_field`,
+    /// `forbidden`, `clock_ahead`, `unknown_record`, `unknown_reference`, `immutable`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For accepted operations (and duplicates of them): the fields the server set otherwise
+    /// than sent, such as a ledger entry's author, device, statuses and place in its chain.
+    /// The device takes them, so its copy of the operation is the server's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub amended: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl PushResult {
+    pub fn accepted(op_id: Uuid) -> PushResult {
+        PushResult {
+            op_id,
+            status: PushStatus::Accepted,
+            code: None,
+            field: None,
+            reason: None,
+            amended: None,
+        }
+    }
+
+    pub fn rejected(op_id: Uuid, code: &str, field: Option<&str>, reason: String) -> PushResult {
+        PushResult {
+            op_id,
+            status: PushStatus::Rejected,
+            code: Some(code.into()),
+            field: field.map(str::to_owned),
+            reason: Some(reason),
+            amended: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,8 +131,9 @@ pub struct PullQuery {
     pub limit: Option<i64>,
 }
 
-/// One entry of the sync log: an operation a device pushed, or a record the server sends whole
-/// because it entered this device's scope.
+/// One entry of the sync log, as one device sees it: an operation (pushed by a device, or
+/// written by the server, such as an appeal's status following an action), a record sent whole
+/// because it entered this device's scope, or a record that left it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Change {
@@ -110,6 +142,17 @@ pub struct Change {
     pub op: Option<Op>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Snapshot>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left: Option<Left>,
+}
+
+/// A record this device may no longer see (transferred to another department, a site moved to
+/// another park): the device lets go of it, unless it still has changes to it to push or settle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Left {
+    pub entity: crate::Entity,
+    pub record_id: Uuid,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -21,6 +21,11 @@ pub fn from_local(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// An instant as synced records hold it: RFC 3339 in UTC, as serde writes a `DateTime<Utc>`.
+pub fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 /// "2024-10-26 08:30" in the zone's time.
 pub fn display(at: DateTime<Utc>) -> String {
     at.with_timezone(&shanghai())
