@@ -26,6 +26,32 @@ pub const DERIVED: [&str; 6] = [
     "ledger_head",
 ];
 
+/// Checks a new appeal's [`DERIVED`] fields: it starts received, with nothing decided but its
+/// deadline.
+pub fn check_new(fields: &Map<String, Value>) -> Result<(), ValidationError> {
+    for name in DERIVED {
+        let value = fields.get(name).unwrap_or(&Value::Null);
+        let fine = match name {
+            "status" => value.as_str() == Some(Received.as_str()),
+            "deadline" => true,
+            _ => value.is_null(),
+        };
+        if !fine {
+            return Err(ValidationError::Derived { field: name });
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a change of an existing appeal, naming the fields it changes, leaves the
+/// [`DERIVED`] ones alone.
+pub fn check_change<'a>(mut changed: impl Iterator<Item = &'a str>) -> Result<(), ValidationError> {
+    match changed.find_map(|name| DERIVED.into_iter().find(|d| *d == name)) {
+        Some(field) => Err(ValidationError::Derived { field }),
+        None => Ok(()),
+    }
+}
+
 /// Something done to an appeal that the ledger records.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -389,6 +415,18 @@ mod tests {
         assert_eq!(check(&a, &later, None).unwrap(), Dispatched);
         let fields = effect(&later, Dispatched, a.raised_at);
         assert_eq!(fields["deadline"], "2025-01-31");
+    }
+
+    #[test]
+    fn derived_fields_start_empty_and_change_only_through_actions() {
+        let mut a = appeal(Received);
+        check_new(&crate::model::Record::to_fields(&a)).unwrap();
+        a.status = Confirmed;
+        let err = check_new(&crate::model::Record::to_fields(&a)).unwrap_err();
+        assert_eq!((err.code(), err.field()), ("derived_field", "status"));
+        check_change(["description", "urgency"].into_iter()).unwrap();
+        let err = check_change(["description", "resolved_at"].into_iter()).unwrap_err();
+        assert_eq!(err.field(), "resolved_at");
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub enum ValidationError {
         action_en: &'static str,
     },
 
+    #[error("{field}：只能通过办理操作（派单、办结、评价等）改变 (changes only through an action on the appeal: dispatch, resolve, confirm, …)")]
+    Derived { field: &'static str },
+
     #[error("{field}：不存在编号为 {id} 的{entity_zh} (no {entity} with id {id})")]
     NotFound {
         field: &'static str,
@@ -94,7 +97,8 @@ impl ValidationError {
             | DeadlineBeforeRaised { field, .. }
             | NotFound { field, .. }
             | Voided { field, .. }
-            | Duplicate { field, .. } => field,
+            | Duplicate { field, .. }
+            | Derived { field } => field,
             IllegalTransition { .. } => "status",
             NotPermitted { .. } => "action",
         }
@@ -116,6 +120,7 @@ impl ValidationError {
             NotFound { .. } => "not_found",
             Voided { .. } => "voided",
             Duplicate { .. } => "duplicate",
+            Derived { .. } => "derived_field",
         }
     }
 }

@@ -9,15 +9,21 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::clock::Written;
 use crate::{Result, StoreError};
+use desk_core::appeal::Action;
+use desk_core::model::Progress;
 
 /// Appends `op` to the oplog and merges it into its record. Returns false, changing nothing,
-/// when an operation with the same id was recorded before.
-pub fn record_and_apply(conn: &Connection, op: &Op, local: bool) -> Result<bool> {
+/// when an operation with the same id was recorded before. `written` is set for operations
+/// written here (the outbox), `None` for those received.
+pub(crate) fn record_and_apply(conn: &Connection, op: &Op, written: Option<&Written>) -> Result<bool> {
+    let uptime = written.and_then(|w| w.uptime.as_ref());
     let inserted = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO oplog (op_id, entity, record_id, fields, hlc, local, prev)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR IGNORE INTO oplog (op_id, entity, record_id, fields, hlc, local, prev,
+                                          written_ms, written_uptime_ms, written_boot)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?
         .execute(rusqlite::params![
             op.id.to_string(),
@@ -25,8 +31,11 @@ pub fn record_and_apply(conn: &Connection, op: &Op, local: bool) -> Result<bool>
             op.record_id.to_string(),
             Value::Object(op.fields.clone()).to_string(),
             op.hlc.to_string(),
-            local,
+            written.is_some(),
             serde_json::to_string(&op.prev).expect("stamps serialise"),
+            written.map(|w| w.ms),
+            uptime.map(|u| u.ms),
+            uptime.map(|u| u.boot.as_str()),
         ])?;
     if inserted == 0 {
         return Ok(false);
@@ -35,9 +44,45 @@ pub fn record_and_apply(conn: &Connection, op: &Op, local: bool) -> Result<bool>
     Ok(true)
 }
 
-/// Merges an operation into its record's row (creating the row if needed). Used by devices and
-/// by the server's SQLite backend; callers record the operation themselves.
+/// Merges an operation into its record's row (creating the row if needed); an action recorded
+/// in a ledger entry also moves its appeal. Callers record the operation themselves.
 pub fn apply_op(conn: &Connection, op: &Op) -> Result<()> {
+    merge_op(conn, op)?;
+    if op.entity == Entity::Progress {
+        follow_action(conn, op)?;
+    }
+    Ok(())
+}
+
+/// An action recorded in a ledger entry moves its appeal: the appeal's derived fields take the
+/// action's effect, stamped like the entry. The server, which decides the order of actions,
+/// follows each with the appeal as it stands, stamped later, so every replica ends where it is.
+fn follow_action(conn: &Connection, op: &Op) -> Result<()> {
+    let mut fields = op.fields.clone();
+    fields.insert("id".into(), Value::String(op.record_id.to_string()));
+    let Ok(entry) = serde_json::from_value::<Progress>(Value::Object(fields)) else {
+        return Ok(()); // not a whole entry: nothing to follow
+    };
+    let (Ok(Some(action)), Some(to)) = (Action::of_entry(&entry), entry.to_status) else {
+        return Ok(());
+    };
+    let effect = desk_core::appeal::effect(&action, to, entry.at);
+    let mut partial = FieldClocks::unwritten();
+    for name in effect.keys() {
+        partial.fields.insert(name.clone(), op.hlc);
+    }
+    merge(
+        conn,
+        Entity::Appeal,
+        entry.appeal_id,
+        effect.iter().map(|(k, v)| (k.as_str(), v, op.hlc)),
+        &effect,
+        &partial,
+        None,
+    )
+}
+
+fn merge_op(conn: &Connection, op: &Op) -> Result<()> {
     // Most operations that carry every field create their record: try that first.
     if op.is_complete()
         && insert(

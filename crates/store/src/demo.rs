@@ -212,6 +212,7 @@ impl Store {
                 deadline: Some(deadline),
                 resolved_at: None,
                 satisfaction: None,
+                ledger_head: None,
                 void_reason: None,
             };
             let greening_deadline = NaiveDate::from_ymd_opt(2024, 10, 28).expect("valid date");

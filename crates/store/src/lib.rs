@@ -8,6 +8,7 @@
 
 mod apply;
 mod checkpoint;
+mod clock;
 mod demo;
 mod drafts;
 mod error;
@@ -26,6 +27,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
 pub use apply::{apply_op, apply_snapshot, snapshot, snapshots_after};
+pub use clock::{ClockCorrection, Reading, Uptime, UptimeSource};
 pub use demo::DemoReport;
 pub use desk_core::stats::Stats;
 pub use drafts::Draft;
@@ -33,7 +35,7 @@ pub use error::{ImportRowError, StoreError};
 pub use import::import_sites_csv;
 pub use migrate::SCHEMA_VERSION;
 pub use query::{register_functions, AppealFilter, SearchHits};
-pub use sync::{Conflict, Keep, LocalStatus, Rejection, SyncState};
+pub use sync::{rejection_hint, Conflict, Keep, LocalStatus, Rejection, SyncState};
 pub use write::Writer;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -46,8 +48,12 @@ pub struct Store {
     device: Uuid,
     clock: Clock,
     now: Now,
+    /// The time since boot, which no one sets by hand: see [`clock`].
+    uptime: Option<UptimeSource>,
     /// Server time minus device time, learnt at sync: tablet clocks are wrong.
     offset_ms: i64,
+    /// The server's time at a known uptime, learnt at sync.
+    anchor: Option<clock::Anchor>,
     checkpointer: Option<Checkpointer>,
 }
 
@@ -93,19 +99,29 @@ impl Store {
         let offset_ms = meta(conn_ref, "sync.clock_offset_ms")?
             .and_then(|o| o.parse().ok())
             .unwrap_or(0);
+        let anchor = clock::Anchor::load(conn_ref)?;
         Ok(Store {
             conn,
             device,
             clock: Clock::new(last),
             now: std::sync::Arc::new(Utc::now),
+            uptime: Some(std::sync::Arc::new(clock::system_uptime)),
             offset_ms,
+            anchor,
             checkpointer: None,
         })
     }
 
-    /// Pins the clock the store reads the time from.
+    /// Pins the clock the store reads the time from (and, unless [`Store::set_uptime`] says
+    /// otherwise, leaves uptime out, so the pinned clock is all there is).
     pub fn set_now(&mut self, now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) {
         self.now = std::sync::Arc::new(now);
+        self.uptime = None;
+    }
+
+    /// Where the time since boot comes from (tests simulate reboots with it).
+    pub fn set_uptime(&mut self, uptime: UptimeSource) {
+        self.uptime = Some(uptime);
     }
 
     /// The device's own clock, uncorrected: what the server's time is compared against.
@@ -113,13 +129,36 @@ impl Store {
         (self.now)()
     }
 
-    /// The time, as corrected by the offset learnt from the server.
+    /// What the device reads now: its wall clock and its uptime.
+    pub fn reading(&self) -> Reading {
+        Reading {
+            wall_ms: self.raw_now().timestamp_millis(),
+            uptime: self.uptime.as_ref().and_then(|u| u()),
+        }
+    }
+
+    /// The time as the server would tell it: counted from the server's time at the last sync
+    /// by the uptime since, when the device has not restarted (so a wall clock set right, or
+    /// wrong, in between changes nothing); otherwise the wall clock corrected by the offset
+    /// learnt then.
     pub fn now(&self) -> DateTime<Utc> {
-        (self.now)() + chrono::Duration::milliseconds(self.offset_ms)
+        let reading = self.reading();
+        let ms = self
+            .anchor
+            .as_ref()
+            .and_then(|a| a.server_ms_at(&reading))
+            .unwrap_or(reading.wall_ms + self.offset_ms);
+        DateTime::from_timestamp_millis(ms).unwrap_or_else(|| self.raw_now())
     }
 
     pub fn device_id(&self) -> Uuid {
         self.device
+    }
+
+    /// The role of the account this device is signed in to: local actions are checked as the
+    /// server will check them.
+    pub fn set_account_role(&mut self, role: desk_core::Role) -> Result<()> {
+        set_meta(&self.conn, "account.role", role.as_str())
     }
 
     /// Runs `f` in one transaction: every write it makes, and its operations, land together or
@@ -134,11 +173,13 @@ impl Store {
         now: DateTime<Utc>,
         f: impl FnOnce(&mut Writer) -> Result<T>,
     ) -> Result<T> {
+        let written = clock::Written::at(now, self.reading().uptime);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut clock = current_clock(&tx, &self.clock)?;
-        let mut writer = Writer::new(&tx, &mut clock, now);
+        let role = meta(&tx, "account.role")?.and_then(|r| desk_core::Role::parse(&r));
+        let mut writer = Writer::new(&tx, &mut clock, now, written, role);
         let out = f(&mut writer)?;
         set_meta(&tx, "clock", &clock.last().to_string())?;
         tx.commit()?;
@@ -181,7 +222,7 @@ impl Store {
         let mut new = 0;
         for op in ops {
             op.check_shape()?;
-            if apply::record_and_apply(&tx, op, false)? {
+            if apply::record_and_apply(&tx, op, None)? {
                 new += 1;
             }
             clock.observe(&op.hlc, now_ms);

@@ -22,6 +22,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_drafts",
         include_str!("../../../migrations/client/0004_drafts.sql"),
     ),
+    (
+        "0005_ledger_and_clock",
+        include_str!("../../../migrations/client/0005_ledger_and_clock.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

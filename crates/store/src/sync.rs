@@ -35,6 +35,10 @@ pub struct LocalStatus {
     pub pending: i64,
     pub conflicts: i64,
     pub rejections: i64,
+    /// The last time the server's time showed this device's clock was wrong.
+    pub clock_correction: Option<crate::clock::ClockCorrection>,
+    /// The first broken link found in an appeal's ledger, until its chain checks whole again.
+    pub ledger_broken: Option<String>,
     #[serde(flatten)]
     pub sync: SyncState,
 }
@@ -63,6 +67,8 @@ pub struct Rejection {
     pub code: String,
     pub field: Option<String>,
     pub reason: String,
+    /// What the user can do about it.
+    pub hint: &'static str,
     pub at: String,
 }
 
@@ -112,15 +118,10 @@ impl Store {
             pending: count("SELECT COUNT(*) FROM oplog WHERE local = 1 AND acked = 0")?,
             conflicts: count("SELECT COUNT(*) FROM conflicts WHERE resolved IS NULL")?,
             rejections: count("SELECT COUNT(*) FROM rejections WHERE resolved IS NULL")?,
+            clock_correction: self.clock_correction()?,
+            ledger_broken: meta(self.conn(), "ledger.broken")?,
             sync: self.sync_state()?,
         })
-    }
-
-    /// Learns the server's time: later stamps and "now" follow the corrected clock.
-    pub fn set_clock_offset(&mut self, offset_ms: i64) -> Result<()> {
-        set_meta(self.conn(), "sync.clock_offset_ms", &offset_ms.to_string())?;
-        self.offset_ms = offset_ms;
-        Ok(())
     }
 
     pub fn mark_synced(&mut self) -> Result<()> {
@@ -137,15 +138,16 @@ impl Store {
         )
     }
 
-    /// Settles a push: what landed (or had landed) leaves the outbox; what was refused leaves it
-    /// too, into the rejections list with the server's reason.
+    /// Settles a push: what landed (or had landed) leaves the outbox, as the server took it
+    /// (its amendments applied); what was refused leaves it too, into the rejections list with
+    /// the server's reason.
     pub fn settle_push(&mut self, pushed: &[desk_core::Op], results: &[PushResult]) -> Result<()> {
         let tx = self.conn_mut().transaction()?;
         for r in results {
+            let Some(op) = pushed.iter().find(|o| o.id == r.op_id) else {
+                continue;
+            };
             if r.status == PushStatus::Rejected {
-                let Some(op) = pushed.iter().find(|o| o.id == r.op_id) else {
-                    continue;
-                };
                 tx.execute(
                     "INSERT OR REPLACE INTO rejections (op_id, entity, record_id, fields, code, field, reason, at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -160,6 +162,8 @@ impl Store {
                         now_text(),
                     ],
                 )?;
+            } else if let Some(amended) = r.amended.as_ref().filter(|a| !a.is_empty()) {
+                take_amendments(&tx, op, amended)?;
             }
             tx.execute(
                 "UPDATE oplog SET acked = 1 WHERE op_id = ?1 AND local = 1",
@@ -170,14 +174,102 @@ impl Store {
         Ok(())
     }
 
-    /// Applies a pulled page and moves the cursor past it, together.
+    /// Applies a pulled page and moves the cursor past it, together: operations and records
+    /// merged, records that left this device's scope let go of (unless it still has changes to
+    /// them to push or settle). Appeals whose ledger moved are checked at the end of the sync
+    /// ([`Store::verify_ledgers`]).
     pub fn apply_pull(&mut self, changes: &[Change], cursor: i64) -> Result<()> {
         let ops: Vec<_> = changes.iter().filter_map(|c| c.op.clone()).collect();
         let snapshots: Vec<Snapshot> = changes.iter().filter_map(|c| c.snapshot.clone()).collect();
+        let touched: Vec<String> = ops
+            .iter()
+            .filter_map(|op| match op.entity {
+                Entity::Appeal => Some(op.record_id.to_string()),
+                Entity::Progress => op.fields.get("appeal_id")?.as_str().map(str::to_owned),
+                _ => None,
+            })
+            .collect();
         self.apply_remote_then(&ops, &snapshots, |tx| {
+            for left in changes.iter().filter_map(|c| c.left) {
+                let_go(tx, left.entity, &left.record_id.to_string())?;
+            }
+            for appeal in &touched {
+                tx.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, '1')",
+                    [format!("ledger.unverified.{appeal}")],
+                )?;
+            }
             set_meta(tx, "sync.cursor", &cursor.to_string())
         })
         .map(drop)
+    }
+
+    /// Checks the hash chains of the appeals whose ledgers moved since the last check (the
+    /// entries the server sealed; this device's own wait for theirs). Returns the first broken
+    /// link found, which also stays in the status until a later check finds the chain whole.
+    pub fn verify_ledgers(&mut self) -> Result<Option<String>> {
+        let keys: Vec<String> = self
+            .conn()
+            .prepare("SELECT key FROM meta WHERE key LIKE 'ledger.unverified.%'")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut broken = None;
+        for key in &keys {
+            let appeal = &key["ledger.unverified.".len()..];
+            if let Err(b) = self.verify_ledger(appeal)? {
+                broken.get_or_insert(b.to_string());
+            }
+        }
+        let tx = self.conn_mut().transaction()?;
+        tx.execute("DELETE FROM meta WHERE key LIKE 'ledger.unverified.%'", [])?;
+        match &broken {
+            Some(b) => set_meta(&tx, "ledger.broken", b)?,
+            None if !keys.is_empty() => {
+                tx.execute("DELETE FROM meta WHERE key = 'ledger.broken'", [])?;
+            }
+            None => {}
+        }
+        tx.commit()?;
+        Ok(broken)
+    }
+
+    /// One appeal's chain, as far as the server has sealed it.
+    fn verify_ledger(
+        &self,
+        appeal: &str,
+    ) -> Result<std::result::Result<usize, desk_core::ledger::Break>> {
+        let Ok(appeal_id) = appeal.parse::<Uuid>() else {
+            return Ok(Ok(0));
+        };
+        let head: Option<Option<String>> = self
+            .conn()
+            .query_row(
+                "SELECT ledger_head FROM appeals WHERE id = ?1",
+                [appeal],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(head) = head else {
+            return Ok(Ok(0)); // not held here
+        };
+        let sql = format!(
+            "SELECT {} FROM progress_updates WHERE appeal_id = ?1 AND hash IS NOT NULL ORDER BY position",
+            apply::select_list(Entity::Progress)
+        );
+        let entries = self
+            .conn()
+            .prepare(&sql)?
+            .query_map([appeal], |r| Ok(apply::row_to_json(Entity::Progress, r)))?
+            .map(|row| {
+                serde_json::from_value::<desk_core::model::Progress>(Value::Object(row??))
+                    .map_err(|_| StoreError::Corrupt("progress_updates"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(desk_core::ledger::verify(
+            appeal_id,
+            head.as_deref(),
+            &entries,
+        ))
     }
 
     /// Applies a bootstrap page. The first page's cursor is where pulling starts afterwards;
@@ -245,12 +337,7 @@ impl Store {
         for entity in Entity::ALL {
             let table = entity.table();
             let ids: Vec<String> = tx
-                .prepare(&format!(
-                    "SELECT id FROM {table} t WHERE NOT EXISTS
-                     (SELECT 1 FROM oplog o WHERE o.record_id = t.id AND o.local = 1 AND o.acked = 0)
-                     AND NOT EXISTS
-                     (SELECT 1 FROM rejections r WHERE r.record_id = t.id AND r.resolved IS NULL)"
-                ))?
+                .prepare(&format!("SELECT id FROM {table}"))?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             for id in ids {
@@ -258,20 +345,9 @@ impl Store {
                 if keep.contains(&(entity, uuid)) {
                     continue;
                 }
-                // Contentless full-text rows go first, while the row's rowid is known.
-                let fts = match entity {
-                    Entity::Site => Some("sites_fts"),
-                    Entity::Appeal => Some("appeals_fts"),
-                    _ => None,
-                };
-                if let Some(fts) = fts {
-                    tx.execute(
-                        &format!("DELETE FROM {fts} WHERE rowid = (SELECT rowid FROM {table} WHERE id = ?1)"),
-                        [&id],
-                    )?;
+                if let_go(&tx, entity, &id)? {
+                    removed += 1;
                 }
-                tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&id])?;
-                removed += 1;
             }
         }
         set_meta(&tx, "sync.cursor", &cursor.to_string())?;
@@ -400,6 +476,7 @@ impl Store {
                 record_id: rid.parse().map_err(bad)?,
                 fields: serde_json::from_str(&fields)
                     .map_err(|_| StoreError::Corrupt("rejections"))?,
+                hint: rejection_hint(&code),
                 code,
                 field,
                 reason,
@@ -427,38 +504,19 @@ impl Store {
 
     /// Gives up a rejected change: the record goes back to the server's version (`None`: the
     /// server never had it), with this device's changes still waiting to be pushed applied on
-    /// top, and the rejection is closed.
-    pub fn revert_rejected(&mut self, op_id: Uuid, server: Option<&Snapshot>) -> Result<()> {
+    /// top, and the rejection is closed. A refused action also puts its appeal back as the
+    /// server holds it (`appeal`).
+    pub fn revert_rejected(
+        &mut self,
+        op_id: Uuid,
+        server: Option<&Snapshot>,
+        appeal: Option<&Snapshot>,
+    ) -> Result<()> {
         let r = self.rejection(op_id)?;
-        let pending = apply::read_oplog(
-            self.conn(),
-            &format!(
-                "SELECT * FROM oplog WHERE local = 1 AND acked = 0 AND record_id = '{}' ORDER BY seq",
-                r.record_id
-            ),
-        )?;
-        let table = r.entity.table();
-        let id = r.record_id.to_string();
         let tx = self.conn_mut().transaction()?;
-        let fts = match r.entity {
-            Entity::Site => Some("sites_fts"),
-            Entity::Appeal => Some("appeals_fts"),
-            _ => None,
-        };
-        if let Some(fts) = fts {
-            tx.execute(
-                &format!(
-                    "DELETE FROM {fts} WHERE rowid = (SELECT rowid FROM {table} WHERE id = ?1)"
-                ),
-                [&id],
-            )?;
-        }
-        tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&id])?;
-        if let Some(s) = server {
-            apply::apply_snapshot(&tx, s)?;
-        }
-        for op in &pending {
-            apply::apply_op(&tx, op)?;
+        replace_with_server(&tx, r.entity, r.record_id, server)?;
+        if let Some(appeal) = appeal.filter(|_| r.entity == Entity::Progress) {
+            replace_with_server(&tx, Entity::Appeal, appeal.record_id, Some(appeal))?;
         }
         tx.execute(
             "UPDATE rejections SET resolved = ?1 WHERE op_id = ?2",
@@ -531,4 +589,113 @@ impl Store {
             .optional()?
             .is_some())
     }
+}
+
+/// What a rejected code asks the user to do, for the list of refused changes.
+pub fn rejection_hint(code: &str) -> &'static str {
+    match code {
+        "illegal_transition" => "诉求已被他人办理到别的状态：放弃此修改，看看现在的状态再办理 (someone else moved the appeal on: give this change up and act on the appeal as it stands)",
+        "not_permitted" | "forbidden" => "此账号无权这样做：放弃此修改，或请有权限的同事办理 (this account may not do this: give the change up, or ask a colleague who may)",
+        "derived_field" => "状态、期限、评价只能通过办理操作改变：放弃此修改，再用相应的操作 (status, deadline and rating change only through actions: give this change up and use the action)",
+        "unknown_record" | "unknown_reference" => "服务器上没有相关记录，或它已不归此账号：放弃此修改 (the server has no such record for this account: give the change up)",
+        "clock_ahead" => "本设备时间有误：校准时间后重新发送 (this device's clock is wrong: set it right and send again)",
+        "validation" => "内容不符合要求：修改后重新发送，或放弃 (the content is not valid: correct it and send again, or give it up)",
+        _ => "放弃此修改，或重新发送 (give this change up, or send it again)",
+    }
+}
+
+/// Takes the server's version of the fields it set otherwise than this device sent (a ledger
+/// entry's author, device, statuses and place in its chain), in the record and in the oplog.
+fn take_amendments(
+    tx: &rusqlite::Transaction,
+    op: &desk_core::Op,
+    amended: &Map<String, Value>,
+) -> Result<()> {
+    let mut fields = op.fields.clone();
+    let mut sets = Vec::new();
+    let mut values = Vec::new();
+    for (name, value) in amended {
+        let Some(field) = op.entity.field(name) else {
+            continue;
+        };
+        fields.insert(name.clone(), value.clone());
+        sets.push(format!("{} = ?", field.name));
+        values.push(apply::to_sql(value));
+    }
+    if sets.is_empty() {
+        return Ok(());
+    }
+    values.push(rusqlite::types::Value::Text(op.record_id.to_string()));
+    tx.execute(
+        &format!("UPDATE {} SET {} WHERE id = ?", op.entity.table(), sets.join(", ")),
+        rusqlite::params_from_iter(values),
+    )?;
+    tx.execute(
+        "UPDATE oplog SET fields = ?1 WHERE op_id = ?2",
+        [Value::Object(fields).to_string(), op.id.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Lets go of a record that left this device's scope, unless the device still has changes to
+/// it to push or refusals to settle. Returns whether it went.
+fn let_go(tx: &rusqlite::Transaction, entity: Entity, id: &str) -> Result<bool> {
+    let held: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM oplog WHERE record_id = ?1 AND local = 1 AND acked = 0)
+             OR EXISTS (SELECT 1 FROM rejections WHERE record_id = ?1 AND resolved IS NULL)",
+        [id],
+        |r| r.get(0),
+    )?;
+    if held {
+        return Ok(false);
+    }
+    delete_row(tx, entity, id)?;
+    Ok(true)
+}
+
+fn delete_row(tx: &rusqlite::Transaction, entity: Entity, id: &str) -> Result<usize> {
+    let table = entity.table();
+    // Contentless full-text rows go first, while the row's rowid is known.
+    let fts = match entity {
+        Entity::Site => Some("sites_fts"),
+        Entity::Appeal => Some("appeals_fts"),
+        _ => None,
+    };
+    if let Some(fts) = fts {
+        tx.execute(
+            &format!("DELETE FROM {fts} WHERE rowid = (SELECT rowid FROM {table} WHERE id = ?1)"),
+            [id],
+        )?;
+    }
+    Ok(tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])?)
+}
+
+/// Puts a record back as the server holds it (`None`: the server has none), with this
+/// device's changes still waiting to be pushed applied on top; for an appeal, the actions
+/// still waiting move it again.
+fn replace_with_server(
+    tx: &rusqlite::Transaction,
+    entity: Entity,
+    id: Uuid,
+    server: Option<&Snapshot>,
+) -> Result<()> {
+    let pending = apply::read_oplog(
+        tx,
+        &format!(
+            "SELECT * FROM oplog WHERE local = 1 AND acked = 0 AND (record_id = '{id}' OR
+             (entity = 'progress_updates' AND json_extract(fields, '$.appeal_id') = '{id}'))
+             ORDER BY seq"
+        ),
+    )?;
+    delete_row(tx, entity, &id.to_string())?;
+    if let Some(s) = server {
+        apply::apply_snapshot(tx, s)?;
+    }
+    for op in pending
+        .iter()
+        .filter(|op| op.record_id == id || entity == Entity::Appeal)
+    {
+        apply::apply_op(tx, op)?;
+    }
+    Ok(())
 }

@@ -6,23 +6,38 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use desk_core::appeal::Action;
 use desk_core::model::{check_deadline, Appeal, Progress, Record};
-use desk_core::{Clock, Entity, FieldClocks, Hlc, Op, ValidationError};
+use desk_core::{Clock, Entity, FieldClocks, Hlc, Op, Role, ValidationError};
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::apply::{record_and_apply, row_to_json, select_list};
+use crate::clock::Written;
 use crate::Result;
 
 pub struct Writer<'a> {
     pub(crate) conn: &'a Connection,
     clock: &'a mut Clock,
     now: DateTime<Utc>,
+    written: Written,
+    role: Option<Role>,
 }
 
 impl<'a> Writer<'a> {
-    pub(crate) fn new(conn: &'a Connection, clock: &'a mut Clock, now: DateTime<Utc>) -> Self {
-        Writer { conn, clock, now }
+    pub(crate) fn new(
+        conn: &'a Connection,
+        clock: &'a mut Clock,
+        now: DateTime<Utc>,
+        written: Written,
+        role: Option<Role>,
+    ) -> Self {
+        Writer {
+            conn,
+            clock,
+            now,
+            written,
+            role,
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -33,6 +48,9 @@ impl<'a> Writer<'a> {
     /// all of its fields.
     pub fn create<R: Record>(&mut self, mut record: R) -> Result<R> {
         record.validate()?;
+        if R::ENTITY == Entity::Appeal {
+            desk_core::appeal::check_new(&record.to_fields())?;
+        }
         self.check_references(&record)?;
         self.check_unique(&record)?;
         self.check_appeal_deadline(&record)?;
@@ -56,6 +74,9 @@ impl<'a> Writer<'a> {
             .into_iter()
             .filter(|(k, v)| old.get(k) != Some(v))
             .collect();
+        if R::ENTITY == Entity::Appeal {
+            desk_core::appeal::check_change(changed.keys().map(String::as_str))?;
+        }
         if !changed.is_empty() {
             let clocks = self.clocks_of(R::ENTITY, id)?;
             let prev = changed.keys().map(|k| (k.clone(), clocks.of(k))).collect();
@@ -92,8 +113,10 @@ impl<'a> Writer<'a> {
         self.emit(entity, id, fields, prev)
     }
 
-    /// Acts on an appeal (dispatch, resolve, return, …): changes its status and appends the
-    /// ledger entry saying who did what and why, in one go.
+    /// Acts on an appeal (dispatch, resolve, return, …), as this device's account (its role
+    /// when signed in): checked with the rules the server applies, and recorded as one ledger entry saying who
+    /// did what and why, which moves the appeal as it is applied. The server has the last word
+    /// on the entry's author, statuses and place in the ledger.
     pub fn act_on_appeal(
         &mut self,
         appeal_id: Uuid,
@@ -102,30 +125,10 @@ impl<'a> Writer<'a> {
         note: Option<&str>,
     ) -> Result<Appeal> {
         let before: Appeal = self.get_live(appeal_id, "appeal_id")?;
-        let to = action.apply(before.status)?;
-        match &action {
-            Action::Dispatch { department_id } | Action::Transfer { department_id, .. } => {
-                self.require_live(Entity::Department, *department_id, "department_id")?;
-            }
-            _ => {}
+        let to = desk_core::appeal::check(&before, &action, self.role)?;
+        if let Some(department_id) = action.department_id() {
+            self.require_live(Entity::Department, department_id, "department_id")?;
         }
-        let now = self.now;
-        let appeal = self.update::<Appeal>(appeal_id, |a| {
-            a.status = to;
-            match &action {
-                Action::Dispatch { department_id } | Action::Transfer { department_id, .. } => {
-                    a.department_id = Some(*department_id)
-                }
-                Action::Resolve => a.resolved_at = Some(now),
-                Action::Confirm { satisfaction } => a.satisfaction = Some(*satisfaction),
-                Action::Extend { deadline, .. } => a.deadline = Some(*deadline),
-                Action::Reopen { .. } => {
-                    a.resolved_at = None;
-                    a.satisfaction = None;
-                }
-                Action::Start | Action::Return { .. } => {}
-            }
-        })?;
         let note = note
             .map(str::trim)
             .filter(|n| !n.is_empty())
@@ -138,17 +141,12 @@ impl<'a> Writer<'a> {
                     to.label_zh()
                 )
             });
-        self.create(Progress {
-            id: Uuid::now_v7(),
-            appeal_id,
-            at: now,
-            author: author.into(),
-            note,
-            from_status: Some(before.status),
-            to_status: Some(to),
-            reason: action.reason().map(str::to_owned),
-        })?;
-        Ok(appeal)
+        let mut entry = Progress::note(appeal_id, self.now, author, &note);
+        entry.from_status = Some(before.status);
+        entry.to_status = Some(to);
+        action.record_in(&mut entry);
+        self.create(entry)?;
+        self.get_live(appeal_id, "appeal_id")
     }
 
     /// Sets one field of a record to `value` (resolving a conflict, say), checked like any
@@ -317,7 +315,7 @@ impl<'a> Writer<'a> {
             hlc,
             prev,
         };
-        record_and_apply(self.conn, &op, true)?;
+        record_and_apply(self.conn, &op, Some(&self.written))?;
         Ok(())
     }
 }

@@ -43,12 +43,18 @@ pub struct SyncReport {
     pub pushed: u64,
     pub rejected: u64,
     pub pulled: u64,
+    /// Said when the server's time showed this device's clock was wrong (and corrected it).
+    pub clock_correction: Option<String>,
+    /// The first broken link found in an appeal's ledger.
+    pub ledger_broken: Option<String>,
 }
 
 pub struct Engine<T> {
     store: Arc<Mutex<Store>>,
     transport: T,
     status: watch::Sender<Status>,
+    /// What the last correction of the device's clock said, until a sync reports it.
+    corrected: Mutex<Option<String>>,
 }
 
 impl<T: Transport> Engine<T> {
@@ -57,6 +63,7 @@ impl<T: Transport> Engine<T> {
             store,
             transport,
             status: watch::channel(Status::Idle).0,
+            corrected: Mutex::new(None),
         }
     }
 
@@ -84,8 +91,11 @@ impl<T: Transport> Engine<T> {
         let pending = self.store().status().map(|s| s.pending).unwrap_or_default();
         self.set(match &result {
             Ok(_) => {
-                let rejected = self.store().status().map(|s| s.rejections).unwrap_or_default();
-                if rejected > 0 {
+                let status = self.store().status().ok();
+                let rejected = status.as_ref().map_or(0, |s| s.rejections);
+                if let Some(broken) = status.and_then(|s| s.ledger_broken) {
+                    Status::NeedsAttention { reason: broken }
+                } else if rejected > 0 {
                     Status::NeedsAttention {
                         reason: format!("{rejected} 条修改被服务器拒绝，请查看 ({rejected} changes were rejected by the server: review them)"),
                     }
@@ -130,6 +140,8 @@ impl<T: Transport> Engine<T> {
         if self.store().rescope_pending()? {
             report.left_scope += self.rescope().await?;
         }
+        report.ledger_broken = self.store().verify_ledgers()?;
+        report.clock_correction = self.corrected.lock().unwrap_or_else(|p| p.into_inner()).take();
         self.store().mark_synced()?;
         Ok(report)
     }
@@ -146,7 +158,15 @@ impl<T: Transport> Engine<T> {
         }
         let r = self.store().rejection(op_id)?;
         let server = self.transport.record(r.entity, r.record_id).await?;
-        self.store().revert_rejected(op_id, server.as_ref())?;
+        // A refused action had moved its appeal here: the appeal goes back too.
+        let appeal = match r.fields.get("appeal_id").and_then(|a| a.as_str()?.parse().ok()) {
+            Some(id) if r.entity == desk_core::Entity::Progress => {
+                self.transport.record(desk_core::Entity::Appeal, id).await?
+            }
+            _ => None,
+        };
+        self.store()
+            .revert_rejected(op_id, server.as_ref(), appeal.as_ref())?;
         Ok(())
     }
 
@@ -246,8 +266,18 @@ impl<T: Transport> Engine<T> {
         });
         let sent = self.device_clock();
         let reply = self.transport.push(batch.clone()).await?;
-        self.learn_clock(reply.server_time, sent)?;
-        self.store().settle_push(&batch, &reply.results)?;
+        // Operations refused only for a stamp in the future wait: once the device has learnt
+        // the server's time they are stamped again and pushed again, unless nothing changed.
+        let (ahead, settled): (Vec<_>, Vec<_>) = reply
+            .results
+            .iter()
+            .cloned()
+            .partition(|r| r.code.as_deref() == Some("clock_ahead"));
+        self.store().settle_push(&batch, &settled)?;
+        let restamped = self.learn_clock(reply.server_time, sent)?;
+        if !restamped {
+            self.store().settle_push(&batch, &ahead)?;
+        }
         let rejected = reply
             .results
             .iter()
@@ -279,20 +309,22 @@ impl<T: Transport> Engine<T> {
         Ok((page.changes.len() as u64, page.has_more))
     }
 
-    fn device_clock(&self) -> i64 {
-        self.store().raw_now().timestamp_millis()
+    fn device_clock(&self) -> desk_store::Reading {
+        self.store().reading()
     }
 
-    /// The server's time, against the middle of the round trip, gives the device clock's error.
-    fn learn_clock(&self, server_time: i64, sent: i64) -> Result<(), SyncError> {
+    /// The server's time, against the device's readings when the request left and when the
+    /// reply came, gives the device's error; a real one is corrected and said. Returns whether
+    /// operations waiting to be pushed were stamped again.
+    fn learn_clock(&self, server_time: i64, sent: desk_store::Reading) -> Result<bool, SyncError> {
         let received = self.device_clock();
-        let offset = server_time - (sent + received) / 2;
-        let mut store = self.store();
-        // Round trips jitter by milliseconds; only a real change is worth a write.
-        if (offset - store.sync_state()?.clock_offset_ms).abs() > 1_000 {
-            store.set_clock_offset(offset)?;
-        }
-        Ok(())
+        let correction = self.store().learn_time(server_time, &sent, &received)?;
+        let Some(c) = correction else {
+            return Ok(false);
+        };
+        tracing::warn!(ahead_ms = c.ahead_ms, restamped = c.restamped, "{}", c.message);
+        *self.corrected.lock().unwrap_or_else(|p| p.into_inner()) = Some(c.message);
+        Ok(c.restamped > 0)
     }
 }
 
