@@ -78,6 +78,7 @@ fn appeal(site_id: Uuid, description: &str) -> Appeal {
         deadline: None,
         resolved_at: None,
         satisfaction: None,
+        ledger_head: None,
         void_reason: None,
     }
 }

@@ -180,6 +180,7 @@ impl SimDevice {
             caller: Caller {
                 user_id: Uuid::now_v7(),
                 user_name: format!("leader{n}"),
+                display_name: format!("领导{n}"),
                 role: Role::Leader,
                 parks: vec![],
                 departments: vec![],
@@ -331,6 +332,7 @@ fn perform(d: &SimDevice, w: &Write, parks: &[Uuid], depts: &[Uuid]) {
                     deadline: None,
                     resolved_at: None,
                     satisfaction: None,
+                    ledger_head: None,
                     void_reason: None,
                 })?;
             }
@@ -367,16 +369,7 @@ fn perform(d: &SimDevice, w: &Write, parks: &[Uuid], depts: &[Uuid]) {
                     return Ok(());
                 };
                 let at = x.now();
-                x.create(Progress {
-                    id: Uuid::now_v7(),
-                    appeal_id,
-                    at,
-                    author: "官员".into(),
-                    note: "电话回访".into(),
-                    from_status: None,
-                    to_status: None,
-                    reason: None,
-                })?;
+                x.create(Progress::note(appeal_id, at, "官员", "电话回访"))?;
             }
             Write::Void { appeal } => {
                 let Some(id) = pick(&appeals, *appeal) else {
@@ -470,10 +463,13 @@ fn run_case(steps: Vec<Step>, database: &str) -> Result<(), TestCaseError> {
     }
     // No acknowledged operation is missing from the server's log.
     let logged: HashSet<Uuid> = db
-        .tx_blocking(|sql| Ok(sql.rows("SELECT op_id FROM log WHERE op_id IS NOT NULL", &[])?))
+        .tx_blocking(|sql| {
+            sql.rows("SELECT op_id FROM log WHERE op_id IS NOT NULL", &[])
+                .map_err(desk_server::error::ApiError::from)
+        })
         .unwrap()
         .iter()
-        .map(|r| r[0].text().unwrap().parse().unwrap())
+        .map(|r| r.text("op_id").unwrap().parse().unwrap())
         .collect();
     let acked = acked.lock().unwrap();
     prop_assert!(

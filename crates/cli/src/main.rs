@@ -220,16 +220,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
             let appeal_id = id_arg("appeal", &appeal)?;
             let p = s.write(|w| {
                 let at = w.now();
-                w.create(Progress {
-                    id: Uuid::now_v7(),
-                    appeal_id,
-                    at,
-                    author: by,
-                    note,
-                    from_status: None,
-                    to_status: None,
-                    reason: None,
-                })
+                w.create(Progress::note(appeal_id, at, &by, &note))
             })?;
             out.saved(Entity::Progress, &p)
         }
@@ -299,6 +290,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
             device_name,
             password_stdin,
         } => remote(sync::login(
+            s,
             &cli.data_dir,
             &server,
             &user,
@@ -342,6 +334,7 @@ fn appeal(s: &mut Store, cmd: AppealCmd, out: &Out) -> Result<(), StoreError> {
                     .transpose()?,
                 resolved_at: None,
                 satisfaction: None,
+                ledger_head: None,
                 void_reason: None,
             };
             let appeal = s.write(|w| w.create(appeal))?;

@@ -43,6 +43,7 @@ fn password(from_stdin: bool) -> Result<String, String> {
 }
 
 pub fn login(
+    store: &mut Store,
     data_dir: &Path,
     server: &str,
     user: &str,
@@ -69,9 +70,15 @@ pub fn login(
         },
     )
     .map_err(|e| e.to_string())?;
+    // Local actions are checked as the server will check them, for this account's role.
+    store
+        .set_account_role(reply.user.role)
+        .map_err(|e| e.to_string())?;
     out.done(&format!(
-        "已登录 (signed in) {} @ {server}，角色 (role) {}",
-        reply.user.display_name, reply.user.role
+        "已登录 (signed in) {} @ {server}，角色 (role) {}（{}）",
+        reply.user.display_name,
+        reply.user.role.label_zh(),
+        reply.user.role.as_str()
     ));
     Ok(())
 }

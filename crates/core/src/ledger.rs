@@ -68,6 +68,8 @@ pub enum Problem {
     /// The ledger does not end where the appeal says it does: entries were removed or added
     /// at its end.
     Truncated,
+    /// The appeal's status is not the one its last action led to.
+    Status,
 }
 
 impl std::fmt::Display for Break {
@@ -84,6 +86,10 @@ impl std::fmt::Display for Break {
             Problem::Truncated => (
                 "之后的记录被删除或增添",
                 "is not where the ledger ends: entries were removed or added after it",
+            ),
+            Problem::Status => (
+                "所致的状态与诉求现在的状态不符",
+                "does not lead to the status the appeal now has",
             ),
         };
         write!(

@@ -13,13 +13,13 @@ use crate::error::ApiError;
 use crate::scope::{Caller, Role};
 use crate::state::{self, IngestRules, NewUser};
 
-/// The node id of operations the server writes itself.
-pub const SERVER_NODE: Uuid = Uuid::from_u128(0x5e5e_5e5e_5e5e_5e5e_5e5e_5e5e_5e5e_5e5e);
+pub use crate::state::log::SERVER_NODE;
 
 fn server_caller() -> Caller {
     Caller {
         user_id: SERVER_NODE,
         user_name: "desk-server admin".into(),
+        display_name: "管委会办公室 (desk-server admin)".into(),
         role: Role::Admin,
         parks: vec![],
         departments: vec![],
@@ -100,7 +100,7 @@ fn resolve(
         entity.table()
     );
     sql.row(&q, &[text.trim().into()])?
-        .and_then(|r| r[0].text().and_then(|s| s.parse().ok()))
+        .and_then(|r| r.text("id").and_then(|s| s.parse().ok()))
         .ok_or_else(|| {
             desk_core::ValidationError::NotFound {
                 field,
@@ -131,7 +131,7 @@ fn write_record<R: Record>(db: &Db, mut record: R) -> Result<Uuid, ApiError> {
         now_ms: now,
         max_clock_ahead_ms: 0,
     };
-    let result = db.tx_blocking(|sql| {
+    let result = db.tx_blocking(|sql| -> Result<_, ApiError> {
         let name = record.to_fields()["name"]
             .as_str()
             .unwrap_or_default()
@@ -204,6 +204,11 @@ pub fn list_devices(db: &Db) -> Result<Vec<state::DeviceInfo>, ApiError> {
 
 pub fn revoke_device(db: &Db, id: Uuid) -> Result<(), ApiError> {
     db.tx_blocking(|sql| state::revoke_device(sql, id, None, None))
+}
+
+/// Walks every appeal's ledger chain (`desk-server admin verify-ledger`).
+pub fn verify_ledger(db: &Db) -> Result<state::ledger::LedgerReport, ApiError> {
+    db.tx_blocking(state::verify_ledger)
 }
 
 pub fn user_count(db: &Db) -> Result<i64, ApiError> {

@@ -40,8 +40,12 @@ impl AppState {
         AppState {
             db,
             permits: Arc::new(Semaphore::new(config.db_concurrency.max(1))),
+            throttle: Arc::new(Throttle::new(auth::Limits {
+                per_account: config.login_attempts_per_account.max(1),
+                per_address: config.login_attempts_per_address.max(1),
+                window: std::time::Duration::from_secs(config.login_window_secs.max(1)),
+            })),
             config: Arc::new(config),
-            throttle: Arc::new(Throttle::default()),
         }
     }
 
@@ -96,12 +100,19 @@ async fn stamp_server_time(mut response: Response) -> Response {
     response
 }
 
-/// Clients state their protocol version; one too old is told to update (426).
+/// Clients state their protocol version: one too old is told to update (426); a request that
+/// does not say is told which header is missing (400).
 async fn check_protocol(request: Request, next: Next) -> Response {
-    let version = request
-        .headers()
-        .get(PROTOCOL_HEADER)
-        .and_then(|v| v.to_str().ok())
+    let Some(header) = request.headers().get(PROTOCOL_HEADER) else {
+        return ApiError::bad_request(format!(
+            "{PROTOCOL_HEADER}：缺少同步协议版本请求头，应为 {PROTOCOL_VERSION} (missing header {PROTOCOL_HEADER}: the sync protocol version, {PROTOCOL_VERSION})"
+        ))
+        .field(PROTOCOL_HEADER)
+        .into_response();
+    };
+    let version = header
+        .to_str()
+        .ok()
         .and_then(|v| v.trim().parse::<u32>().ok());
     match version {
         Some(v) if v == PROTOCOL_VERSION => next.run(request).await,
@@ -111,13 +122,47 @@ async fn check_protocol(request: Request, next: Next) -> Response {
             format!("服务器版本较旧（协议 {PROTOCOL_VERSION}），请联系管理员升级服务器 (the server speaks protocol {PROTOCOL_VERSION}, older than this app's {v}: ask the administrator to update it)"),
         )
         .into_response(),
-        _ => ApiError::new(
+        Some(_) => ApiError::new(
             StatusCode::UPGRADE_REQUIRED,
             "upgrade_required",
             format!("应用版本过旧，请更新后再同步 (this app is too old for the server, which speaks sync protocol {PROTOCOL_VERSION}: please update the app)"),
         )
         .field(PROTOCOL_HEADER)
         .into_response(),
+        None => ApiError::bad_request(format!(
+            "{PROTOCOL_HEADER}：“{}”不是协议版本号 (not a protocol version number)",
+            header.to_str().unwrap_or("?")
+        ))
+        .field(PROTOCOL_HEADER)
+        .into_response(),
+    }
+}
+
+/// The address a request came from: the connection's, or the first `X-Forwarded-For` hop
+/// when the server is configured to sit behind a proxy that sets it.
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded = state
+            .config
+            .trust_forwarded_for
+            .then(|| parts.headers.get("x-forwarded-for")?.to_str().ok())
+            .flatten()
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_owned());
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(ClientAddr(
+            forwarded.or(peer).unwrap_or_else(|| "unknown".into()),
+        ))
     }
 }
 
@@ -238,12 +283,17 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     params(("x-desk-protocol" = u32, Header, description = "Sync protocol version")),
     responses(
         (status = 200, body = LoginResponse),
+        (status = 400, body = ErrorBody, description = "Malformed body, or the protocol header missing"),
         (status = 401, body = ErrorBody, description = "Wrong user or password"),
+        (status = 413, body = ErrorBody, description = "Body too large"),
         (status = 426, body = ErrorBody, description = "App too old"),
+        (status = 429, body = ErrorBody, description = "Too many failed sign-ins for this account or address; see Retry-After",
+         headers(("Retry-After" = u64, description = "Seconds until another attempt is taken"))),
     )
 )]
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     if let Some(field) = [
@@ -260,10 +310,15 @@ async fn login(
         .field(field));
     }
     let name = req.user.trim().to_owned();
-    let delay = state.throttle.delay(&name);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
+    let attempt = state.throttle.begin(&name, &addr).map_err(|wait| {
+        let secs = wait.as_secs() + 1;
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("登录失败次数过多，请 {secs} 秒后再试 (too many failed sign-ins: try again in {secs} s)"),
+        )
+        .retry_after(secs)
+    })?;
     let (found, users) = {
         let name = name.clone();
         state
@@ -278,7 +333,6 @@ async fn login(
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let Some((_, user)) = found.filter(|_| ok) else {
-        state.throttle.failed(&name);
         let hint = if users == 0 {
             "服务器还没有任何账号：请管理员先运行 desk-server admin create-admin (the server has no accounts yet: run desk-server admin create-admin first)"
         } else {
@@ -290,7 +344,7 @@ async fn login(
             hint,
         ));
     };
-    state.throttle.succeeded(&name);
+    state.throttle.succeeded(attempt);
     let (token, token_hash) = auth::new_token();
     let device_name = req.device_name.clone();
     let u = user.clone();
@@ -312,7 +366,7 @@ async fn login(
     params(("x-desk-protocol" = u32, Header, description = "Sync protocol version")),
     security(("token" = [])),
     responses(
-        (status = 200, body = PushResponse),
+        (status = 200, body = PushResponse, description = "One result per operation: accepted (with the fields the server set otherwise), duplicate, or rejected with a code and a reason"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody, description = "Body or batch too large"),
         (status = 426, body = ErrorBody),
@@ -349,7 +403,7 @@ async fn push(
 #[utoipa::path(
     get, path = "/v1/pull", params(PullQuery, ("x-desk-protocol" = u32, Header, description = "Sync protocol version")),
     security(("token" = [])),
-    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 426, body = ErrorBody))
+    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "The cursor is past the server's log (restored from a backup): bootstrap again"), (status = 426, body = ErrorBody))
 )]
 async fn pull(
     State(state): State<AppState>,
@@ -454,7 +508,7 @@ async fn devices(
 /// Revokes a device (one's own; any, for an admin). Its token stops working at once.
 #[utoipa::path(
     post, path = "/v1/devices/{id}/revoke", params(("id" = Uuid, Path)), security(("token" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 204), (status = 400, body = ErrorBody, description = "Not a device id"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 async fn revoke(
     State(state): State<AppState>,
@@ -477,7 +531,7 @@ async fn revoke(
     get, path = "/v1/records/{entity}/{id}",
     params(("entity" = String, Path, description = "site, appeal, visit, …"), ("id" = Uuid, Path)),
     security(("token" = [])),
-    responses((status = 200, body = desk_core::Snapshot), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = desk_core::Snapshot), (status = 400, body = ErrorBody, description = "Not a record kind or not a record id"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody, description = "No such record, or not the caller's to see: the same answer for both"))
 )]
 async fn record(
     State(state): State<AppState>,

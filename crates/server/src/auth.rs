@@ -48,48 +48,79 @@ pub fn token_hash(token: &str) -> String {
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
-/// Failed logins per user name, in this process. The first few failures cost nothing extra;
-/// after that each attempt waits twice as long as the last, up to a limit, until a success or
-/// a quiet quarter of an hour. (Each replica counts its own; with several replicas an attacker
-/// gains at most a factor of their number.)
-#[derive(Default)]
+/// Failed sign-ins, per account and per client address, in this process. Each attempt takes a
+/// slot in both before its password is checked, under one lock, so parallel guesses are
+/// counted as they arrive; a success gives its slots back. Once either has used its allowance
+/// within the window, attempts are answered at once with the time until a slot frees. (Each
+/// replica counts its own; with several replicas a guesser gains at most their number.)
 pub struct Throttle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    limits: Limits,
+    slots: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
-const FREE_FAILURES: u32 = 3;
-const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
-const MAX_DELAY: Duration = Duration::from_secs(8);
+/// How many failed sign-ins each may have within `window`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub per_account: usize,
+    pub per_address: usize,
+    pub window: Duration,
+}
+
+/// A slot taken by an attempt, given back if it succeeds.
+pub struct Attempt {
+    keys: [String; 2],
+    at: Instant,
+}
 
 impl Throttle {
-    /// How long an attempt for `user` must wait before its password is checked.
-    pub fn delay(&self, user: &str) -> Duration {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(user) {
-            Some((_, at)) if at.elapsed() > FORGET_AFTER => {
-                map.remove(user);
-                Duration::ZERO
-            }
-            Some((n, _)) if *n > FREE_FAILURES => {
-                let exp = (*n - FREE_FAILURES).min(10);
-                (Duration::from_millis(250) * 2u32.pow(exp - 1)).min(MAX_DELAY)
-            }
-            _ => Duration::ZERO,
+    pub fn new(limits: Limits) -> Throttle {
+        Throttle {
+            limits,
+            slots: Mutex::new(HashMap::new()),
         }
     }
 
-    pub fn failed(&self, user: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.entry(user.to_owned()).or_insert((0, Instant::now()));
-        entry.0 += 1;
-        entry.1 = Instant::now();
+    /// Takes a slot for an attempt on `account` from `address`, or says how long to wait.
+    pub fn begin(&self, account: &str, address: &str) -> Result<Attempt, Duration> {
+        let now = Instant::now();
+        let keys = [format!("user:{account}"), format!("addr:{address}")];
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let window = self.limits.window;
+        let mut wait = Duration::ZERO;
+        for (key, limit) in keys
+            .iter()
+            .zip([self.limits.per_account, self.limits.per_address])
+        {
+            let taken = slots.entry(key.clone()).or_default();
+            taken.retain(|t| now.duration_since(*t) < window);
+            if taken.len() >= limit {
+                let oldest = taken[taken.len() - limit];
+                wait = wait.max(window - now.duration_since(oldest));
+            }
+        }
+        if !wait.is_zero() {
+            return Err(wait);
+        }
+        for key in &keys {
+            slots.entry(key.clone()).or_default().push(now);
+        }
+        // Forget quiet keys now and then, so the map does not grow with every name tried.
+        if slots.len() > 10_000 {
+            slots.retain(|_, t| t.iter().any(|t| now.duration_since(*t) < window));
+        }
+        Ok(Attempt { keys, at: now })
     }
 
-    pub fn succeeded(&self, user: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(user);
+    /// The password was right: the attempt's slots are free again.
+    pub fn succeeded(&self, attempt: Attempt) {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        for key in &attempt.keys {
+            if let Some(taken) = slots.get_mut(key) {
+                if let Some(i) = taken.iter().position(|t| *t == attempt.at) {
+                    taken.remove(i);
+                }
+            }
+        }
     }
 }
 
@@ -117,22 +148,24 @@ mod tests {
     }
 
     #[test]
-    fn repeated_failures_slow_down_and_success_resets() {
-        let t = Throttle::default();
-        for _ in 0..FREE_FAILURES {
-            t.failed("zhang");
+    fn guesses_run_out_per_account_and_per_address_and_success_gives_back() {
+        let t = Throttle::new(Limits {
+            per_account: 3,
+            per_address: 5,
+            window: Duration::from_secs(60),
+        });
+        for _ in 0..3 {
+            t.begin("zhang", "10.0.0.1").unwrap();
         }
-        assert_eq!(t.delay("zhang"), Duration::ZERO);
-        t.failed("zhang");
-        let first = t.delay("zhang");
-        t.failed("zhang");
-        assert!(t.delay("zhang") > first && first > Duration::ZERO);
-        for _ in 0..20 {
-            t.failed("zhang");
+        let wait = t.begin("zhang", "10.0.0.2").err().expect("the account ran out");
+        assert!(wait > Duration::from_secs(55) && wait <= Duration::from_secs(60));
+        t.begin("li", "10.0.0.1").unwrap();
+        t.begin("wang", "10.0.0.1").unwrap();
+        assert!(t.begin("zhao", "10.0.0.1").is_err(), "the address ran out");
+        let ok = t.begin("qian", "10.0.0.3").unwrap();
+        t.succeeded(ok);
+        for _ in 0..3 {
+            t.begin("qian", "10.0.0.3").unwrap();
         }
-        assert_eq!(t.delay("zhang"), MAX_DELAY);
-        assert_eq!(t.delay("li"), Duration::ZERO, "per user");
-        t.succeeded("zhang");
-        assert_eq!(t.delay("zhang"), Duration::ZERO);
     }
 }

@@ -19,6 +19,13 @@ pub struct Config {
     pub max_clock_ahead_secs: i64,
     /// Database transactions running at once (PostgreSQL connections in the pool).
     pub db_concurrency: usize,
+    /// Failed sign-ins allowed per account, and per client address, within the window.
+    pub login_attempts_per_account: usize,
+    pub login_attempts_per_address: usize,
+    pub login_window_secs: u64,
+    /// Take the client's address from `X-Forwarded-For` (behind a proxy such as nginx that
+    /// sets it); otherwise from the connection.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Config {
@@ -30,6 +37,10 @@ impl Default for Config {
             max_batch_ops: 5_000,
             max_clock_ahead_secs: 600,
             db_concurrency: 16,
+            login_attempts_per_account: 5,
+            login_attempts_per_address: 20,
+            login_window_secs: 300,
+            trust_forwarded_for: false,
         }
     }
 }

@@ -99,6 +99,9 @@ enum AdminCmd {
     ListDevices,
     /// Revoke a device: its token stops working at once.
     RevokeDevice { id: String },
+    /// Walk every appeal's ledger (its hash chain, and the status it leads to) and name the
+    /// first broken link; exits with 2 when there is one.
+    VerifyLedger,
 }
 
 fn main() -> ExitCode {
@@ -311,6 +314,16 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
                 .map_err(|_| format!("id：“{id}”不是设备编号 (not a device id)"))?;
             admin::revoke_device(&db, id).map_err(err)?;
             Ok(format!("已停用设备 (device revoked) {id}"))
+        }
+        AdminCmd::VerifyLedger => {
+            let report = admin::verify_ledger(&db).map_err(err)?;
+            match report.broken {
+                None => Ok(format!(
+                    "台账完整：{} 件诉求，{} 条办理记录 (the ledger is whole: {} appeals, {} entries)",
+                    report.appeals, report.entries, report.appeals, report.entries
+                )),
+                Some(b) => Err(format!("台账校验失败 (the ledger is broken): {b}")),
+            }
         }
     }
 }

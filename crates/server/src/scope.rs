@@ -2,11 +2,13 @@
 //! `scope_departments` tables by `state`.
 //!
 //! - admin, leader: the whole zone (parks and departments, the reference data, only admin);
-//! - officer: the records of their parks, and zone-wide records that belong to no park
-//!   (sessions, sites without a park);
-//! - department: appeals dispatched to it or naming it in a resolution, with their resolutions
-//!   and progress updates and the sites they concern; it may add progress updates and act on
-//!   those appeals.
+//! - officer: sees the records of their parks and zone-wide records that belong to no park
+//!   (sessions, sites without a park); changes the records of their parks, and of zone-wide
+//!   records only those they created: a session the admin planned, or a park-less site someone
+//!   else registered, is not theirs to change, void or move into a park;
+//! - department: sees the appeals dispatched to it or naming it in a resolution, with their
+//!   resolutions and ledgers and the sites they concern; it writes ledger entries on those
+//!   appeals (notes, and the actions `desk-core` lets a department take) and nothing else.
 //!
 //! Parks and departments are public: every device needs their names.
 
@@ -14,38 +16,17 @@ use std::collections::BTreeSet;
 
 use desk_core::Entity;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Leader,
-    Officer,
-    Department,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Role> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Leader => "leader",
-            Role::Officer => "officer",
-            Role::Department => "department",
-        }
-    }
-}
+pub use desk_core::Role;
 
 /// The signed-in user and device behind a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user_id: Uuid,
     pub user_name: String,
+    /// What the ledger says of who wrote an entry.
+    pub display_name: String,
     pub role: Role,
     pub parks: Vec<Uuid>,
     pub departments: Vec<Uuid>,
@@ -53,7 +34,7 @@ pub struct Caller {
 }
 
 /// Who may see one record.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RecordScope {
     pub public: bool,
     pub park: Option<Uuid>,
@@ -73,6 +54,14 @@ impl RecordScope {
         (self.public && !old.public)
             || self.park != old.park
             || !self.departments.is_subset(&old.departments)
+    }
+
+    /// Someone who could see the record under `old` cannot now. (A record that belongs to no
+    /// park is seen by every officer: leaving a park for none takes it from no one.)
+    pub fn shrank_from(&self, old: &RecordScope) -> bool {
+        (old.public && !self.public)
+            || (self.park.is_some() && self.park != old.park)
+            || !old.departments.is_subset(&self.departments)
     }
 }
 
@@ -120,50 +109,57 @@ impl Caller {
         }
     }
 
-    /// Departments handle appeals: they move them along (status, deadline, hand-over) and leave
-    /// what the enterprise said, and its rating, alone.
-    pub fn may_change_field(&self, entity: Entity, field: &str) -> bool {
-        self.role != Role::Department
-            || entity != Entity::Appeal
-            || matches!(
-                field,
-                "status" | "department_id" | "deadline" | "resolved_at"
-            )
-    }
-
     /// May this caller write `entity` whose scope is `before` (None: a new record) and will be
-    /// `after`? The error is the reason given back for the operation.
+    /// `after`? `owner` is who created it. The error is the reason given back for the operation.
     pub fn may_write(
         &self,
         entity: Entity,
         before: Option<&RecordScope>,
         after: &RecordScope,
+        owner: Option<Uuid>,
     ) -> Result<(), String> {
         let reference_data = matches!(entity, Entity::Park | Entity::Department);
         let allowed = match self.role {
             Role::Admin => true,
             Role::Leader => !reference_data,
             Role::Officer => {
-                !reference_data && self.sees(after) && before.is_none_or(|b| self.sees(b))
+                let zone_wide = |s: &RecordScope| !s.public && s.park.is_none();
+                !reference_data
+                    && self.sees(after)
+                    && before.is_none_or(|b| {
+                        self.sees(b) && (!zone_wide(b) || owner == Some(self.user_id))
+                    })
             }
-            Role::Department => match (entity, before) {
-                (Entity::Progress, None) => self.sees(after),
-                (Entity::Appeal, Some(b)) => self.sees(b),
-                _ => false,
-            },
+            // Departments write ledger entries, which the ledger's own rules check.
+            Role::Department => entity == Entity::Progress && before.is_none() && self.sees(after),
         };
         if allowed {
             Ok(())
         } else {
-            Err(format!(
-                "无权修改此{}：超出账号“{}”（{}）的范围 (outside the scope of this account: {} may not change this {})",
-                entity.name_zh(),
-                self.user_name,
-                self.role.as_str(),
-                self.role.as_str(),
-                entity.name_en()
-            ))
+            Err(self.refusal(entity))
         }
+    }
+
+    /// May this caller act on an appeal whose scope is `scope` and owner `owner` (dispatch,
+    /// resolve, …)? Taking an action changes the appeal: an officer needs to be able to change
+    /// it; a department, to see it.
+    pub fn may_act(&self, scope: &RecordScope, owner: Option<Uuid>) -> Result<(), String> {
+        match self.role {
+            Role::Department if self.sees(scope) => Ok(()),
+            Role::Department => Err(self.refusal(Entity::Appeal)),
+            _ => self.may_write(Entity::Appeal, Some(scope), scope, owner),
+        }
+    }
+
+    fn refusal(&self, entity: Entity) -> String {
+        format!(
+            "无权修改此{}：超出账号“{}”（{}）的范围 (outside the scope of this account: {} may not change this {})",
+            entity.name_zh(),
+            self.user_name,
+            self.role.label_zh(),
+            self.role.as_str(),
+            entity.name_en()
+        )
     }
 }
 
@@ -175,6 +171,7 @@ mod tests {
         Caller {
             user_id: Uuid::now_v7(),
             user_name: "u".into(),
+            display_name: "u".into(),
             role,
             parks,
             departments,
@@ -193,15 +190,38 @@ mod tests {
         assert!(o.sees(&in_p(p1)));
         assert!(!o.sees(&in_p(p2)));
         assert!(o.sees(&RecordScope::default()));
-        assert!(o.may_write(Entity::Site, None, &in_p(p1)).is_ok());
+        assert!(o.may_write(Entity::Site, None, &in_p(p1), None).is_ok());
         assert!(
-            o.may_write(Entity::Site, Some(&in_p(p1)), &in_p(p2))
+            o.may_write(Entity::Site, Some(&in_p(p1)), &in_p(p2), None)
                 .is_err(),
             "moving a site out of their parks"
         );
         assert!(o
-            .may_write(Entity::Park, None, &RecordScope::public())
+            .may_write(Entity::Park, None, &RecordScope::public(), None)
             .is_err());
+    }
+
+    #[test]
+    fn officers_change_zone_wide_records_only_when_they_made_them() {
+        let p1 = Uuid::now_v7();
+        let o = caller(Role::Officer, vec![p1], vec![]);
+        let zone = RecordScope::default();
+        let in_p1 = RecordScope {
+            park: Some(p1),
+            ..Default::default()
+        };
+        let someone = Some(Uuid::now_v7());
+        assert!(o.may_write(Entity::Session, None, &zone, None).is_ok(), "plan one");
+        assert!(o.may_write(Entity::Session, Some(&zone), &zone, someone).is_err());
+        assert!(o
+            .may_write(Entity::Session, Some(&zone), &zone, Some(o.user_id))
+            .is_ok());
+        assert!(
+            o.may_write(Entity::Site, Some(&zone), &in_p1, someone).is_err(),
+            "moving someone's park-less site into their park"
+        );
+        let leader = caller(Role::Leader, vec![], vec![]);
+        assert!(leader.may_write(Entity::Session, Some(&zone), &zone, someone).is_ok());
     }
 
     #[test]
@@ -213,16 +233,18 @@ mod tests {
             ..Default::default()
         };
         let other = RecordScope::default();
-        assert!(c.may_write(Entity::Progress, None, &theirs).is_ok());
+        assert!(c.may_write(Entity::Progress, None, &theirs, None).is_ok());
         assert!(
-            c.may_write(Entity::Appeal, Some(&theirs), &other).is_ok(),
-            "transfer away"
+            c.may_write(Entity::Appeal, Some(&theirs), &theirs, None).is_err(),
+            "appeals move through the ledger only"
         );
+        assert!(c.may_act(&theirs, None).is_ok());
+        assert!(c.may_act(&other, None).is_err());
         assert!(
-            c.may_write(Entity::Appeal, None, &theirs).is_err(),
+            c.may_write(Entity::Appeal, None, &theirs, None).is_err(),
             "no new appeals"
         );
-        assert!(c.may_write(Entity::Site, Some(&theirs), &theirs).is_err());
+        assert!(c.may_write(Entity::Site, Some(&theirs), &theirs, None).is_err());
         assert!(!c.sees(&other));
         assert!(c.sees(&RecordScope::public()));
     }
@@ -237,5 +259,14 @@ mod tests {
         };
         assert!(after.grew_from(&before));
         assert!(!before.grew_from(&after));
+        assert!(before.shrank_from(&after), "the department lost it");
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let park = |p| RecordScope {
+            park: Some(p),
+            ..Default::default()
+        };
+        assert!(park(b).shrank_from(&park(a)), "moved to another park");
+        assert!(!RecordScope::default().shrank_from(&park(a)), "zone-wide: all officers");
+        assert!(park(a).shrank_from(&RecordScope::default()));
     }
 }

@@ -94,6 +94,7 @@ fn appeal(site_id: Uuid, visit_id: Option<Uuid>, n: usize) -> Appeal {
         deadline: Some("2024-10-28".parse().unwrap()),
         resolved_at: None,
         satisfaction: None,
+        ledger_head: None,
         void_reason: None,
     }
 }

@@ -55,6 +55,7 @@ fn appeal(site_id: Uuid) -> Appeal {
         deadline: None,
         resolved_at: None,
         satisfaction: None,
+        ledger_head: None,
         void_reason: None,
     }
 }
@@ -574,16 +575,8 @@ fn run(
                 let Some(appeal_id) = pick(appeals, *appeal) else {
                     return Ok(());
                 };
-                w.create(Progress {
-                    id: Uuid::now_v7(),
-                    appeal_id,
-                    at: w.now(),
-                    author: "官员".into(),
-                    note: "电话回访".into(),
-                    from_status: None,
-                    to_status: None,
-                    reason: None,
-                })?;
+                let at = w.now();
+                w.create(Progress::note(appeal_id, at, "官员", "电话回访"))?;
             }
             Step::EditSite { site, phone } => {
                 let Some(id) = pick(sites, *site) else {

@@ -281,17 +281,8 @@ impl Desk {
         let author = self.author();
         self.store().write(|w| {
             let at = w.now();
-            w.create(Progress {
-                id: Uuid::now_v7(),
-                appeal_id,
-                at,
-                author,
-                note: note.into(),
-                from_status: None,
-                to_status: None,
-                reason: None,
-            })
-            .map(drop)
+            w.create(Progress::note(appeal_id, at, &author, note))
+                .map(drop)
         })?;
         self.appeal(appeal_id)
     }

@@ -185,6 +185,8 @@ impl Desk {
                     field: Some("password".into()),
                     message: e.to_string(),
                 })?;
+        // Local actions are checked as the server will check them, for this account's role.
+        self.store().set_account_role(reply.user.role)?;
         let c = Credentials {
             server: server.trim().trim_end_matches('/').into(),
             token: reply.token,

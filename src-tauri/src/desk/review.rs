@@ -255,7 +255,7 @@ impl Desk {
 mod tests {
     use super::*;
     use crate::desk::testing::demo_desk;
-    use desk_core::protocol::{PushResult, PushStatus};
+    use desk_core::protocol::PushResult;
     use desk_core::{Hlc, Op};
     use serde_json::json;
 
@@ -416,13 +416,7 @@ mod tests {
             })
             .unwrap();
         let op = store.outbox().unwrap().pop().unwrap();
-        let result = PushResult {
-            op_id: op.id,
-            status: PushStatus::Rejected,
-            code: Some(code.into()),
-            field: Some("hlc".into()),
-            reason: Some(reason.into()),
-        };
+        let result = PushResult::rejected(op.id, code, Some("hlc"), reason.into());
         store
             .settle_push(std::slice::from_ref(&op), &[result])
             .unwrap();

@@ -354,6 +354,7 @@ fn write_visit(
             deadline,
             resolved_at: None,
             satisfaction: None,
+            ledger_head: None,
             void_reason: None,
         })?;
         if !has_resolution {

@@ -12,8 +12,6 @@ mod sqlite;
 
 use std::sync::Arc;
 
-use crate::error::ApiError;
-
 /// A value crossing the SQL boundary.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SqlValue {
@@ -59,7 +57,36 @@ impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
     }
 }
 
-pub type Row = Vec<SqlValue>;
+/// One row of a query's result, read by column name.
+#[derive(Debug, Clone)]
+pub struct Row {
+    columns: Arc<[String]>,
+    values: Vec<SqlValue>,
+}
+
+impl Row {
+    pub fn new(columns: Arc<[String]>, values: Vec<SqlValue>) -> Row {
+        Row { columns, values }
+    }
+
+    /// The value of a column the query selects; naming one it does not is a bug in the query.
+    pub fn get(&self, column: &str) -> &SqlValue {
+        let i = self
+            .columns
+            .iter()
+            .position(|c| c == column)
+            .unwrap_or_else(|| panic!("the query selects no column {column:?}"));
+        &self.values[i]
+    }
+
+    pub fn text(&self, column: &str) -> Option<&str> {
+        self.get(column).text()
+    }
+
+    pub fn int(&self, column: &str) -> Option<i64> {
+        self.get(column).int()
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -121,23 +148,25 @@ impl Db {
         }
     }
 
-    /// Runs `f` in one transaction on a blocking thread; commits if it returns Ok.
-    pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// Runs `f` in one transaction on a blocking thread; commits if it returns Ok. Its error
+    /// type is the caller's, which says what a database error means to it.
+    pub async fn tx<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn Sql) -> Result<T, ApiError> + Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut dyn Sql) -> Result<T, E> + Send + 'static,
     {
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.tx_blocking(f))
             .await
-            .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+            .map_err(|e| DbError::Other(format!("worker failed: {e}")))?
     }
 
     /// [`Db::tx`] for callers already off the async runtime (the admin commands).
-    pub fn tx_blocking<T>(
+    pub fn tx_blocking<T, E: From<DbError>>(
         &self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, E>,
+    ) -> Result<T, E> {
         match self {
             Db::Sqlite(db) => db.tx(f),
             Db::Postgres(db) => db.tx(f),

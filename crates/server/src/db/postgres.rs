@@ -13,12 +13,17 @@ use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 
 use super::{pending, DbError, Row, Sql, SqlValue};
-use crate::error::ApiError;
 
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../../../migrations/server-postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../../../../migrations/server-postgres/0001_init.sql"),
+    ),
+    (
+        "0002_ledger_rules",
+        include_str!("../../../../migrations/server-postgres/0002_ledger_rules.sql"),
+    ),
+];
 
 /// Any fixed number; only this server takes this lock.
 const LOG_LOCK: i64 = 0x0064_6573_6b6c_6f67; // "desklog"
@@ -72,10 +77,10 @@ impl PostgresDb {
         })
     }
 
-    pub fn tx<T>(
+    pub fn tx<T, E: From<DbError>>(
         &self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, E>,
+    ) -> Result<T, E> {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut conn = match idle {
             Some(c) if !c.client.is_closed() => c,
@@ -160,9 +165,11 @@ impl Sql for PgTx<'_> {
             .collect();
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
         let rows = self.tx.query(&stmt, &refs)?;
+        let columns: std::sync::Arc<[String]> =
+            stmt.columns().iter().map(|c| c.name().to_owned()).collect();
         rows.iter()
             .map(|r| {
-                (0..r.len())
+                let values = (0..r.len())
                     .map(|i| {
                         let ty = r.columns()[i].type_();
                         Ok(match *ty {
@@ -178,7 +185,8 @@ impl Sql for PgTx<'_> {
                             }
                         })
                     })
-                    .collect()
+                    .collect::<Result<Vec<_>, DbError>>()?;
+                Ok(Row::new(columns.clone(), values))
             })
             .collect()
     }

@@ -9,12 +9,17 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params_from_iter, Connection, TransactionBehavior};
 
 use super::{pending, DbError, Row, Sql, SqlValue};
-use crate::error::ApiError;
 
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../../../migrations/server-sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../../../../migrations/server-sqlite/0001_init.sql"),
+    ),
+    (
+        "0002_ledger_rules",
+        include_str!("../../../../migrations/server-sqlite/0002_ledger_rules.sql"),
+    ),
+];
 
 pub struct SqliteDb {
     conn: Mutex<Connection>,
@@ -60,10 +65,10 @@ impl SqliteDb {
         })
     }
 
-    pub fn tx<T>(
+    pub fn tx<T, E: From<DbError>>(
         &self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut conn = self
             .conn
             .lock()
@@ -110,6 +115,11 @@ impl Sql for SqliteTx<'_> {
     fn rows(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError> {
         let mut stmt = self.0.prepare_cached(&dialect(sql))?;
         let n = stmt.column_count();
+        let columns: std::sync::Arc<[String]> = stmt
+            .column_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         let mut rows = stmt.query(params_from_iter(params.iter().map(to_sqlite)))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -124,7 +134,7 @@ impl Sql for SqliteTx<'_> {
                     }
                 });
             }
-            out.push(row);
+            out.push(Row::new(columns.clone(), row));
         }
         Ok(out)
     }

@@ -1,0 +1,160 @@
+//! The appeal ledger on the server. A ledger entry (a progress update) is taken only as the
+//! server sees it: an action is checked against its appeal as it stands, with `desk-core`'s
+//! rules and the caller's role; who wrote it, from which device, the statuses it led from and
+//! to, and a time that cannot precede what it follows are the server's to set; the entry is
+//! sealed into the appeal's hash chain. Then the server moves the appeal itself, by an
+//! operation of its own stamped after everything it has seen, so every device ends with the
+//! appeal as the order of accepted actions left it, whatever order its stamps suggest.
+
+use chrono::{DateTime, Utc};
+use desk_core::appeal::{self, Action};
+use desk_core::model::{Appeal, Progress, Record};
+use desk_core::{ledger, Entity, Op};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::log::LogWriter;
+use super::records::{read_record, read_typed, update_record};
+use super::scopes::read_scope;
+use super::Result;
+use crate::db::Sql;
+use crate::error::ApiError;
+use crate::scope::Caller;
+
+/// Why an entry was refused: code, field, reason.
+pub(crate) type Refusal = (&'static str, Option<&'static str>, String);
+
+/// An entry as the server takes it, and the action it records.
+pub(crate) struct Entry {
+    pub progress: Progress,
+    pub action: Option<Action>,
+}
+
+/// Checks a new ledger entry against its appeal and the caller, and returns it as the server
+/// holds it (written by the caller, in its place in the chain), or why it is refused.
+pub(crate) fn take_entry(
+    sql: &mut dyn Sql,
+    caller: &Caller,
+    mut progress: Progress,
+    now: DateTime<Utc>,
+    max_ahead_ms: i64,
+) -> Result<std::result::Result<Entry, Refusal>> {
+    let refuse = |e: desk_core::ValidationError| Ok(Err((e.code(), Some(e.field()), e.to_string())));
+    let Some(appeal) = read_typed::<Appeal>(sql, progress.appeal_id)? else {
+        return Err(ApiError::internal("a checked reference went missing"));
+    };
+    let action = match Action::of_entry(&progress) {
+        Ok(a) => a,
+        Err(e) => return refuse(e),
+    };
+    let (from, to) = match &action {
+        Some(action) => {
+            let to = match appeal::check(&appeal, action, Some(caller.role)) {
+                Ok(to) => to,
+                Err(e) => return refuse(e),
+            };
+            let (scope, owner) = read_scope(sql, Entity::Appeal, &appeal.id.to_string())?
+                .unwrap_or_default();
+            if let Err(reason) = caller.may_act(&scope, owner) {
+                return Ok(Err(("forbidden", None, reason)));
+            }
+            (Some(appeal.status), Some(to))
+        }
+        None => (None, None),
+    };
+    let last = sql.row(
+        "SELECT position, hash, at FROM progress_updates
+         WHERE appeal_id = $1 AND position IS NOT NULL ORDER BY position DESC LIMIT 1",
+        &[appeal.id.to_string().into()],
+    )?;
+    // An entry says when it happened (offline, perhaps days ago), but never before the appeal
+    // was raised or before the entry it follows, and never in the server's future.
+    if (progress.at - now).num_milliseconds() > max_ahead_ms {
+        return Ok(Err((
+            "validation",
+            Some("at"),
+            format!(
+                "at：{} 晚于服务器时间 (is later than the server's time)",
+                desk_core::time::display(progress.at)
+            ),
+        )));
+    }
+    let follows = last
+        .as_ref()
+        .and_then(|r| r.text("at")?.parse::<DateTime<Utc>>().ok())
+        .unwrap_or(appeal.raised_at)
+        .max(appeal.raised_at);
+    progress.at = progress.at.max(follows);
+    progress.author = caller.display_name.clone();
+    progress.device_id = caller.device_id;
+    progress.from_status = from;
+    progress.to_status = to;
+    let (position, prev) = match &last {
+        Some(r) => (
+            r.int("position").unwrap_or_default() + 1,
+            r.text("hash").unwrap_or(ledger::GENESIS).to_owned(),
+        ),
+        None => (1, ledger::GENESIS.to_owned()),
+    };
+    ledger::seal(&mut progress, position, &prev);
+    Ok(Ok(Entry { progress, action }))
+}
+
+/// The fields of `taken` the server set otherwise than `sent` (for the device to take).
+pub(crate) fn amendments(sent: &Map<String, Value>, taken: &Map<String, Value>) -> Map<String, Value> {
+    taken
+        .iter()
+        .filter(|(k, v)| sent.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Moves the appeal of an accepted entry: the action's effect and the chain's new head, as an
+/// operation of the server's, logged for every device.
+pub(crate) fn follow(
+    sql: &mut dyn Sql,
+    log: &mut LogWriter,
+    caller: &Caller,
+    entry: &Entry,
+    now_ms: i64,
+) -> Result<()> {
+    let p = &entry.progress;
+    let mut fields = match (&entry.action, p.to_status) {
+        (Some(action), Some(to)) => appeal::effect(action, to, p.at),
+        _ => Map::new(),
+    };
+    fields.insert(
+        "ledger_head".into(),
+        p.hash.clone().map_or(Value::Null, Value::String),
+    );
+    let Some(mut current) = read_record(sql, Entity::Appeal, p.appeal_id)? else {
+        return Err(ApiError::internal("the appeal of an accepted entry is missing"));
+    };
+    let op = Op {
+        id: Uuid::now_v7(),
+        entity: Entity::Appeal,
+        record_id: p.appeal_id,
+        fields,
+        hlc: log.tick(now_ms),
+        prev: Default::default(),
+    };
+    let changed: Vec<&str> = op.fields.keys().map(String::as_str).collect();
+    for (name, value) in &op.fields {
+        current.fields.insert(name.clone(), value.clone());
+        current.clocks.fields.insert(name.clone(), op.hlc);
+    }
+    update_record(sql, &current, &changed)?;
+    log.append_op(sql, &op, caller, None)
+}
+
+/// An entry's fields as a typed value.
+pub(crate) fn entry_of(id: Uuid, fields: &Map<String, Value>) -> Option<Progress> {
+    let mut fields = fields.clone();
+    fields.insert("id".into(), Value::String(id.to_string()));
+    serde_json::from_value(Value::Object(fields)).ok()
+}
+
+/// The entry's fields as synced.
+pub(crate) fn fields_of(p: &Progress) -> Map<String, Value> {
+    p.to_fields()
+}

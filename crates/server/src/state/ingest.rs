@@ -1,0 +1,284 @@
+//! Pushed operations. Each lands or is refused on its own, with a code and a reason; the reply
+//! says which. The checks run in this order, each before anything the next one reads:
+//!
+//! 1. the operation's own shape (no database read: nothing to leak);
+//! 2. its stamp, which may not be too far in the server's future (`clock_ahead`);
+//! 3. whether it landed before (by id): acknowledged again, changing nothing;
+//! 4. scope: a record the caller may not see is answered exactly as a missing one;
+//! 5. the record as it would stand, validated whole with `desk-core`;
+//! 6. what it refers to, which must exist and be visible to the caller (an invisible
+//!    reference is answered as a missing one);
+//! 7. an appeal's derived fields (status, deadline, outcome), which only actions change;
+//! 8. whether the caller may write this record (role, parks, who made a zone-wide record);
+//! 9. voids, which stay;
+//! 10. for a ledger entry, the ledger's rules ([`super::actions`]).
+
+use desk_core::model::check_fields;
+use desk_core::protocol::{PushResult, PushStatus};
+use desk_core::{Entity, FieldClocks, Op, Snapshot};
+use serde_json::{Map, Value};
+
+use super::accounts::audit;
+use super::actions;
+use super::log::LogWriter;
+use super::records::{insert_record, read_record, record_exists, update_record};
+use super::scopes::{insert_scope, read_scope, rescope, scope_for};
+use super::Result;
+use crate::db::Sql;
+use crate::error::ApiError;
+use crate::scope::Caller;
+
+/// Limits of ingest.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestRules {
+    pub now_ms: i64,
+    /// How far ahead of the server's clock a stamp may be.
+    pub max_clock_ahead_ms: i64,
+}
+
+/// Takes a batch of pushed operations, holding the log lock for the whole transaction.
+pub fn ingest(
+    sql: &mut dyn Sql,
+    caller: &Caller,
+    ops: &[Op],
+    rules: IngestRules,
+) -> Result<Vec<PushResult>> {
+    let mut log = LogWriter::start(sql)?;
+    let mut results = Vec::with_capacity(ops.len());
+    let (mut accepted, mut refused) = (0, 0);
+    for op in ops {
+        let r = ingest_one(sql, &mut log, caller, op, rules)?;
+        match r.status {
+            PushStatus::Accepted => accepted += 1,
+            PushStatus::Rejected => refused += 1,
+            PushStatus::Duplicate => {}
+        }
+        results.push(r);
+    }
+    log.finish(sql)?;
+    audit(
+        sql,
+        Some(caller.user_id),
+        caller.device_id,
+        "push",
+        &format!(
+            "{} operations: {accepted} accepted, {} already in, {refused} rejected",
+            ops.len(),
+            ops.len() - accepted - refused
+        ),
+    )?;
+    Ok(results)
+}
+
+/// The one answer for a record the caller cannot reach, whether it exists or not.
+fn unknown(op: &Op) -> PushResult {
+    PushResult::rejected(
+        op.id,
+        "unknown_record",
+        Some("record_id"),
+        format!(
+            "服务器上没有这条{}，或它不归此账号 (no such {} on the server for this account)",
+            op.entity.name_zh(),
+            op.entity.name_en()
+        ),
+    )
+}
+
+fn ingest_one(
+    sql: &mut dyn Sql,
+    log: &mut LogWriter,
+    caller: &Caller,
+    op: &Op,
+    rules: IngestRules,
+) -> Result<PushResult> {
+    // 1. Shape.
+    if let Err(e) = op.check_shape() {
+        return Ok(PushResult::rejected(op.id, "validation", Some(e.field()), e.to_string()));
+    }
+    // 2. Stamp.
+    let ahead = op.hlc.wall_ms as i64 - rules.now_ms;
+    if ahead > rules.max_clock_ahead_ms {
+        let minutes = (ahead + 30_000) / 60_000;
+        return Ok(PushResult::rejected(
+            op.id,
+            "clock_ahead",
+            Some("hlc"),
+            format!(
+                "设备时钟比服务器快 {minutes} 分钟：此条修改未被接受，设备校正时间后会重新发送 (the device clock is {minutes} minutes ahead of the server: this change was not taken; the device sends it again once its clock is corrected)"
+            ),
+        ));
+    }
+    log.observe(&op.hlc, rules.now_ms);
+    // 3. Seen before.
+    if let Some(row) = sql.row(
+        "SELECT fields FROM log WHERE op_id = $1",
+        &[op.id.to_string().into()],
+    )? {
+        let logged: Map<String, Value> = row
+            .text("fields")
+            .and_then(|f| serde_json::from_str(f).ok())
+            .unwrap_or_default();
+        let amended = actions::amendments(&op.fields, &logged);
+        return Ok(PushResult {
+            status: PushStatus::Duplicate,
+            amended: (!amended.is_empty()).then_some(amended),
+            ..PushResult::accepted(op.id)
+        });
+    }
+    // 4. Scope, before anything about the record is looked at.
+    let id = op.record_id.to_string();
+    let current = read_record(sql, op.entity, op.record_id)?;
+    let held = match &current {
+        Some(_) => read_scope(sql, op.entity, &id)?,
+        None => None,
+    };
+    if let Some((scope, _)) = &held {
+        if !caller.sees(scope) {
+            return Ok(unknown(op));
+        }
+    }
+    let (next, changed): (Snapshot, Vec<&str>) = match &current {
+        None if !op.is_complete() => return Ok(unknown(op)),
+        None => (
+            Snapshot {
+                entity: op.entity,
+                record_id: op.record_id,
+                fields: op.fields.clone(),
+                clocks: FieldClocks::all(op.hlc),
+            },
+            Vec::new(),
+        ),
+        Some(_) if op.entity.append_only() => {
+            return Ok(PushResult::rejected(
+                op.id,
+                "immutable",
+                Some("record_id"),
+                "办理进展一经记录不可修改 (ledger entries cannot be changed)".into(),
+            ))
+        }
+        Some(cur) => {
+            let mut next = cur.clone();
+            let won: Vec<&str> = next
+                .clocks
+                .merge(op.writes())
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            for name in &won {
+                next.fields
+                    .insert((*name).to_owned(), op.fields[*name].clone());
+            }
+            (next, won)
+        }
+    };
+    // 5. The record as it would stand.
+    let references = match check_fields(op.entity, op.record_id, &next.fields) {
+        Ok(refs) => refs,
+        Err(e) => {
+            return Ok(PushResult::rejected(op.id, "validation", Some(e.field()), e.to_string()))
+        }
+    };
+    // 6. What it refers to.
+    for (field, entity, rid) in references {
+        let visible = record_exists(sql, entity, rid)?
+            && read_scope(sql, entity, &rid.to_string())?.is_some_and(|(s, _)| caller.sees(&s));
+        if !visible {
+            return Ok(PushResult::rejected(
+                op.id,
+                "unknown_reference",
+                Some(field),
+                format!(
+                    "{field}：服务器上没有编号为 {rid} 的{}，或它不归此账号 (no {} {rid} on the server for this account)",
+                    entity.name_zh(),
+                    entity.name_en()
+                ),
+            ));
+        }
+    }
+    // 7. An appeal's derived fields.
+    if op.entity == Entity::Appeal {
+        let checked = match &current {
+            None => desk_core::appeal::check_new(&op.fields),
+            Some(_) => desk_core::appeal::check_change(op.fields.keys().map(String::as_str)),
+        };
+        if let Err(e) = checked {
+            return Ok(PushResult::rejected(op.id, e.code(), Some(e.field()), e.to_string()));
+        }
+    }
+    // 8. May the caller write it?
+    let after = scope_for(sql, op.entity, &id, &next.fields)?;
+    let (before, owner) = match &held {
+        Some((s, o)) => (Some(s), *o),
+        None => (None, None),
+    };
+    if let Err(reason) = caller.may_write(op.entity, before, &after, owner) {
+        return Ok(PushResult::rejected(op.id, "forbidden", None, reason));
+    }
+    // 9. Voids stay.
+    let voided = current
+        .as_ref()
+        .is_some_and(|c| c.fields.get("void_reason").is_some_and(|v| !v.is_null()));
+    if voided && next.fields.get("void_reason").is_some_and(Value::is_null) {
+        return Ok(PushResult::rejected(
+            op.id,
+            "immutable",
+            Some("void_reason"),
+            "作废的记录不能恢复 (a voided record cannot come back)".into(),
+        ));
+    }
+    // 10. A ledger entry, as the ledger takes it.
+    let now = chrono::DateTime::from_timestamp_millis(rules.now_ms).unwrap_or_else(chrono::Utc::now);
+    let entry = match (op.entity, &current) {
+        (Entity::Progress, None) => {
+            let progress = actions::entry_of(op.record_id, &next.fields)
+                .ok_or_else(|| ApiError::internal("a validated entry did not parse"))?;
+            match actions::take_entry(sql, caller, progress, now, rules.max_clock_ahead_ms)? {
+                Ok(entry) => Some(entry),
+                Err((code, field, reason)) => {
+                    return Ok(PushResult::rejected(op.id, code, field, reason))
+                }
+            }
+        }
+        _ => None,
+    };
+
+    let mut taken = op.clone();
+    let mut next = next;
+    if let Some(entry) = &entry {
+        taken.fields = actions::fields_of(&entry.progress);
+        next.fields = taken.fields.clone();
+    }
+    match &current {
+        None => insert_record(sql, &next)?,
+        Some(_) if !changed.is_empty() => update_record(sql, &next, &changed)?,
+        Some(_) => {} // older than what the server holds: logged, changes nothing
+    }
+    log.append_op(sql, &taken, caller, caller.device_id)?;
+    if current.is_none() {
+        insert_scope(sql, op.entity, &id, &after, Some(caller.user_id))?;
+    }
+    if let Some(entry) = &entry {
+        actions::follow(sql, log, caller, entry, rules.now_ms)?;
+    }
+    // New records of most kinds have no dependents whose audience could change.
+    let may_move = current.is_some()
+        || matches!(op.entity, Entity::Appeal | Entity::Resolution)
+        || entry
+            .as_ref()
+            .is_some_and(|e| e.action.as_ref().is_some_and(|a| a.department_id().is_some()));
+    if may_move {
+        for m in rescope(sql, op.entity, &id, &next.fields, &after)? {
+            if m.grew {
+                log.append_snapshot(sql, m.entity, &m.id)?;
+            }
+            if let Some(before) = &m.shrank_from {
+                log.append_leave(sql, m.entity, &m.id, before, &m.now)?;
+            }
+        }
+    }
+    let amended = actions::amendments(&op.fields, &taken.fields);
+    Ok(PushResult {
+        amended: (!amended.is_empty()).then_some(amended),
+        ..PushResult::accepted(op.id)
+    })
+}

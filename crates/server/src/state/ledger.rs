@@ -1,0 +1,245 @@
+//! The ledger (台账) as the office reads it, the zone's figures, and the check that every
+//! appeal's ledger is as the server sealed it.
+
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use desk_core::ledger;
+use desk_core::model::Progress;
+use desk_core::stats::{Counts, Stats};
+use desk_core::Entity;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::records::{columns, snapshot_of_row};
+use super::{uuid, Result};
+use crate::db::{Sql, SqlValue};
+use crate::error::ApiError;
+use crate::scope::Caller;
+
+/// What `desk-server admin verify-ledger` found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerReport {
+    pub appeals: usize,
+    pub entries: usize,
+    /// The first broken link, if any.
+    pub broken: Option<ledger::Break>,
+}
+
+/// Walks every appeal's chain, in order, against the appeal's head; stops at the first broken
+/// link. Also checks that each appeal's status is the one its actions lead to.
+pub fn verify_ledger(sql: &mut dyn Sql) -> Result<LedgerReport> {
+    let appeals = sql.rows(
+        "SELECT id, ledger_head, status FROM appeals ORDER BY id",
+        &[],
+    )?;
+    let mut report = LedgerReport {
+        appeals: appeals.len(),
+        entries: 0,
+        broken: None,
+    };
+    let q = format!(
+        "SELECT {} FROM progress_updates WHERE appeal_id = $1 ORDER BY position, id",
+        columns(Entity::Progress, "")
+    );
+    for a in &appeals {
+        let id = uuid(a.get("id"))?;
+        let entries = sql
+            .rows(&q, &[id.to_string().into()])?
+            .iter()
+            .map(|r| {
+                let s = snapshot_of_row(Entity::Progress, r)?;
+                let mut fields = s.fields;
+                fields.insert("id".into(), Value::String(s.record_id.to_string()));
+                serde_json::from_value::<Progress>(Value::Object(fields))
+                    .map_err(|e| ApiError::internal(format!("unreadable ledger entry: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let verified = ledger::verify(id, a.text("ledger_head"), &entries).and_then(|n| {
+            // The status is what the last action led to (received, before any).
+            let led_to = entries
+                .iter()
+                .rev()
+                .find_map(|e| e.to_status)
+                .map_or("received", |s| s.as_str());
+            if a.text("status") == Some(led_to) {
+                Ok(n)
+            } else {
+                Err(ledger::Break {
+                    appeal_id: id,
+                    position: entries.len() as i64,
+                    entry_id: entries.last().map(|e| e.id),
+                    problem: ledger::Problem::Status,
+                })
+            }
+        });
+        match verified {
+            Ok(n) => report.entries += n,
+            Err(b) => {
+                report.broken = Some(b);
+                return Ok(report);
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerQuery {
+    /// received, dispatched, in_progress, resolved, confirmed (or the Chinese label).
+    pub status: Option<String>,
+    pub park: Option<Uuid>,
+    pub department: Option<Uuid>,
+    pub category: Option<String>,
+    /// Only appeals past their deadline and not resolved.
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+pub fn ledger(
+    sql: &mut dyn Sql,
+    caller: &Caller,
+    q: &LedgerQuery,
+    today: NaiveDate,
+) -> Result<Vec<Map<String, Value>>> {
+    use desk_core::model::{AppealStatus, Category};
+    let mut params: Vec<SqlValue> = vec![caller.user_id.to_string().into()];
+    let mut cond = vec![caller.visibility_sql("$1"), "t.void_reason IS NULL".into()];
+    let bind = |params: &mut Vec<SqlValue>, v: SqlValue| {
+        params.push(v);
+        format!("${}", params.len())
+    };
+    if let Some(s) = &q.status {
+        let s = AppealStatus::parse("status", s)?;
+        cond.push(format!(
+            "t.status = {}",
+            bind(&mut params, s.as_str().into())
+        ));
+    }
+    if let Some(c) = &q.category {
+        let c = Category::parse("category", c)?;
+        cond.push(format!(
+            "t.category = {}",
+            bind(&mut params, c.as_str().into())
+        ));
+    }
+    if let Some(p) = q.park {
+        cond.push(format!(
+            "t.site_id IN (SELECT id FROM sites WHERE park_id = {})",
+            bind(&mut params, p.to_string().into())
+        ));
+    }
+    if let Some(d) = q.department {
+        cond.push(format!(
+            "EXISTS (SELECT 1 FROM scope_departments sd WHERE sd.entity = 'appeals' AND sd.record_id = t.id AND sd.department_id = {})",
+            bind(&mut params, d.to_string().into())
+        ));
+    }
+    if q.overdue {
+        cond.push(format!(
+            "t.status NOT IN ('resolved', 'confirmed') AND t.deadline < {}",
+            bind(&mut params, today.to_string().into())
+        ));
+    }
+    let sql_text = format!(
+        "SELECT {} FROM appeals t JOIN scopes s ON s.entity = 'appeals' AND s.record_id = t.id WHERE {} ORDER BY t.id",
+        columns(Entity::Appeal, "t."),
+        cond.join(" AND ")
+    );
+    sql.rows(&sql_text, &params)?
+        .iter()
+        .map(|r| {
+            let s = snapshot_of_row(Entity::Appeal, r)?;
+            let mut out = Map::new();
+            out.insert("id".into(), Value::String(s.record_id.to_string()));
+            out.extend(s.fields);
+            Ok(out)
+        })
+        .collect()
+}
+
+/// The zone's figures (the same as a device's `desk stats`), over what the caller may see.
+pub fn stats(sql: &mut dyn Sql, caller: &Caller, today: NaiveDate) -> Result<Stats> {
+    let vis = caller.visibility_sql("$1");
+    let user: SqlValue = caller.user_id.to_string().into();
+    let today: SqlValue = today.to_string().into();
+    // `extra` may use $2, today's date in the zone.
+    let mut count = |entity: Entity, extra: &str| -> Result<i64> {
+        let q = format!(
+            "SELECT COUNT(*) AS n FROM {} t JOIN scopes s ON s.entity = '{}' AND s.record_id = t.id
+             WHERE {vis} AND t.void_reason IS NULL {extra}",
+            entity.table(),
+            entity.table()
+        );
+        let params = if extra.contains("$2") {
+            vec![user.clone(), today.clone()]
+        } else {
+            vec![user.clone()]
+        };
+        Ok(sql.row(&q, &params)?.and_then(|r| r.int("n")).unwrap_or(0))
+    };
+    let resolved = "AND t.status IN ('resolved', 'confirmed')";
+    let sessions = count(Entity::Session, "")?;
+    let visits = count(Entity::Visit, "")?;
+    let consultations = count(Entity::Consultation, "")?;
+    let appeals = count(Entity::Appeal, "")?;
+    let appeals_resolved = count(Entity::Appeal, resolved)?;
+    let with_deadline = count(
+        Entity::Appeal,
+        &format!("{resolved} AND t.deadline IS NOT NULL"),
+    )?;
+    // On time: resolved before the end of the deadline day in the zone (UTC+8), i.e. 16:00 UTC.
+    let on_time = count(
+        Entity::Appeal,
+        &format!(
+            "{resolved} AND t.deadline IS NOT NULL AND t.resolved_at < t.deadline || 'T16:00:00Z'"
+        ),
+    )?;
+    let overdue_appeals = count(
+        Entity::Appeal,
+        "AND t.status NOT IN ('resolved', 'confirmed') AND t.deadline < $2",
+    )?;
+    let suggestions = count(Entity::Suggestion, "")?;
+    let suggestions_adopted = count(Entity::Suggestion, "AND t.adopted = 1")?;
+    let (satisfaction_ratings, satisfaction_sum) = sql
+        .row(
+            &format!(
+                "SELECT COUNT(t.satisfaction) AS ratings, CAST(COALESCE(SUM(t.satisfaction), 0) AS BIGINT) AS total FROM appeals t
+                 JOIN scopes s ON s.entity = 'appeals' AND s.record_id = t.id
+                 WHERE {vis} AND t.void_reason IS NULL AND t.satisfaction IS NOT NULL"
+            ),
+            &[user],
+        )?
+        .map_or((0, 0), |r| {
+            (r.int("ratings").unwrap_or(0), r.int("total").unwrap_or(0))
+        });
+    Ok(Counts {
+        sessions,
+        visits,
+        consultations,
+        appeals,
+        appeals_resolved,
+        resolved_with_deadline: with_deadline,
+        resolved_on_time: on_time,
+        overdue_appeals,
+        suggestions,
+        suggestions_adopted,
+        satisfaction_ratings,
+        satisfaction_sum,
+    }
+    .into())
+}
+
+/// Rejects an out-of-range page size with a 400 naming the parameter.
+pub fn page_limit(limit: Option<i64>) -> Result<i64> {
+    match limit {
+        None => Ok(1000),
+        Some(n) if (1..=5000).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("limit：{n} 超出范围 1–5000 (out of range 1–5000)"),
+        )
+        .field("limit")),
+    }
+}
