@@ -364,7 +364,19 @@ fn a_device_signing_in_to_a_server_with_the_demo_gets_the_whole_session() {
         let theirs: Value = serde_json::from_str(&d.export()).unwrap();
         let mine: Value = serde_json::from_str(&local.export()).unwrap();
         for table in ["sessions", "stops", "visits", "appeals", "resolutions"] {
-            assert_eq!(theirs["records"][table], mine["records"][table], "{table}");
+            // Only the server seals ledgers: the head is its own.
+            let without_head = |v: &Value| {
+                let mut v = v.clone();
+                for r in v.as_array_mut().into_iter().flatten() {
+                    r.as_object_mut().map(|o| o.shift_remove("ledger_head"));
+                }
+                v
+            };
+            assert_eq!(
+                without_head(&theirs["records"][table]),
+                without_head(&mine["records"][table]),
+                "{table}"
+            );
         }
     }
 }
