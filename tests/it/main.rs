@@ -11,3 +11,4 @@ mod server;
 mod server_harness;
 mod simulation;
 mod sync;
+mod trust;

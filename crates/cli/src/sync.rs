@@ -150,6 +150,9 @@ pub fn sync(
                     "上传 (pushed) {}，被拒 (rejected) {}，下载 (pulled) {}，首次下载 (bootstrapped) {}",
                     r.pushed, r.rejected, r.pulled, r.bootstrapped
                 );
+                for said in r.clock_correction.iter().chain(&r.ledger_broken) {
+                    out!("{said}");
+                }
                 out!("{}", status.describe());
             }
             Ok(())
@@ -188,6 +191,16 @@ pub fn status(data_dir: &Path, store: &Store, out: &Out) -> Result<(), StoreErro
     out!("同步位置 (cursor)     {}", s.sync.cursor);
     out!("冲突 (conflicts)      {}", s.conflicts);
     out!("被拒绝 (rejections)   {}", s.rejections);
+    out!(
+        "时钟偏差 (clock)      {} ms（服务器时间减本机时间 / server minus device）",
+        s.sync.clock_offset_ms
+    );
+    if let Some(c) = &s.clock_correction {
+        out!("时钟校正 (corrected) {} · {}", c.message, c.at);
+    }
+    if let Some(b) = &s.ledger_broken {
+        out!("台账校验 (ledger)     {b}");
+    }
     Ok(())
 }
 
@@ -274,12 +287,13 @@ pub fn rejections(
             }
             for r in list {
                 out!(
-                    "{}  {} {}  [{}] {}",
+                    "{}  {} {}  [{}] {}\n    → {}",
                     r.op_id,
                     r.entity.name_zh(),
                     r.record_id,
                     r.code,
-                    r.reason
+                    r.reason,
+                    r.hint
                 );
             }
             Ok(())

@@ -148,10 +148,17 @@ impl Store {
             }
             self.anchor = anchor;
         }
+        // Stamps made while the clock was ahead may be further ahead than the clock is now.
+        let stamped_ahead = self.clock.last().wall_ms as i64 - server_ms;
         let restamped = self.restamp_future(server_ms, received)?;
         if ahead.abs() <= TOLERANCE_MS && restamped == 0 {
             return Ok(None);
         }
+        let ahead = if ahead.abs() <= TOLERANCE_MS {
+            stamped_ahead
+        } else {
+            ahead
+        };
         let correction = ClockCorrection {
             at: desk_core::time::stamp(
                 DateTime::from_timestamp_millis(server_ms).unwrap_or_else(Utc::now),
@@ -320,7 +327,8 @@ fn pending_writes(conn: &Connection) -> Result<Vec<PendingWrite>> {
     .collect()
 }
 
-/// Moves an instant the write took from the clock (equal to its write time) by `shift`.
+/// Moves an instant the write took from the clock by `shift`: one within a few seconds of its
+/// write time (a time typed by a person is not).
 fn shift_instant(value: &mut Value, written_ms: i64, shift: i64) {
     let Some(at) = value
         .as_str()
@@ -328,8 +336,8 @@ fn shift_instant(value: &mut Value, written_ms: i64, shift: i64) {
     else {
         return;
     };
-    if at.timestamp_millis() == written_ms {
-        if let Some(moved) = DateTime::from_timestamp_millis(written_ms + shift) {
+    if (at.timestamp_millis() - written_ms).abs() <= 5_000 {
+        if let Some(moved) = DateTime::from_timestamp_millis(at.timestamp_millis() + shift) {
             *value = Value::from(desk_core::time::stamp(moved));
         }
     }
