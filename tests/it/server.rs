@@ -194,7 +194,10 @@ async fn logins_tokens_versions_and_device_revocation() {
             assert_eq!(body["code"], code, "{body}");
             assert_eq!(body["field"], PROTOCOL_HEADER, "{body}");
             if status == 426 {
-                assert!(body["message"].as_str().unwrap().contains("update"), "{body}");
+                assert!(
+                    body["message"].as_str().unwrap().contains("update"),
+                    "{body}"
+                );
             }
         }
 

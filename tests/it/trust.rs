@@ -152,7 +152,12 @@ async fn forged_outcomes_are_refused_and_authorship_is_the_servers() {
         let node = Uuid::now_v7();
 
         let r = dept
-            .push(&[op(Entity::Appeal, appeal_id, json!({"status": "confirmed"}), node)])
+            .push(&[op(
+                Entity::Appeal,
+                appeal_id,
+                json!({"status": "confirmed"}),
+                node,
+            )])
             .await;
         assert_eq!(one(&r).0, "derived_field", "{backend:?} {r:?}");
         assert!(one(&r).2.contains("办理操作"), "{r:?}");
@@ -172,10 +177,19 @@ async fn forged_outcomes_are_refused_and_authorship_is_the_servers() {
         confirm.from_status = Some(AppealStatus::Resolved);
         confirm.to_status = Some(AppealStatus::Confirmed);
         let r = dept
-            .push(&[op(Entity::Progress, confirm.id, Value::Object(confirm.to_fields()), node)])
+            .push(&[op(
+                Entity::Progress,
+                confirm.id,
+                Value::Object(confirm.to_fields()),
+                node,
+            )])
             .await;
         assert_eq!(one(&r).0, "illegal_transition", "{r:?}");
-        assert_eq!(figures(leader.client.clone()).await, before, "nothing moved");
+        assert_eq!(
+            figures(leader.client.clone()).await,
+            before,
+            "nothing moved"
+        );
 
         // A note signed as someone else is written by whoever pushed it, at a time that does
         // not precede the appeal.
@@ -186,7 +200,12 @@ async fn forged_outcomes_are_refused_and_authorship_is_the_servers() {
             "已协调解决",
         );
         let r = dept
-            .push(&[op(Entity::Progress, forged.id, Value::Object(forged.to_fields()), node)])
+            .push(&[op(
+                Entity::Progress,
+                forged.id,
+                Value::Object(forged.to_fields()),
+                node,
+            )])
             .await;
         assert_eq!(one(&r).0, "accepted", "{r:?}");
         let amended = r.results[0].amended.clone().unwrap();
@@ -206,7 +225,12 @@ async fn forged_outcomes_are_refused_and_authorship_is_the_servers() {
         let mut resolve = Progress::note(appeal_id, Utc::now(), "x", "已供应绿电");
         Action::Resolve.record_in(&mut resolve);
         let r = dept
-            .push(&[op(Entity::Progress, resolve.id, Value::Object(resolve.to_fields()), node)])
+            .push(&[op(
+                Entity::Progress,
+                resolve.id,
+                Value::Object(resolve.to_fields()),
+                node,
+            )])
             .await;
         assert_eq!(one(&r).0, "accepted", "{r:?}");
         let (_, a) = leader
@@ -240,17 +264,40 @@ fn one_skewed_write_does_not_poison_a_device() {
                 .args(args)
                 .output()
                 .expect("faketime (Debian's package faketime)");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             serde_json::from_slice::<Value>(&out.stdout).unwrap()
         };
         let site = ahead(&["--json", "site", "add", "--name", "随创贸易"]);
         let site_id = site["id"].as_str().unwrap().to_owned();
-        let first = ahead(&["--json", "appeal", "add", "--site", &site_id, "--description", "物流园道路破损"]);
+        let first = ahead(&[
+            "--json",
+            "appeal",
+            "add",
+            "--site",
+            &site_id,
+            "--description",
+            "物流园道路破损",
+        ]);
         let raised: DateTime<Utc> = first["raised_at"].as_str().unwrap().parse().unwrap();
-        assert!(raised > Utc::now() + Duration::days(2), "the clock was wrong then");
+        assert!(
+            raised > Utc::now() + Duration::days(2),
+            "the clock was wrong then"
+        );
         // The clock is set right; the device goes on working, then signs in and syncs.
         let second = d
-            .run(&["--json", "appeal", "add", "--site", &site_id, "--description", "用工招聘困难"])
+            .run(&[
+                "--json",
+                "appeal",
+                "add",
+                "--site",
+                &site_id,
+                "--description",
+                "用工招聘困难",
+            ])
             .ok()
             .json();
         login(&d, &server.url, "officer1");
@@ -264,7 +311,10 @@ fn one_skewed_write_does_not_poison_a_device() {
         let status = d.run(&["status", "--json"]).ok().json();
         assert_eq!(status["pending"], 0, "{status}");
         assert_eq!(status["rejections"], 0, "{status}");
-        assert!(status["clock_offset_ms"].as_i64().unwrap().abs() < 60_000, "{status}");
+        assert!(
+            status["clock_offset_ms"].as_i64().unwrap().abs() < 60_000,
+            "{status}"
+        );
         let ahead_ms = status["clock_correction"]["ahead_ms"].as_i64().unwrap();
         assert!(ahead_ms > 2 * 86_400_000, "{status}");
         // Both appeals are on the server, the first at the time it was really written.
@@ -290,8 +340,15 @@ fn one_skewed_write_does_not_poison_a_device() {
         );
         assert!((raised_of(&second["id"]) - Utc::now()).num_minutes().abs() < 10);
         // The device writes on, stamped right.
-        d.run(&["appeal", "add", "--site", &site_id, "--description", "第三件诉求"])
-            .ok();
+        d.run(&[
+            "appeal",
+            "add",
+            "--site",
+            &site_id,
+            "--description",
+            "第三件诉求",
+        ])
+        .ok();
         d.run(&["sync"]).ok();
         assert_eq!(d.run(&["status", "--json"]).ok().json()["rejections"], 0);
         drop(server);
@@ -344,21 +401,48 @@ fn records_made_after_a_clock_fix_keep_their_true_time() {
             cmd
         };
         let out = with_stdin(
-            skewed(&["login", "--server", &server.url, "--user", "officer1", "--password-stdin"])
-                .env_remove("DESK_DATA_DIR"),
+            skewed(&[
+                "login",
+                "--server",
+                &server.url,
+                "--user",
+                "officer1",
+                "--password-stdin",
+            ])
+            .env_remove("DESK_DATA_DIR"),
             PASSWORD,
         );
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(skewed(&["sync"]).status().unwrap().success());
         // The clock is set right while the device is offline.
         drop(server);
         let park = zone.park1.to_string();
         let site = d
-            .run(&["--json", "site", "add", "--name", "湖北交投物流园", "--park", &park])
+            .run(&[
+                "--json",
+                "site",
+                "add",
+                "--name",
+                "湖北交投物流园",
+                "--park",
+                &park,
+            ])
             .ok()
             .json();
         let a = d
-            .run(&["--json", "appeal", "add", "--site", site["id"].as_str().unwrap(), "--description", "园区道路照明不足"])
+            .run(&[
+                "--json",
+                "appeal",
+                "add",
+                "--site",
+                site["id"].as_str().unwrap(),
+                "--description",
+                "园区道路照明不足",
+            ])
             .ok()
             .json();
         let raised: DateTime<Utc> = a["raised_at"].as_str().unwrap().parse().unwrap();
@@ -381,7 +465,12 @@ async fn records_that_leave_a_scope_leave_its_devices() {
         tokio::task::spawn_blocking(move || {
             let db = desk_server::db::Db::open(&db_url).unwrap();
             for (name, role, parks, depts) in [
-                ("dept2", Role::Department, vec![], vec!["自然资源和规划中心".to_string()]),
+                (
+                    "dept2",
+                    Role::Department,
+                    vec![],
+                    vec!["自然资源和规划中心".to_string()],
+                ),
                 ("officer2", Role::Officer, vec!["二园".to_string()], vec![]),
             ] {
                 admin::create_user(
@@ -453,7 +542,10 @@ async fn records_that_leave_a_scope_leave_its_devices() {
         leader.sync().await;
         park_a.sync().await;
         park_b.sync().await;
-        assert!(park_a.has::<Site>(site_id).is_none(), "{backend:?}: left park 1");
+        assert!(
+            park_a.has::<Site>(site_id).is_none(),
+            "{backend:?}: left park 1"
+        );
         assert!(park_a.has::<Appeal>(appeal_id).is_none());
         assert!(park_b.has::<Site>(site_id).is_some());
         leader.write(|w| w.update::<Site>(site_id, |s| s.phone = Some("0722-3300000".into())));
@@ -550,14 +642,18 @@ async fn officers_change_zone_wide_records_only_when_they_made_them() {
 
         let officer = Tablet::sign_in(&s.url, "officer1").await;
         officer.sync().await;
-        assert!(officer.has::<Session>(session.id).is_some(), "officers see zone-wide records");
-        officer.write(|w| w.void(Entity::Session, session.id, "重复")) ;
+        assert!(
+            officer.has::<Session>(session.id).is_some(),
+            "officers see zone-wide records"
+        );
+        officer.write(|w| w.void(Entity::Session, session.id, "重复"));
         officer.write(|w| w.void(Entity::Site, parkless.id, "重复"));
         let report = officer.sync().await;
         assert_eq!(report.rejected, 2, "{backend:?} {report:?}");
-        let moved = officer.engine.store().write(|w| {
-            w.update::<Site>(parkless.id, |s| s.park_id = Some(zone.park1))
-        });
+        let moved = officer
+            .engine
+            .store()
+            .write(|w| w.update::<Site>(parkless.id, |s| s.park_id = Some(zone.park1)));
         assert!(moved.is_err() || officer.sync().await.rejected == 1);
         let refused = officer.engine.store().rejections().unwrap();
         assert!(refused.iter().all(|r| r.code == "forbidden"), "{refused:?}");
@@ -603,10 +699,19 @@ async fn an_out_of_scope_probe_learns_nothing() {
         let officer = Client::login(&s.url, "officer1").await;
         let node = Uuid::now_v7();
         let probe = |id| op(Entity::Appeal, id, json!({"deadline": "2020-01-01"}), node);
-        let r = officer.push(&[probe(hidden.id), probe(Uuid::now_v7())]).await;
+        let r = officer
+            .push(&[probe(hidden.id), probe(Uuid::now_v7())])
+            .await;
         let (a, b) = (&r.results[0], &r.results[1]);
-        assert_eq!(a.code.as_deref(), Some("unknown_record"), "{backend:?} {r:?}");
-        assert_eq!((&a.code, &a.field, &a.reason), (&b.code, &b.field, &b.reason));
+        assert_eq!(
+            a.code.as_deref(),
+            Some("unknown_record"),
+            "{backend:?} {r:?}"
+        );
+        assert_eq!(
+            (&a.code, &a.field, &a.reason),
+            (&b.code, &b.field, &b.reason)
+        );
         assert!(!a.reason.as_ref().unwrap().contains("2024-10-26"));
         let (status_hidden, body_hidden) = officer
             .get(&format!("/v1/records/appeal/{}", hidden.id))
@@ -623,8 +728,18 @@ async fn an_out_of_scope_probe_learns_nothing() {
         missing.id = Uuid::now_v7();
         let r = officer
             .push(&[
-                op(Entity::Progress, note.id, Value::Object(note.to_fields()), node),
-                op(Entity::Progress, missing.id, Value::Object(missing.to_fields()), node),
+                op(
+                    Entity::Progress,
+                    note.id,
+                    Value::Object(note.to_fields()),
+                    node,
+                ),
+                op(
+                    Entity::Progress,
+                    missing.id,
+                    Value::Object(missing.to_fields()),
+                    node,
+                ),
             ])
             .await;
         let strip = |x: &PushResult| {
@@ -687,10 +802,20 @@ async fn the_api_description_is_the_api() {
         assert_eq!(status, 400, "{query}: {body}");
         assert_eq!(body["field"], field, "{query}: {body}");
     }
-    let (status, body) = leader.post("/v1/devices/not-an-id/revoke", String::new()).await;
-    assert_eq!((status, body["field"].as_str()), (400, Some("id")), "{body}");
+    let (status, body) = leader
+        .post("/v1/devices/not-an-id/revoke", String::new())
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("id")),
+        "{body}"
+    );
     let (status, body) = leader.get("/v1/records/weather/x").await;
-    assert_eq!((status, body["field"].as_str()), (400, Some("entity")), "{body}");
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("entity")),
+        "{body}"
+    );
     s.stop().await;
 }
 
@@ -726,9 +851,14 @@ fn verify_ledger_names_the_first_broken_link() {
         let text = String::from_utf8_lossy(&broken.stderr).into_owned();
         assert_eq!(broken.status.code(), Some(2), "{text}");
         assert!(text.contains(appeal) && text.contains(entry), "{text}");
-        assert!(text.contains("第 1 条") && text.contains("内容被改动"), "{text}");
+        assert!(
+            text.contains("第 1 条") && text.contains("内容被改动"),
+            "{text}"
+        );
 
-        tamper(&format!("DELETE FROM progress_updates WHERE id = '{entry}'"));
+        tamper(&format!(
+            "DELETE FROM progress_updates WHERE id = '{entry}'"
+        ));
         let text = String::from_utf8_lossy(&server(&["verify-ledger"]).stderr).into_owned();
         assert!(text.contains(appeal) && text.contains("被删除"), "{text}");
 
@@ -783,5 +913,9 @@ fn login(d: &Device, url: &str, user: &str) {
             .env_remove("DESK_DATA_DIR"),
         PASSWORD,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -14,13 +14,14 @@ afterEach(() => {
 const appeal = {
   id: 'a1', site_id: 's1', visit_id: null, raised_at: '2024-10-26T00:30:00Z', channel: 'on_site',
   category: 'environment', description: '厂区围墙外公共绿化', urgency: 'normal', status: 'dispatched',
-  department_id: 'd1', deadline: '2024-10-28', resolved_at: null, satisfaction: null, void_reason: null,
+  department_id: 'd1', deadline: '2024-10-28', resolved_at: null, satisfaction: null, ledger_head: null, void_reason: null,
 } as const
 const context = { site_name: '湖北斯诺新材料有限公司', park_name: '新材料产业园', department_name: '自然资源和规划中心', overdue: true }
 const row: LedgerRow = { ...appeal, ...context }
 const progress = [{
   id: 'p1', appeal_id: 'a1', at: '2024-10-26T01:30:00Z', author: '党工委书记', note: '现场办公会决议：派单',
-  from_status: 'received', to_status: 'dispatched', reason: null,
+  from_status: 'received', to_status: 'dispatched', reason: null, action: 'dispatch', department_id: 'd1',
+  deadline: null, satisfaction: null, device_id: null, position: 1, prev_hash: null, hash: null,
 }] as AppealDetail['progress']
 const detail = (status: AppealStatus, allowed: ActionKind[]): AppealDetail => ({ appeal: { ...appeal, status }, ...context, allowed, progress })
 const parks = [{ id: 'p-new', name: '新材料产业园', void_reason: null }]

@@ -14,7 +14,7 @@ afterEach(() => {
 
 const signedIn: AppState = {
   ready: true, server: 'http://office:8700', user: '张三',
-  local: { device_id: 'd', pending: 0, conflicts: 0, rejections: 0, cursor: 9, bootstrapped: true, bootstrap_after: null, clock_offset_ms: 0, last_sync_at: '2024-10-26T02:00:00.000Z' },
+  local: { device_id: 'd', pending: 0, conflicts: 0, rejections: 0, clock_correction: null, ledger_broken: null, cursor: 9, bootstrapped: true, bootstrap_after: null, clock_offset_ms: 0, last_sync_at: '2024-10-26T02:00:00.000Z' },
   sync: { state: 'up_to_date', at: '2024-10-26 10:00' },
 }
 const offlineDevice: AppState = { ...signedIn, server: null, user: null, sync: { state: 'idle' } }
@@ -111,6 +111,25 @@ describe('sync panel', () => {
     await flushPromises()
     expect(w.find('[data-test=sync-error]').text()).toContain('无法连接服务器')
     expect(w.emitted('refresh')).toHaveLength(1)
+  })
+
+  it('says when the server found this device\'s clock wrong, and when a ledger failed its check', async () => {
+    mockIPC((cmd) => (cmd === 'conflicts' || cmd === 'rejections' ? [] : undefined))
+    const corrected: AppState = {
+      ...signedIn,
+      local: {
+        ...signedIn.local,
+        clock_correction: { at: '2026-11-30T02:00:00Z', ahead_ms: 3 * 86_400_000, restamped: 2, message: '…' },
+        ledger_broken: '诉求 a1 的台账第 2 条内容被改动 (entry 2 of the ledger of appeal a1 was altered)',
+      },
+    }
+    const w = mount(SyncPanel, { props: { state: corrected } })
+    await flushPromises()
+    expect(w.find('[data-test=clock-corrected]').text()).toContain('本设备时间有误，已按服务器时间校正（快了 3.0 天）')
+    expect(w.find('[data-test=ledger-broken]').text()).toContain('第 2 条内容被改动')
+    const fine = mount(SyncPanel, { props: { state: signedIn } })
+    await flushPromises()
+    expect(fine.find('[data-test=clock-corrected]').exists()).toBe(false)
   })
 
   it('lists a conflict with both values and keeps the one chosen', async () => {

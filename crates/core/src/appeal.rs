@@ -192,7 +192,9 @@ impl Action {
                 reason: reason()?,
             },
             ActionKind::Extend => Action::Extend {
-                deadline: entry.deadline.ok_or(ValidationError::Required { field: "deadline" })?,
+                deadline: entry
+                    .deadline
+                    .ok_or(ValidationError::Required { field: "deadline" })?,
                 reason: reason()?,
             },
             ActionKind::Reopen => Action::Reopen { reason: reason()? },
@@ -395,7 +397,12 @@ mod tests {
         };
         assert!(check(&appeal(Received), &dispatch, Some(Role::Department)).is_err());
         assert_eq!(
-            check(&appeal(Dispatched), &Action::Resolve, Some(Role::Department)).unwrap(),
+            check(
+                &appeal(Dispatched),
+                &Action::Resolve,
+                Some(Role::Department)
+            )
+            .unwrap(),
             Resolved
         );
     }

@@ -157,7 +157,10 @@ mod tests {
         for _ in 0..3 {
             t.begin("zhang", "10.0.0.1").unwrap();
         }
-        let wait = t.begin("zhang", "10.0.0.2").err().expect("the account ran out");
+        let wait = t
+            .begin("zhang", "10.0.0.2")
+            .err()
+            .expect("the account ran out");
         assert!(wait > Duration::from_secs(55) && wait <= Duration::from_secs(60));
         t.begin("li", "10.0.0.1").unwrap();
         t.begin("wang", "10.0.0.1").unwrap();

@@ -211,17 +211,25 @@ mod tests {
             ..Default::default()
         };
         let someone = Some(Uuid::now_v7());
-        assert!(o.may_write(Entity::Session, None, &zone, None).is_ok(), "plan one");
-        assert!(o.may_write(Entity::Session, Some(&zone), &zone, someone).is_err());
+        assert!(
+            o.may_write(Entity::Session, None, &zone, None).is_ok(),
+            "plan one"
+        );
+        assert!(o
+            .may_write(Entity::Session, Some(&zone), &zone, someone)
+            .is_err());
         assert!(o
             .may_write(Entity::Session, Some(&zone), &zone, Some(o.user_id))
             .is_ok());
         assert!(
-            o.may_write(Entity::Site, Some(&zone), &in_p1, someone).is_err(),
+            o.may_write(Entity::Site, Some(&zone), &in_p1, someone)
+                .is_err(),
             "moving someone's park-less site into their park"
         );
         let leader = caller(Role::Leader, vec![], vec![]);
-        assert!(leader.may_write(Entity::Session, Some(&zone), &zone, someone).is_ok());
+        assert!(leader
+            .may_write(Entity::Session, Some(&zone), &zone, someone)
+            .is_ok());
     }
 
     #[test]
@@ -235,7 +243,8 @@ mod tests {
         let other = RecordScope::default();
         assert!(c.may_write(Entity::Progress, None, &theirs, None).is_ok());
         assert!(
-            c.may_write(Entity::Appeal, Some(&theirs), &theirs, None).is_err(),
+            c.may_write(Entity::Appeal, Some(&theirs), &theirs, None)
+                .is_err(),
             "appeals move through the ledger only"
         );
         assert!(c.may_act(&theirs, None).is_ok());
@@ -244,7 +253,9 @@ mod tests {
             c.may_write(Entity::Appeal, None, &theirs, None).is_err(),
             "no new appeals"
         );
-        assert!(c.may_write(Entity::Site, Some(&theirs), &theirs, None).is_err());
+        assert!(c
+            .may_write(Entity::Site, Some(&theirs), &theirs, None)
+            .is_err());
         assert!(!c.sees(&other));
         assert!(c.sees(&RecordScope::public()));
     }
@@ -266,7 +277,10 @@ mod tests {
             ..Default::default()
         };
         assert!(park(b).shrank_from(&park(a)), "moved to another park");
-        assert!(!RecordScope::default().shrank_from(&park(a)), "zone-wide: all officers");
+        assert!(
+            !RecordScope::default().shrank_from(&park(a)),
+            "zone-wide: all officers"
+        );
         assert!(park(a).shrank_from(&RecordScope::default()));
     }
 }

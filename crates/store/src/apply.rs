@@ -17,7 +17,11 @@ use desk_core::model::Progress;
 /// Appends `op` to the oplog and merges it into its record. Returns false, changing nothing,
 /// when an operation with the same id was recorded before. `written` is set for operations
 /// written here (the outbox), `None` for those received.
-pub(crate) fn record_and_apply(conn: &Connection, op: &Op, written: Option<&Written>) -> Result<bool> {
+pub(crate) fn record_and_apply(
+    conn: &Connection,
+    op: &Op,
+    written: Option<&Written>,
+) -> Result<bool> {
     let uptime = written.and_then(|w| w.uptime.as_ref());
     let inserted = conn
         .prepare_cached(

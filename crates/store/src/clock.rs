@@ -131,8 +131,7 @@ impl Store {
         };
         let offset = server_ms - wall_mid;
         // Round trips jitter by milliseconds; only a real change is worth a write.
-        if ahead.abs() > 1_000 || (offset - self.offset_ms).abs() > 1_000 || self.anchor.is_none()
-        {
+        if ahead.abs() > 1_000 || (offset - self.offset_ms).abs() > 1_000 || self.anchor.is_none() {
             set_meta(self.conn(), "sync.clock_offset_ms", &offset.to_string())?;
             self.offset_ms = offset;
             match &anchor {
@@ -206,7 +205,10 @@ impl Store {
         let held = held
             .and_then(|h| h.parse::<Hlc>().ok())
             .unwrap_or(Hlc::zero(device));
-        let mut clock = Clock::new(Hlc { node: device, ..held });
+        let mut clock = Clock::new(Hlc {
+            node: device,
+            ..held
+        });
         let pending = pending_writes(&tx)?;
         let mut remap: HashMap<Hlc, Hlc> = HashMap::new();
         let mut restamped = 0;
@@ -330,10 +332,7 @@ fn pending_writes(conn: &Connection) -> Result<Vec<PendingWrite>> {
 /// Moves an instant the write took from the clock by `shift`: one within a few seconds of its
 /// write time (a time typed by a person is not).
 fn shift_instant(value: &mut Value, written_ms: i64, shift: i64) {
-    let Some(at) = value
-        .as_str()
-        .and_then(|s| s.parse::<DateTime<Utc>>().ok())
-    else {
+    let Some(at) = value.as_str().and_then(|s| s.parse::<DateTime<Utc>>().ok()) else {
         return;
     };
     if (at.timestamp_millis() - written_ms).abs() <= 5_000 {
@@ -376,7 +375,11 @@ fn restamp_row(
     }
     let new = FieldClocks {
         base: mapped(&clocks.base),
-        fields: clocks.fields.iter().map(|(k, v)| (k.clone(), mapped(v))).collect(),
+        fields: clocks
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), mapped(v)))
+            .collect(),
     };
     sets.push("_hlc = ?".into());
     values.push(rusqlite::types::Value::Text(new.base.to_string()));

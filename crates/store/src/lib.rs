@@ -155,6 +155,11 @@ impl Store {
         self.device
     }
 
+    /// The role of the account this device is signed in to, if it is.
+    pub fn account_role(&self) -> Result<Option<desk_core::Role>> {
+        Ok(meta(&self.conn, "account.role")?.and_then(|r| desk_core::Role::parse(&r)))
+    }
+
     /// The role of the account this device is signed in to: local actions are checked as the
     /// server will check them.
     pub fn set_account_role(&mut self, role: desk_core::Role) -> Result<()> {

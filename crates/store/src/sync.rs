@@ -627,7 +627,11 @@ fn take_amendments(
     }
     values.push(rusqlite::types::Value::Text(op.record_id.to_string()));
     tx.execute(
-        &format!("UPDATE {} SET {} WHERE id = ?", op.entity.table(), sets.join(", ")),
+        &format!(
+            "UPDATE {} SET {} WHERE id = ?",
+            op.entity.table(),
+            sets.join(", ")
+        ),
         rusqlite::params_from_iter(values),
     )?;
     tx.execute(

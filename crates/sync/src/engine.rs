@@ -141,7 +141,11 @@ impl<T: Transport> Engine<T> {
             report.left_scope += self.rescope().await?;
         }
         report.ledger_broken = self.store().verify_ledgers()?;
-        report.clock_correction = self.corrected.lock().unwrap_or_else(|p| p.into_inner()).take();
+        report.clock_correction = self
+            .corrected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         self.store().mark_synced()?;
         Ok(report)
     }
@@ -159,7 +163,11 @@ impl<T: Transport> Engine<T> {
         let r = self.store().rejection(op_id)?;
         let server = self.transport.record(r.entity, r.record_id).await?;
         // A refused action had moved its appeal here: the appeal goes back too.
-        let appeal = match r.fields.get("appeal_id").and_then(|a| a.as_str()?.parse().ok()) {
+        let appeal = match r
+            .fields
+            .get("appeal_id")
+            .and_then(|a| a.as_str()?.parse().ok())
+        {
             Some(id) if r.entity == desk_core::Entity::Progress => {
                 self.transport.record(desk_core::Entity::Appeal, id).await?
             }
@@ -322,7 +330,12 @@ impl<T: Transport> Engine<T> {
         let Some(c) = correction else {
             return Ok(false);
         };
-        tracing::warn!(ahead_ms = c.ahead_ms, restamped = c.restamped, "{}", c.message);
+        tracing::warn!(
+            ahead_ms = c.ahead_ms,
+            restamped = c.restamped,
+            "{}",
+            c.message
+        );
         *self.corrected.lock().unwrap_or_else(|p| p.into_inner()) = Some(c.message);
         Ok(c.restamped > 0)
     }

@@ -3,10 +3,11 @@
 use chrono::NaiveDate;
 use desk_core::appeal::Action;
 use desk_core::model::{
-    parse_date, Appeal, AppealStatus, Category, Department, Park, Progress, Record, Site,
+    parse_date, ActionKind, Appeal, AppealStatus, Category, Department, Park, Progress, Record,
+    Site,
 };
 use desk_core::stats::Stats;
-use desk_core::ValidationError;
+use desk_core::{Role, ValidationError};
 use desk_store::{AppealFilter, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -62,62 +63,40 @@ pub enum AppealAction {
     },
 }
 
-/// The kinds of [`AppealAction`], to tell the screen which ones the appeal's status allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    Dispatch,
-    Start,
-    Resolve,
-    Confirm,
-    Return,
-    Transfer,
-    Extend,
-    Reopen,
-}
-
-impl ActionKind {
-    const ALL: [ActionKind; 8] = [
-        ActionKind::Dispatch,
-        ActionKind::Start,
-        ActionKind::Resolve,
-        ActionKind::Confirm,
-        ActionKind::Return,
-        ActionKind::Transfer,
-        ActionKind::Extend,
-        ActionKind::Reopen,
-    ];
-
-    /// An action of this kind with stand-in values that pass its own checks, so asking the
-    /// lifecycle about it answers only whether the status allows it.
-    fn sample(self) -> Action {
-        let reason = || "-".to_owned();
-        match self {
-            ActionKind::Dispatch => Action::Dispatch {
-                department_id: Uuid::nil(),
-            },
-            ActionKind::Start => Action::Start,
-            ActionKind::Resolve => Action::Resolve,
-            ActionKind::Confirm => Action::Confirm { satisfaction: 5 },
-            ActionKind::Return => Action::Return { reason: reason() },
-            ActionKind::Transfer => Action::Transfer {
-                department_id: Uuid::nil(),
-                reason: reason(),
-            },
-            ActionKind::Extend => Action::Extend {
-                deadline: NaiveDate::default(),
-                reason: reason(),
-            },
-            ActionKind::Reopen => Action::Reopen { reason: reason() },
-        }
+/// An action of this kind with stand-in values that pass its own checks, so asking the
+/// lifecycle about it answers only whether the status (and the role) allows it.
+fn sample(kind: ActionKind) -> Action {
+    let reason = || "-".to_owned();
+    match kind {
+        ActionKind::Dispatch => Action::Dispatch {
+            department_id: Uuid::nil(),
+        },
+        ActionKind::Start => Action::Start,
+        ActionKind::Resolve => Action::Resolve,
+        ActionKind::Confirm => Action::Confirm { satisfaction: 5 },
+        ActionKind::Return => Action::Return { reason: reason() },
+        ActionKind::Transfer => Action::Transfer {
+            department_id: Uuid::nil(),
+            reason: reason(),
+        },
+        ActionKind::Extend => Action::Extend {
+            deadline: NaiveDate::default(),
+            reason: reason(),
+        },
+        ActionKind::Reopen => Action::Reopen { reason: reason() },
     }
 }
 
-/// The actions the lifecycle (`desk_core::appeal`) allows from `status`.
-pub fn allowed_actions(status: AppealStatus) -> Vec<ActionKind> {
+/// The actions the lifecycle (`desk_core::appeal`) allows from `status` to an account of
+/// `role` (any, before signing in: the server judges at the next sync).
+pub fn allowed_actions(status: AppealStatus, role: Option<Role>) -> Vec<ActionKind> {
     ActionKind::ALL
-        .into_iter()
-        .filter(|k| k.sample().apply(status).is_ok())
+        .iter()
+        .copied()
+        .filter(|k| {
+            let action = sample(*k);
+            action.apply(status).is_ok() && role.is_none_or(|r| action.permitted(r))
+        })
         .collect()
 }
 
@@ -258,7 +237,7 @@ impl Desk {
             .collect::<Result<_>>()?;
         Ok(AppealDetail {
             context: context(&store, &appeal)?,
-            allowed: allowed_actions(appeal.status),
+            allowed: allowed_actions(appeal.status, store.account_role()?),
             appeal,
             progress,
         })
@@ -381,19 +360,33 @@ mod tests {
     fn the_allowed_actions_follow_the_lifecycle() {
         use ActionKind::*;
         assert_eq!(
-            allowed_actions(AppealStatus::Received),
+            allowed_actions(AppealStatus::Received, None),
             [Dispatch, Resolve, Extend]
         );
         assert_eq!(
-            allowed_actions(AppealStatus::Dispatched),
+            allowed_actions(AppealStatus::Dispatched, None),
             [Start, Resolve, Return, Transfer, Extend]
         );
         assert_eq!(
-            allowed_actions(AppealStatus::InProgress),
+            allowed_actions(AppealStatus::InProgress, None),
             [Resolve, Return, Transfer, Extend]
         );
-        assert_eq!(allowed_actions(AppealStatus::Resolved), [Confirm, Reopen]);
-        assert_eq!(allowed_actions(AppealStatus::Confirmed), [Reopen]);
+        assert_eq!(
+            allowed_actions(AppealStatus::Resolved, None),
+            [Confirm, Reopen]
+        );
+        assert_eq!(allowed_actions(AppealStatus::Confirmed, None), [Reopen]);
+        // A department handles what it was given; the office dispatches, confirms, reopens.
+        let dept = Some(Role::Department);
+        assert_eq!(
+            allowed_actions(AppealStatus::Received, dept),
+            [Resolve, Extend]
+        );
+        assert_eq!(allowed_actions(AppealStatus::Resolved, dept), []);
+        assert_eq!(
+            allowed_actions(AppealStatus::Resolved, Some(Role::Officer)),
+            [Confirm, Reopen]
+        );
     }
 
     #[test]

@@ -51,8 +51,9 @@ pub struct RejectionItem {
     pub record_label: String,
     /// The fields the refused change wrote.
     pub fields: Vec<String>,
-    /// The server's code (`validation`, `forbidden`, `clock_ahead`, `unknown_record`,
-    /// `unknown_reference`, `immutable`), the field it names and its reason in both languages.
+    /// The server's code (`validation`, `illegal_transition`, `not_permitted`,
+    /// `derived_field`, `forbidden`, `clock_ahead`, `unknown_record`, `unknown_reference`,
+    /// `immutable`), the field it names and its reason in both languages.
     pub code: String,
     pub field: Option<String>,
     pub reason: String,

@@ -11,4 +11,9 @@ export type LedgerRow = { id: string, site_id: string, visit_id: string | null, 
 /**
  * 1 (very dissatisfied) to 5 (very satisfied), given by the enterprise.
  */
-satisfaction: number | null, void_reason: string | null, site_name: string | null, park_name: string | null, department_name: string | null, overdue: boolean, };
+satisfaction: number | null, 
+/**
+ * The hash of the last entry of the appeal's ledger, kept by the server: a ledger cut
+ * short no longer ends there.
+ */
+ledger_head: string | null, void_reason: string | null, site_name: string | null, park_name: string | null, department_name: string | null, overdue: boolean, };

@@ -15,4 +15,9 @@ overdue: boolean, id: string, site_id: string, visit_id: string | null, raised_a
 /**
  * 1 (very dissatisfied) to 5 (very satisfied), given by the enterprise.
  */
-satisfaction: number | null, void_reason: string | null, };
+satisfaction: number | null, 
+/**
+ * The hash of the last entry of the appeal's ledger, kept by the server: a ledger cut
+ * short no longer ends there.
+ */
+ledger_head: string | null, void_reason: string | null, };

@@ -11,4 +11,12 @@ left_scope: number,
 /**
  * How long the bootstrap took until the records were usable, and then the search index.
  */
-bootstrap_ms: number, search_index_ms: number, pushed: number, rejected: number, pulled: number, };
+bootstrap_ms: number, search_index_ms: number, pushed: number, rejected: number, pulled: number, 
+/**
+ * Said when the server's time showed this device's clock was wrong (and corrected it).
+ */
+clock_correction: string | null, 
+/**
+ * The first broken link found in an appeal's ledger.
+ */
+ledger_broken: string | null, };

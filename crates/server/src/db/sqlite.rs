@@ -115,11 +115,8 @@ impl Sql for SqliteTx<'_> {
     fn rows(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError> {
         let mut stmt = self.0.prepare_cached(&dialect(sql))?;
         let n = stmt.column_count();
-        let columns: std::sync::Arc<[String]> = stmt
-            .column_names()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        let columns: std::sync::Arc<[String]> =
+            stmt.column_names().into_iter().map(str::to_owned).collect();
         let mut rows = stmt.query(params_from_iter(params.iter().map(to_sqlite)))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {

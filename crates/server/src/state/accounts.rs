@@ -32,7 +32,10 @@ pub fn create_user(sql: &mut dyn Sql, u: &NewUser) -> Result<Uuid> {
         return Err(desk_core::ValidationError::Required { field: "name" }.into());
     }
     if sql
-        .row("SELECT 1 AS taken FROM users WHERE name = $1", &[name.into()])?
+        .row(
+            "SELECT 1 AS taken FROM users WHERE name = $1",
+            &[name.into()],
+        )?
         .is_some()
     {
         return Err(desk_core::ValidationError::Duplicate {
@@ -332,4 +335,3 @@ pub fn audit(
     )?;
     Ok(())
 }
-

@@ -39,7 +39,8 @@ pub(crate) fn take_entry(
     now: DateTime<Utc>,
     max_ahead_ms: i64,
 ) -> Result<std::result::Result<Entry, Refusal>> {
-    let refuse = |e: desk_core::ValidationError| Ok(Err((e.code(), Some(e.field()), e.to_string())));
+    let refuse =
+        |e: desk_core::ValidationError| Ok(Err((e.code(), Some(e.field()), e.to_string())));
     let Some(appeal) = read_typed::<Appeal>(sql, progress.appeal_id)? else {
         return Err(ApiError::internal("a checked reference went missing"));
     };
@@ -53,8 +54,8 @@ pub(crate) fn take_entry(
                 Ok(to) => to,
                 Err(e) => return refuse(e),
             };
-            let (scope, owner) = read_scope(sql, Entity::Appeal, &appeal.id.to_string())?
-                .unwrap_or_default();
+            let (scope, owner) =
+                read_scope(sql, Entity::Appeal, &appeal.id.to_string())?.unwrap_or_default();
             if let Err(reason) = caller.may_act(&scope, owner) {
                 return Ok(Err(("forbidden", None, reason)));
             }
@@ -101,7 +102,10 @@ pub(crate) fn take_entry(
 }
 
 /// The fields of `taken` the server set otherwise than `sent` (for the device to take).
-pub(crate) fn amendments(sent: &Map<String, Value>, taken: &Map<String, Value>) -> Map<String, Value> {
+pub(crate) fn amendments(
+    sent: &Map<String, Value>,
+    taken: &Map<String, Value>,
+) -> Map<String, Value> {
     taken
         .iter()
         .filter(|(k, v)| sent.get(*k) != Some(*v))
@@ -128,7 +132,9 @@ pub(crate) fn follow(
         p.hash.clone().map_or(Value::Null, Value::String),
     );
     let Some(mut current) = read_record(sql, Entity::Appeal, p.appeal_id)? else {
-        return Err(ApiError::internal("the appeal of an accepted entry is missing"));
+        return Err(ApiError::internal(
+            "the appeal of an accepted entry is missing",
+        ));
     };
     let op = Op {
         id: Uuid::now_v7(),

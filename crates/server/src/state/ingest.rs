@@ -93,7 +93,12 @@ fn ingest_one(
 ) -> Result<PushResult> {
     // 1. Shape.
     if let Err(e) = op.check_shape() {
-        return Ok(PushResult::rejected(op.id, "validation", Some(e.field()), e.to_string()));
+        return Ok(PushResult::rejected(
+            op.id,
+            "validation",
+            Some(e.field()),
+            e.to_string(),
+        ));
     }
     // 2. Stamp.
     let ahead = op.hlc.wall_ms as i64 - rules.now_ms;
@@ -175,7 +180,12 @@ fn ingest_one(
     let references = match check_fields(op.entity, op.record_id, &next.fields) {
         Ok(refs) => refs,
         Err(e) => {
-            return Ok(PushResult::rejected(op.id, "validation", Some(e.field()), e.to_string()))
+            return Ok(PushResult::rejected(
+                op.id,
+                "validation",
+                Some(e.field()),
+                e.to_string(),
+            ))
         }
     };
     // 6. What it refers to.
@@ -202,7 +212,12 @@ fn ingest_one(
             Some(_) => desk_core::appeal::check_change(op.fields.keys().map(String::as_str)),
         };
         if let Err(e) = checked {
-            return Ok(PushResult::rejected(op.id, e.code(), Some(e.field()), e.to_string()));
+            return Ok(PushResult::rejected(
+                op.id,
+                e.code(),
+                Some(e.field()),
+                e.to_string(),
+            ));
         }
     }
     // 8. May the caller write it?
@@ -227,7 +242,8 @@ fn ingest_one(
         ));
     }
     // 10. A ledger entry, as the ledger takes it.
-    let now = chrono::DateTime::from_timestamp_millis(rules.now_ms).unwrap_or_else(chrono::Utc::now);
+    let now =
+        chrono::DateTime::from_timestamp_millis(rules.now_ms).unwrap_or_else(chrono::Utc::now);
     let entry = match (op.entity, &current) {
         (Entity::Progress, None) => {
             let progress = actions::entry_of(op.record_id, &next.fields)
@@ -263,9 +279,11 @@ fn ingest_one(
     // New records of most kinds have no dependents whose audience could change.
     let may_move = current.is_some()
         || matches!(op.entity, Entity::Appeal | Entity::Resolution)
-        || entry
-            .as_ref()
-            .is_some_and(|e| e.action.as_ref().is_some_and(|a| a.department_id().is_some()));
+        || entry.as_ref().is_some_and(|e| {
+            e.action
+                .as_ref()
+                .is_some_and(|a| a.department_id().is_some())
+        });
     if may_move {
         for m in rescope(sql, op.entity, &id, &next.fields, &after)? {
             if m.grew {

@@ -100,7 +100,12 @@ impl LogWriter {
     }
 
     /// Appends a record whole, for those it just reached.
-    pub(crate) fn append_snapshot(&mut self, sql: &mut dyn Sql, entity: Entity, id: &str) -> Result<()> {
+    pub(crate) fn append_snapshot(
+        &mut self,
+        sql: &mut dyn Sql,
+        entity: Entity,
+        id: &str,
+    ) -> Result<()> {
         let Some(s) = read_record(
             sql,
             entity,

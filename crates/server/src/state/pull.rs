@@ -216,4 +216,3 @@ pub fn record_for(
     }
     read_record(sql, entity, id)
 }
-

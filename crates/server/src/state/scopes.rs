@@ -43,7 +43,10 @@ pub(crate) fn read_scope(
         park: row.text("park_id").and_then(|s| s.parse().ok()),
         departments,
     };
-    Ok(Some((scope, row.text("owner_id").and_then(|s| s.parse().ok()))))
+    Ok(Some((
+        scope,
+        row.text("owner_id").and_then(|s| s.parse().ok()),
+    )))
 }
 
 /// A record whose audience changed.
