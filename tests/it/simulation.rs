@@ -1,14 +1,20 @@
-//! The deterministic simulation of sync (proptest): a server and three devices in one process,
-//! random domain actions on random devices, random interleavings of push and pull steps,
+//! The deterministic simulation of sync (proptest): a server, three leaders' devices and a
+//! department's in one process, random domain actions on random devices (transfers that take
+//! appeals away from the department among them), random interleavings of push and pull steps,
 //! crashes between any two steps (the device reloads from its file), replies lost or delivered
-//! twice, and device clocks hours wrong. After a final quiet round every device holds exactly
-//! the server's state, and every operation the server acknowledged is in its log.
+//! twice, device clocks hours or days wrong that are set right, or wrong, later, restarts that
+//! lose the uptime the device counts time by, and forged operations pushed past the device's
+//! own checks. After a final quiet round, in which each device settles what the server
+//! refused, every device holds exactly what a new device of its account would receive, every
+//! operation the server acknowledged is in its log, no forged operation landed, and every
+//! appeal's ledger is whole and explains its status.
 //!
 //! The test command runs 1,000 cases (`PROPTEST_CASES` overrides); a long run:
 //! `PROPTEST_CASES=100000 cargo test -p desk-tests --test it simulation -- --nocapture`.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, Utc};
@@ -41,6 +47,8 @@ struct LocalTransport {
     fault: Arc<Mutex<Fault>>,
     /// Every operation whose acknowledgement reached a device.
     acked: Arc<Mutex<HashSet<Uuid>>>,
+    /// Every forged operation pushed: none may be in the log.
+    forged: Arc<Mutex<HashSet<Uuid>>>,
 }
 
 /// Runs blocking database work off the async runtime (the PostgreSQL driver blocks on a
@@ -153,24 +161,43 @@ impl Transport for LocalTransport {
     }
 }
 
+/// A device's clocks: its wall clock's error, which can be changed, and its boot, which a
+/// restart moves on (the uptime counts from the start of the simulation).
+#[derive(Clone)]
+struct SimClock {
+    skew_ms: Arc<AtomicI64>,
+    boot: Arc<AtomicU64>,
+    started: std::time::Instant,
+}
+
 struct SimDevice {
     path: PathBuf,
-    skew: Duration,
+    clock: SimClock,
     transport: LocalTransport,
     engine: Engine<LocalTransport>,
 }
 
-fn open_store(path: &std::path::Path, skew: Duration) -> Store {
+fn open_store(path: &std::path::Path, clock: &SimClock) -> Store {
     let mut store = Store::open(path).unwrap();
-    store.set_now(move || Utc::now() + skew);
+    let skew = clock.skew_ms.clone();
+    store.set_now(move || Utc::now() + Duration::milliseconds(skew.load(Ordering::SeqCst)));
+    let c = clock.clone();
+    store.set_uptime(Arc::new(move || {
+        Some(desk_store::Uptime {
+            boot: format!("boot{}", c.boot.load(Ordering::SeqCst)),
+            ms: c.started.elapsed().as_millis() as i64,
+        })
+    }));
     store
 }
 
 impl SimDevice {
+    /// A new device of `account` (whose device id it gets its own of).
     fn new(
         dir: &tempfile::TempDir,
         n: usize,
         skew: Duration,
+        account: &Caller,
         db: &Db,
         acked: &Arc<Mutex<HashSet<Uuid>>>,
     ) -> SimDevice {
@@ -178,24 +205,24 @@ impl SimDevice {
         let transport = LocalTransport {
             db: db.clone(),
             caller: Caller {
-                user_id: Uuid::now_v7(),
-                user_name: format!("leader{n}"),
-                display_name: format!("领导{n}"),
-                role: Role::Leader,
-                parks: vec![],
-                departments: vec![],
                 device_id: Some(Uuid::now_v7()),
+                ..account.clone()
             },
             fault: Arc::new(Mutex::new(Fault::None)),
             acked: acked.clone(),
+            forged: Arc::new(Mutex::new(HashSet::new())),
         };
-        let engine = Engine::new(
-            Arc::new(Mutex::new(open_store(&path, skew))),
-            transport.clone(),
-        );
+        let clock = SimClock {
+            skew_ms: Arc::new(AtomicI64::new(skew.num_milliseconds())),
+            boot: Arc::new(AtomicU64::new(0)),
+            started: std::time::Instant::now(),
+        };
+        let mut store = open_store(&path, &clock);
+        store.set_account_role(account.role).unwrap();
+        let engine = Engine::new(Arc::new(Mutex::new(store)), transport.clone());
         SimDevice {
             path,
-            skew,
+            clock,
             transport,
             engine,
         }
@@ -206,7 +233,7 @@ impl SimDevice {
         let fresh = Store::open_in_memory().unwrap();
         drop(std::mem::replace(&mut *self.engine.store(), fresh));
         self.engine = Engine::new(
-            Arc::new(Mutex::new(open_store(&self.path, self.skew))),
+            Arc::new(Mutex::new(open_store(&self.path, &self.clock))),
             self.transport.clone(),
         );
     }
@@ -247,12 +274,32 @@ enum Write {
     },
 }
 
+/// Operations pushed past the device's own checks, as a client that does not play by the
+/// rules would: each must be refused.
+#[derive(Debug, Clone, Copy)]
+enum Forgery {
+    /// An appeal's status set directly.
+    Status,
+    /// An outcome set directly, before the appeal was raised.
+    ResolvedAt,
+    /// A new appeal that starts confirmed.
+    BornConfirmed,
+    /// A confirmation from wherever the appeal stands (illegal unless resolved, and never a
+    /// department's).
+    Confirm,
+}
+
 #[derive(Debug, Clone)]
 enum Step {
     Write { device: usize, write: Write },
     Push { device: usize, fault: Fault },
     Pull { device: usize, fault: Fault },
     Crash { device: usize },
+    /// The device's wall clock is set to be this wrong (0: right).
+    SetClock { device: usize, skew_hours: i64 },
+    /// The device restarts: it keeps its files, and can no longer count time by its uptime.
+    Restart { device: usize },
+    Forge { device: usize, appeal: usize, forgery: Forgery },
 }
 
 fn fault() -> impl Strategy<Value = Fault> {
@@ -274,13 +321,117 @@ fn write() -> impl Strategy<Value = Write> {
     ]
 }
 
+const DEVICES: usize = 4;
+/// The department's device.
+const DEPARTMENT: usize = 3;
+
 fn step() -> impl Strategy<Value = Step> {
+    let forgery = prop_oneof![
+        Just(Forgery::Status),
+        Just(Forgery::ResolvedAt),
+        Just(Forgery::BornConfirmed),
+        Just(Forgery::Confirm),
+    ];
     prop_oneof![
-        4 => (0usize..3, write()).prop_map(|(device, write)| Step::Write { device, write }),
-        2 => (0usize..3, fault()).prop_map(|(device, fault)| Step::Push { device, fault }),
-        2 => (0usize..3, fault()).prop_map(|(device, fault)| Step::Pull { device, fault }),
-        1 => (0usize..3).prop_map(|device| Step::Crash { device }),
+        8 => (0..DEVICES, write()).prop_map(|(device, write)| Step::Write { device, write }),
+        4 => (0..DEVICES, fault()).prop_map(|(device, fault)| Step::Push { device, fault }),
+        4 => (0..DEVICES, fault()).prop_map(|(device, fault)| Step::Pull { device, fault }),
+        2 => (0..DEVICES).prop_map(|device| Step::Crash { device }),
+        1 => (0..DEVICES, prop_oneof![Just(0i64), Just(72), Just(-3)])
+            .prop_map(|(device, skew_hours)| Step::SetClock { device, skew_hours }),
+        1 => (0..DEVICES).prop_map(|device| Step::Restart { device }),
+        1 => (0..DEVICES, 0usize..8, forgery)
+            .prop_map(|(device, appeal, forgery)| Step::Forge { device, appeal, forgery }),
     ]
+}
+
+/// Pushes one forged operation as `d`'s account; the server must refuse it.
+fn forge(
+    d: &SimDevice,
+    appeal: usize,
+    forgery: Forgery,
+    rt: &tokio::runtime::Runtime,
+) -> Result<(), TestCaseError> {
+    let appeals = d.ids(Entity::Appeal);
+    let sites = d.ids(Entity::Site);
+    let node = d.engine.store().device_id();
+    let (entity, record_id, fields) = match forgery {
+        Forgery::BornConfirmed => {
+            let Some(site_id) = pick(&sites, appeal) else {
+                return Ok(());
+            };
+            let mut a = Appeal {
+                id: Uuid::now_v7(),
+                site_id,
+                visit_id: None,
+                raised_at: Utc::now(),
+                channel: Channel::OnSite,
+                category: Category::Utilities,
+                description: "伪造的诉求".into(),
+                urgency: Urgency::Normal,
+                status: AppealStatus::Confirmed,
+                department_id: None,
+                deadline: None,
+                resolved_at: Some(Utc::now()),
+                satisfaction: Some(5),
+                ledger_head: None,
+                void_reason: None,
+            };
+            a.validate().unwrap();
+            (Entity::Appeal, a.id, a.to_fields())
+        }
+        Forgery::Status | Forgery::ResolvedAt => {
+            let Some(id) = pick(&appeals, appeal) else {
+                return Ok(());
+            };
+            let fields = match forgery {
+                Forgery::Status => serde_json::json!({"status": "confirmed", "satisfaction": 5}),
+                _ => serde_json::json!({"resolved_at": "2000-01-01T00:00:00Z"}),
+            };
+            (Entity::Appeal, id, fields.as_object().unwrap().clone())
+        }
+        Forgery::Confirm => {
+            let Some(id) = pick(&appeals, appeal) else {
+                return Ok(());
+            };
+            let status = d
+                .engine
+                .store()
+                .get::<Appeal>(id)
+                .unwrap()
+                .map(|a| a.status);
+            if status == Some(AppealStatus::Resolved) && d.transport.caller.role != Role::Department {
+                return Ok(()); // a legal confirmation: not a forgery
+            }
+            let mut entry = Progress::note(id, Utc::now(), "党工委书记", "满意");
+            Action::Confirm { satisfaction: 5 }.record_in(&mut entry);
+            entry.to_status = Some(AppealStatus::Confirmed);
+            (Entity::Progress, entry.id, entry.to_fields())
+        }
+    };
+    let op = Op {
+        id: Uuid::now_v7(),
+        entity,
+        record_id,
+        fields,
+        hlc: desk_core::Hlc {
+            wall_ms: Utc::now().timestamp_millis() as u64,
+            counter: 0,
+            node,
+        },
+        prev: Default::default(),
+    };
+    let reply = rt.block_on(d.transport.push(vec![op.clone()]));
+    let reply = reply.map_err(|e| TestCaseError::fail(format!("{forgery:?}: {e}")))?;
+    prop_assert_eq!(
+        reply.results[0].status,
+        PushStatus::Rejected,
+        "{:?} landed: {:?}",
+        forgery,
+        reply.results[0]
+    );
+    d.transport.forged.lock().unwrap().insert(op.id);
+    Ok(())
 }
 
 fn pick(ids: &[Uuid], i: usize) -> Option<Uuid> {
@@ -403,13 +554,44 @@ fn run_case(steps: Vec<Step>, database: &str) -> Result<(), TestCaseError> {
             .unwrap(),
     ];
     let acked = Arc::new(Mutex::new(HashSet::new()));
-    // One device keeps time, one runs three hours slow, one two hours fast.
+    let leader = |n: usize| Caller {
+        user_id: Uuid::from_u128(n as u128 + 1),
+        user_name: format!("leader{n}"),
+        display_name: format!("领导{n}"),
+        role: Role::Leader,
+        parks: vec![],
+        departments: vec![],
+        device_id: None,
+    };
+    let department = Caller {
+        user_id: desk_server::admin::create_user(
+            &db,
+            &desk_server::admin::UserSpec {
+                name: "dept0",
+                display_name: "经济发展局",
+                role: Role::Department,
+                password: "password123",
+                parks: &[],
+                departments: &[depts[0].to_string()],
+            },
+        )
+        .unwrap(),
+        user_name: "dept0".into(),
+        display_name: "经济发展局".into(),
+        role: Role::Department,
+        parks: vec![],
+        departments: vec![depts[0]],
+        device_id: None,
+    };
+    // One leader's device keeps time, one runs three hours slow, one two hours fast; the
+    // department's keeps time.
     let skews = [Duration::zero(), Duration::hours(-3), Duration::hours(2)];
     let mut devices: Vec<SimDevice> = skews
         .iter()
         .enumerate()
-        .map(|(n, s)| SimDevice::new(&dir, n, *s, &db, &acked))
+        .map(|(n, s)| SimDevice::new(&dir, n, *s, &leader(n), &db, &acked))
         .collect();
+    devices.push(SimDevice::new(&dir, DEPARTMENT, Duration::zero(), &department, &db, &acked));
     // First contact: each device bootstraps, and learns how wrong its clock is.
     for d in &devices {
         rt.block_on(d.engine.sync()).unwrap();
@@ -432,18 +614,46 @@ fn run_case(steps: Vec<Step>, database: &str) -> Result<(), TestCaseError> {
                 }
             }
             Step::Crash { device } => devices[*device].crash(),
+            Step::SetClock { device, skew_hours } => devices[*device]
+                .clock
+                .skew_ms
+                .store(skew_hours * 3_600_000, Ordering::SeqCst),
+            Step::Restart { device } => {
+                devices[*device].clock.boot.fetch_add(1, Ordering::SeqCst);
+                devices[*device].crash();
+            }
+            Step::Forge {
+                device,
+                appeal,
+                forgery,
+            } => forge(&devices[*device], *appeal, *forgery, &rt)?,
         }
     }
 
-    // A quiet round: everyone syncs, twice, with nothing new written.
+    // A quiet round: everyone syncs and settles what the server refused (going back to its
+    // version), then syncs again, with nothing new written.
+    for _ in 0..2 {
+        for d in &devices {
+            rt.block_on(d.engine.sync()).unwrap();
+            let refused = d.engine.store().rejections().unwrap();
+            for r in refused {
+                rt.block_on(d.engine.resolve_rejection(r.op_id, false))
+                    .unwrap();
+            }
+        }
+    }
     for _ in 0..2 {
         for d in &devices {
             rt.block_on(d.engine.sync()).unwrap();
         }
     }
-    let fresh = SimDevice::new(&dir, 9, Duration::zero(), &db, &acked);
-    rt.block_on(fresh.engine.sync()).unwrap();
-    let server_state = fresh.engine.store().export().unwrap();
+    // Each device holds what a new device of its account receives.
+    let fresh_leader = SimDevice::new(&dir, 9, Duration::zero(), &leader(0), &db, &acked);
+    let fresh_department = SimDevice::new(&dir, 10, Duration::zero(), &department, &db, &acked);
+    rt.block_on(fresh_leader.engine.sync()).unwrap();
+    rt.block_on(fresh_department.engine.sync()).unwrap();
+    let server_state = fresh_leader.engine.store().export().unwrap();
+    let department_state = fresh_department.engine.store().export().unwrap();
     for (n, d) in devices.iter().enumerate() {
         let store = d.engine.store();
         let status = store.status().unwrap();
@@ -455,13 +665,19 @@ fn run_case(steps: Vec<Step>, database: &str) -> Result<(), TestCaseError> {
             n,
             store.rejections().unwrap()
         );
+        prop_assert_eq!(status.ledger_broken, None, "device {}", n);
+        let expected = if n == DEPARTMENT {
+            &department_state
+        } else {
+            &server_state
+        };
         prop_assert!(
-            store.export().unwrap() == server_state,
-            "device {} differs from the server",
+            store.export().unwrap() == *expected,
+            "device {} differs from a new device of its account",
             n
         );
     }
-    // No acknowledged operation is missing from the server's log.
+    // No acknowledged operation is missing from the server's log, and no forged one is in it.
     let logged: HashSet<Uuid> = db
         .tx_blocking(|sql| {
             sql.rows("SELECT op_id FROM log WHERE op_id IS NOT NULL", &[])
@@ -477,6 +693,13 @@ fn run_case(steps: Vec<Step>, database: &str) -> Result<(), TestCaseError> {
         "{} acknowledged operations are not in the log",
         acked.difference(&logged).count()
     );
+    for d in &devices {
+        let forged = d.transport.forged.lock().unwrap();
+        prop_assert!(forged.is_disjoint(&logged), "a forged operation landed");
+    }
+    // Every appeal's ledger is whole and explains its status.
+    let report = db.tx_blocking(desk_server::state::verify_ledger).unwrap();
+    prop_assert_eq!(report.broken, None);
     Ok(())
 }
 

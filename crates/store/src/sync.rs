@@ -503,20 +503,20 @@ impl Store {
     }
 
     /// Gives up a rejected change: the record goes back to the server's version (`None`: the
-    /// server never had it), with this device's changes still waiting to be pushed applied on
-    /// top, and the rejection is closed. A refused action also puts its appeal back as the
-    /// server holds it (`appeal`).
+    /// server never had it, or not for this account), with this device's changes still waiting
+    /// to be pushed applied on top, and the rejection is closed. A refused action also puts its
+    /// appeal back as the server holds it (`appeal`: its id and the server's version).
     pub fn revert_rejected(
         &mut self,
         op_id: Uuid,
         server: Option<&Snapshot>,
-        appeal: Option<&Snapshot>,
+        appeal: Option<(Uuid, Option<&Snapshot>)>,
     ) -> Result<()> {
         let r = self.rejection(op_id)?;
         let tx = self.conn_mut().transaction()?;
         replace_with_server(&tx, r.entity, r.record_id, server)?;
-        if let Some(appeal) = appeal.filter(|_| r.entity == Entity::Progress) {
-            replace_with_server(&tx, Entity::Appeal, appeal.record_id, Some(appeal))?;
+        if let Some((id, appeal)) = appeal.filter(|_| r.entity == Entity::Progress) {
+            replace_with_server(&tx, Entity::Appeal, id, appeal)?;
         }
         tx.execute(
             "UPDATE rejections SET resolved = ?1 WHERE op_id = ?2",

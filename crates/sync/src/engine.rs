@@ -168,13 +168,17 @@ impl<T: Transport> Engine<T> {
             .get("appeal_id")
             .and_then(|a| a.as_str()?.parse().ok())
         {
-            Some(id) if r.entity == desk_core::Entity::Progress => {
-                self.transport.record(desk_core::Entity::Appeal, id).await?
-            }
+            Some(id) if r.entity == desk_core::Entity::Progress => Some((
+                id,
+                self.transport.record(desk_core::Entity::Appeal, id).await?,
+            )),
             _ => None,
         };
-        self.store()
-            .revert_rejected(op_id, server.as_ref(), appeal.as_ref())?;
+        self.store().revert_rejected(
+            op_id,
+            server.as_ref(),
+            appeal.as_ref().map(|(id, s)| (*id, s.as_ref())),
+        )?;
         Ok(())
     }
 
