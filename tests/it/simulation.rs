@@ -291,15 +291,35 @@ enum Forgery {
 
 #[derive(Debug, Clone)]
 enum Step {
-    Write { device: usize, write: Write },
-    Push { device: usize, fault: Fault },
-    Pull { device: usize, fault: Fault },
-    Crash { device: usize },
+    Write {
+        device: usize,
+        write: Write,
+    },
+    Push {
+        device: usize,
+        fault: Fault,
+    },
+    Pull {
+        device: usize,
+        fault: Fault,
+    },
+    Crash {
+        device: usize,
+    },
     /// The device's wall clock is set to be this wrong (0: right).
-    SetClock { device: usize, skew_hours: i64 },
+    SetClock {
+        device: usize,
+        skew_hours: i64,
+    },
     /// The device restarts: it keeps its files, and can no longer count time by its uptime.
-    Restart { device: usize },
-    Forge { device: usize, appeal: usize, forgery: Forgery },
+    Restart {
+        device: usize,
+    },
+    Forge {
+        device: usize,
+        appeal: usize,
+        forgery: Forgery,
+    },
 }
 
 fn fault() -> impl Strategy<Value = Fault> {
@@ -400,7 +420,8 @@ fn forge(
                 .get::<Appeal>(id)
                 .unwrap()
                 .map(|a| a.status);
-            if status == Some(AppealStatus::Resolved) && d.transport.caller.role != Role::Department {
+            if status == Some(AppealStatus::Resolved) && d.transport.caller.role != Role::Department
+            {
                 return Ok(()); // a legal confirmation: not a forgery
             }
             let mut entry = Progress::note(id, Utc::now(), "党工委书记", "满意");
@@ -591,7 +612,14 @@ fn run_case(steps: Vec<Step>, database: &str) -> Result<(), TestCaseError> {
         .enumerate()
         .map(|(n, s)| SimDevice::new(&dir, n, *s, &leader(n), &db, &acked))
         .collect();
-    devices.push(SimDevice::new(&dir, DEPARTMENT, Duration::zero(), &department, &db, &acked));
+    devices.push(SimDevice::new(
+        &dir,
+        DEPARTMENT,
+        Duration::zero(),
+        &department,
+        &db,
+        &acked,
+    ));
     // First contact: each device bootstraps, and learns how wrong its clock is.
     for d in &devices {
         rt.block_on(d.engine.sync()).unwrap();

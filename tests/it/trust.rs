@@ -137,7 +137,7 @@ async fn dispatched_appeal(url: &str, zone: &Zone) -> (Tablet, Uuid, Uuid) {
     (leader, s.id, a.id)
 }
 
-/// 1. A department pushed, for its own appeal, `status: confirmed` straight from dispatched,
+/// Finding 1: a department pushed, for its own appeal, `status: confirmed` straight from dispatched,
 /// a `resolved_at` before the appeal was raised, and an entry whose author was the zone's
 /// party secretary. All were accepted, and the zone's rates moved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -244,7 +244,7 @@ async fn forged_outcomes_are_refused_and_authorship_is_the_servers() {
     }
 }
 
-/// 2. A device whose clock ran three days ahead made one appeal; after the clock was set
+/// Finding 2: a device whose clock ran three days ahead made one appeal; after the clock was set
 /// right, every later push from it was refused for days.
 #[test]
 fn one_skewed_write_does_not_poison_a_device() {
@@ -382,7 +382,7 @@ async fn a_stamp_in_the_future_is_refused_alone() {
     s.stop().await;
 }
 
-/// 3. A device that synced while three days ahead learnt an offset of minus three days; once
+/// Finding 3: a device that synced while three days ahead learnt an offset of minus three days; once
 /// its clock was set right, what it recorded offline was dated three days back.
 #[test]
 fn records_made_after_a_clock_fix_keep_their_true_time() {
@@ -454,7 +454,7 @@ fn records_made_after_a_clock_fix_keep_their_true_time() {
     }
 }
 
-/// 4. An appeal transferred from department X to Y, and a site moved from park A to B,
+/// Finding 4: an appeal transferred from department X to Y, and a site moved from park A to B,
 /// stayed on X's (A's) devices, showing X, and never changed again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn records_that_leave_a_scope_leave_its_devices() {
@@ -563,7 +563,7 @@ async fn records_that_leave_a_scope_leave_its_devices() {
     }
 }
 
-/// 5. One hundred wrong passwords for one account, all at once, were all answered (about ten
+/// Finding 5: one hundred wrong passwords for one account, all at once, were all answered (about ten
 /// guesses a second), as 401s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_password_guesses_are_counted_as_they_arrive() {
@@ -615,7 +615,7 @@ async fn parallel_password_guesses_are_counted_as_they_arrive() {
     }
 }
 
-/// 6. An officer of park B voided a session the admin made, voided a site of no park, and
+/// Finding 6: an officer of park B voided a session the admin made, voided a site of no park, and
 /// moved a park-less site into park B.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn officers_change_zone_wide_records_only_when_they_made_them() {
@@ -682,7 +682,7 @@ async fn officers_change_zone_wide_records_only_when_they_made_them() {
     }
 }
 
-/// 7. A push to another park's appeal was validated before scope was checked, so the error
+/// Finding 7: a push to another park's appeal was validated before scope was checked, so the error
 /// told the hidden `raised_at`; the error code told whether an id existed at all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_out_of_scope_probe_learns_nothing() {
@@ -755,7 +755,7 @@ async fn an_out_of_scope_probe_learns_nothing() {
     }
 }
 
-/// 8. The API description did not match the API: undocumented 400s, and query parameters of
+/// Finding 8: the API description did not match the API: undocumented 400s, and query parameters of
 /// the wrong type accepted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_api_description_is_the_api() {
@@ -917,5 +917,36 @@ fn login(d: &Device, url: &str, user: &str) {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The PostgreSQL pool speaks TLS when the URL asks for it, and checks the database server's
+/// certificate: one no trusted authority signed is refused, with a message that says so.
+#[test]
+fn postgres_over_tls_checks_the_certificate() {
+    let Some(Backend::Postgres(url)) = backends().into_iter().nth(1) else {
+        return;
+    };
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let err = std::thread::spawn(move || {
+        desk_server::db::Db::open_with(
+            &format!("{url}{sep}sslmode=require"),
+            &desk_server::db::DbOptions {
+                checkout_timeout: std::time::Duration::from_secs(3),
+                ..Default::default()
+            },
+        )
+        .err()
+    })
+    .join()
+    .unwrap()
+    .expect("a certificate from no trusted authority is refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("certificate")
+            || text.contains("Certificate")
+            || text.contains("ssl")
+            || text.contains("TLS"),
+        "{text}"
     );
 }

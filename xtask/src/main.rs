@@ -368,6 +368,8 @@ const APP_PACKAGES: &[&str] = &[
     "fonts-noto-cjk",
     "xvfb",
     "webkit2gtk-driver",
+    // Devices with their clocks set wrong, in the clock tests.
+    "faketime",
 ];
 
 fn ensure_app_packages() -> Result {
@@ -381,7 +383,8 @@ fn ensure_app_packages() -> Result {
         .status()
         .is_ok_and(|s| s.success())
         && on_path("Xvfb")
-        && on_path("WebKitWebDriver");
+        && on_path("WebKitWebDriver")
+        && on_path("faketime");
     if present {
         return Ok(());
     }

@@ -19,6 +19,11 @@ pub struct Config {
     pub max_clock_ahead_secs: i64,
     /// Database transactions running at once (PostgreSQL connections in the pool).
     pub db_concurrency: usize,
+    /// PostgreSQL: how long a request waits for a pooled connection, in seconds, and a CA
+    /// certificate (PEM) to verify the database's TLS certificate against (TLS itself follows
+    /// the URL's `sslmode`: `require`, `prefer` (the default), `disable`).
+    pub db_checkout_timeout_secs: u64,
+    pub db_ca_file: Option<String>,
     /// Failed sign-ins allowed per account, and per client address, within the window.
     pub login_attempts_per_account: usize,
     pub login_attempts_per_address: usize,
@@ -37,6 +42,8 @@ impl Default for Config {
             max_batch_ops: 5_000,
             max_clock_ahead_secs: 600,
             db_concurrency: 16,
+            db_checkout_timeout_secs: 10,
+            db_ca_file: None,
             login_attempts_per_account: 5,
             login_attempts_per_address: 20,
             login_window_secs: 300,
@@ -46,6 +53,15 @@ impl Default for Config {
 }
 
 impl Config {
+    /// What the database layer needs of these settings.
+    pub fn db_options(&self) -> crate::db::DbOptions {
+        crate::db::DbOptions {
+            pool_size: self.db_concurrency.max(1) as u32,
+            checkout_timeout: std::time::Duration::from_secs(self.db_checkout_timeout_secs.max(1)),
+            ca_file: self.db_ca_file.clone(),
+        }
+    }
+
     pub fn from_file(path: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;

@@ -150,7 +150,7 @@ fn serve(config: Config) -> ExitCode {
     } else {
         logs.init();
     }
-    let db = match Db::open(&config.db) {
+    let db = match Db::open_with(&config.db, &config.db_options()) {
         Ok(db) => db,
         Err(e) => return fail(&e.to_string()),
     };
@@ -212,7 +212,7 @@ fn password(from_stdin: bool) -> Result<String, String> {
 }
 
 fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
-    let db = Db::open(&config.db).map_err(|e| e.to_string())?;
+    let db = Db::open_with(&config.db, &config.db_options()).map_err(|e| e.to_string())?;
     let err = |e: desk_server::error::ApiError| e.body.message;
     match cmd {
         AdminCmd::CreateAdmin {

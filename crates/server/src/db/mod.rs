@@ -119,6 +119,28 @@ pub trait Sql {
     }
 }
 
+/// How to reach PostgreSQL (SQLite has one connection and needs none of it).
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Connections in the pool, at most.
+    pub pool_size: u32,
+    /// How long a request waits for a free connection before it fails.
+    pub checkout_timeout: std::time::Duration,
+    /// A CA certificate (PEM) to verify the database server's TLS certificate against;
+    /// otherwise the web's roots. Whether TLS is used follows the URL's `sslmode`.
+    pub ca_file: Option<String>,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            pool_size: 16,
+            checkout_timeout: std::time::Duration::from_secs(10),
+            ca_file: None,
+        }
+    }
+}
+
 /// The database, picked once from its URL.
 #[derive(Clone)]
 pub enum Db {
@@ -129,13 +151,19 @@ pub enum Db {
 impl Db {
     /// `sqlite:///abs/path.db`, `sqlite://relative.db`, `sqlite::memory:`, or `postgres://…`.
     pub fn open(url: &str) -> Result<Db, DbError> {
+        Self::open_with(url, &DbOptions::default())
+    }
+
+    pub fn open_with(url: &str, options: &DbOptions) -> Result<Db, DbError> {
         if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
         {
             Ok(Db::Sqlite(Arc::new(sqlite::SqliteDb::open(path)?)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Db::Postgres(Arc::new(postgres::PostgresDb::open(url)?)))
+            Ok(Db::Postgres(Arc::new(postgres::PostgresDb::open(
+                url, options,
+            )?)))
         } else {
             Err(DbError::Url(url.to_owned()))
         }

@@ -1,5 +1,7 @@
 //! PostgreSQL, for offices that outgrow one machine: several stateless server replicas share
-//! one database. Connections are pooled, each with its own cache of prepared statements.
+//! one database. Connections are pooled by r2d2 (bounded, with a checkout timeout), each with
+//! its own cache of prepared statements, and speak TLS (rustls) when the server offers it or
+//! the URL's `sslmode=require` asks for it, verified against the web's roots or a CA file.
 //!
 //! Sequences hand out numbers in call order, not commit order, so a reader could see seq 8
 //! before seq 7 commits and move its cursor past 7 for ever. Writers of the log therefore take a
@@ -7,12 +9,12 @@
 //! `seq` (MAX + 1 under the lock) follows commit order.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{pending, DbError, Row, Sql, SqlValue};
+use super::{pending, DbError, DbOptions, Row, Sql, SqlValue};
 
 const MIGRATIONS: &[(&str, &str)] = &[
     (
@@ -29,23 +31,96 @@ const MIGRATIONS: &[(&str, &str)] = &[
 const LOG_LOCK: i64 = 0x0064_6573_6b6c_6f67; // "desklog"
 const MIGRATION_LOCK: i64 = 0x0064_6573_6b6d_6967; // "deskmig"
 
+/// A pooled connection and the statements prepared on it.
 struct Conn {
     client: Client,
     statements: HashMap<String, Statement>,
 }
 
-pub struct PostgresDb {
+/// Opens connections for the pool: over TLS when the URL asks for it (`sslmode=require`) or a
+/// CA file is configured, in plain text otherwise (a database on the same machine).
+struct Manager {
     url: String,
-    idle: Mutex<Vec<Conn>>,
+    tls: Option<MakeRustlsConnect>,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<Conn, postgres::Error> {
+        let client = match &self.tls {
+            Some(tls) => Client::connect(&self.url, tls.clone())?,
+            None => Client::connect(&self.url, postgres::NoTls)?,
+        };
+        Ok(Conn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), postgres::Error> {
+        conn.client.simple_query("").map(drop)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+pub struct PostgresDb {
+    /// Always there but while being dropped.
+    pool: Option<r2d2::Pool<Manager>>,
+}
+
+/// Verifies the database server against a CA file (PEM) when given, the web's roots otherwise.
+fn tls(options: &DbOptions) -> Result<MakeRustlsConnect, DbError> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    match &options.ca_file {
+        Some(path) => {
+            let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
+                .map_err(|e| DbError::Other(format!("db_ca_file {path}: {e}")))?;
+            for cert in certs {
+                let cert = cert.map_err(|e| DbError::Other(format!("db_ca_file {path}: {e}")))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| DbError::Other(format!("db_ca_file {path}: {e}")))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::Other(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 impl PostgresDb {
-    pub fn open(url: &str) -> Result<PostgresDb, DbError> {
-        let db = PostgresDb {
+    pub fn open(url: &str, options: &DbOptions) -> Result<PostgresDb, DbError> {
+        let wants_tls = options.ca_file.is_some()
+            || [
+                "sslmode=require",
+                "sslmode=verify-ca",
+                "sslmode=verify-full",
+            ]
+            .iter()
+            .any(|m| url.contains(m));
+        let manager = Manager {
             url: url.to_owned(),
-            idle: Mutex::new(Vec::new()),
+            tls: wants_tls.then(|| tls(options)).transpose()?,
         };
-        let mut conn = db.connect()?;
+        let pool = r2d2::Pool::builder()
+            .max_size(options.pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(options.checkout_timeout)
+            .build(manager)
+            .map_err(|e| DbError::Other(format!("PostgreSQL at {}: {e}", redact(url))))?;
+        let db = PostgresDb { pool: Some(pool) };
+        let mut conn = db.checkout()?;
         let mut tx = conn.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
         tx.batch_execute(
@@ -66,14 +141,20 @@ impl PostgresDb {
             )?;
         }
         tx.commit()?;
-        db.idle.lock().expect("pool").push(conn);
         Ok(db)
     }
 
-    fn connect(&self) -> Result<Conn, DbError> {
-        Ok(Conn {
-            client: Client::connect(&self.url, NoTls)?,
-            statements: HashMap::new(),
+    fn pool(&self) -> &r2d2::Pool<Manager> {
+        self.pool
+            .as_ref()
+            .expect("the pool lives as long as the database")
+    }
+
+    fn checkout(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
+        self.pool().get().map_err(|e| {
+            DbError::Other(format!(
+                "no database connection within the checkout timeout: {e}"
+            ))
         })
     }
 
@@ -81,27 +162,33 @@ impl PostgresDb {
         &self,
         f: impl FnOnce(&mut dyn Sql) -> Result<T, E>,
     ) -> Result<T, E> {
-        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut conn = match idle {
-            Some(c) if !c.client.is_closed() => c,
-            _ => self.connect()?,
+        let mut conn = self.checkout()?;
+        let conn = &mut *conn;
+        let mut tx = PgTx {
+            tx: conn.client.transaction().map_err(DbError::from)?,
+            statements: &mut conn.statements,
         };
-        let result = (|| {
-            let mut tx = PgTx {
-                tx: conn.client.transaction().map_err(DbError::from)?,
-                statements: &mut conn.statements,
-            };
-            let out = f(&mut tx)?;
-            tx.tx.commit().map_err(DbError::from)?;
-            Ok(out)
-        })();
-        if !conn.client.is_closed() {
-            self.idle
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(conn);
+        let out = f(&mut tx)?;
+        tx.tx.commit().map_err(DbError::from)?;
+        Ok(out)
+    }
+
+    /// Connections open and idle, for the operator.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool().state();
+        (s.connections, s.idle_connections)
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
         }
-        result
+        _ => url.to_owned(),
     }
 }
 
@@ -109,8 +196,9 @@ impl Drop for PostgresDb {
     /// A `postgres::Client` closes its connection by blocking on its own runtime, which panics
     /// on an async thread; the last handle to the database may well be dropped on one.
     fn drop(&mut self) {
-        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|p| p.into_inner()));
-        let _ = std::thread::spawn(move || drop(idle)).join();
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
     }
 }
 
