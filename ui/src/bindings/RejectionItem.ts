@@ -7,7 +7,8 @@ export type RejectionItem = { op_id: string, entity: Entity, record_id: string, 
  */
 fields: Array<string>, 
 /**
- * The server's code (`validation`, `forbidden`, `clock_ahead`, `unknown_record`,
- * `unknown_reference`, `immutable`), the field it names and its reason in both languages.
+ * The server's code (`validation`, `illegal_transition`, `not_permitted`,
+ * `derived_field`, `forbidden`, `clock_ahead`, `unknown_record`, `unknown_reference`,
+ * `immutable`), the field it names and its reason in both languages.
  */
 code: string, field: string | null, reason: string, at: string, };
