@@ -360,3 +360,26 @@ fn a_reader_that_goes_away_ends_desk_quietly() {
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn working_days_follow_the_state_councils_calendar() {
+    let d = Device::new();
+    // The 2026 Spring Festival: 15–23 February off, 14 and 28 February working days.
+    let due = d
+        .run(&["calendar", "add-working-days", "2026-02-13", "5"])
+        .ok();
+    assert_eq!(due.stdout.trim(), "2026-02-27");
+    let n = d
+        .run(&["calendar", "working-days", "2026-02-13", "2026-02-27"])
+        .ok();
+    assert_eq!(n.stdout.trim(), "5");
+    // Into a year whose holidays are not published yet: counted on weekends, and said so.
+    let guess = d
+        .run(&["--json", "calendar", "add-working-days", "2026-12-28", "5"])
+        .ok()
+        .json();
+    assert_eq!(guess["provisional"], true, "{guess}");
+    let bad = d.run(&["--json", "calendar", "add-working-days", "2026-02-30", "5"]);
+    assert_eq!(bad.code, 2);
+    assert_eq!(bad.json()["error"]["field"], "date");
+}

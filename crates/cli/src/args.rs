@@ -78,6 +78,10 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Working days (工作日): the State Council's holidays and make-up days (调休), weekends
+    /// otherwise.
+    #[command(subcommand)]
+    Calendar(CalendarCmd),
     /// Load the desk session of 26 October 2024 as demo data.
     Demo,
     /// The zone's figures.
@@ -501,4 +505,14 @@ pub enum ImportCmd {
     /// Enterprises and projects from CSV: name, kind, credit_code, park, address, industry,
     /// contact, phone (English or Chinese headers). All rows or none.
     Sites { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCmd {
+    /// The day DAYS working days after DATE, DATE not counted: `add-working-days 2026-02-13 5`
+    /// prints 2026-02-27. Marked 暂定 (provisional) when it reaches into a year whose holidays
+    /// are not published yet.
+    AddWorkingDays { date: String, days: u32 },
+    /// How many working days come after FROM up to and including TO.
+    WorkingDays { from: String, to: String },
 }

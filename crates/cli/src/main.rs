@@ -274,6 +274,27 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
             out.done(&format!("已作废 (voided) {} {id}", entity.name_zh()))
         }
         Command::Search { query, limit } => out.search(&s.search(&query, limit)?),
+        Command::Calendar(cmd) => {
+            let calendar = desk_core::calendar::Calendar::built_in();
+            let provisional = |p: bool| if p { "（暂定 provisional）" } else { "" };
+            match cmd {
+                CalendarCmd::AddWorkingDays { date, days } => {
+                    let due = calendar.add_working_days(parse_date("date", &date)?, days);
+                    out.value(
+                        &serde_json::to_value(due).expect("json"),
+                        &format!("{}{}", due.date, provisional(due.provisional)),
+                    );
+                }
+                CalendarCmd::WorkingDays { from, to } => {
+                    let (n, guessed) =
+                        calendar.working_days(parse_date("from", &from)?, parse_date("to", &to)?);
+                    out.value(
+                        &serde_json::json!({ "working_days": n, "provisional": guessed }),
+                        &format!("{n}{}", provisional(guessed)),
+                    );
+                }
+            }
+        }
         Command::Demo => {
             let report = s.load_demo()?;
             if report.loaded {

@@ -120,6 +120,15 @@ impl Out {
         self.print_json(state);
     }
 
+    /// One answer: `json` with `--json`, `text` otherwise.
+    pub fn value(&self, json: &Value, text: &str) {
+        if self.json {
+            self.print_json(json);
+        } else {
+            out!("{text}");
+        }
+    }
+
     pub fn done(&self, message: &str) {
         if self.json {
             self.print_json(&json!({ "ok": true, "message": message }));

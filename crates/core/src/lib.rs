@@ -5,6 +5,7 @@
 //!   an action changes;
 //! - [`ledger`]: the hash chain of each appeal's ledger entries;
 //! - [`role`]: the roles of accounts;
+//! - [`calendar`]: working days, with the State Council's holidays and make-up days;
 //! - [`credit_code`]: the unified social credit code check (GB 32100-2015);
 //! - [`hlc`]: the hybrid logical clock that orders every write;
 //! - [`op`]: sync operations, the entity schema they address, and the field-level merge rule.
@@ -13,6 +14,7 @@
 //! here take the current time as an argument so they stay deterministic and testable.
 
 pub mod appeal;
+pub mod calendar;
 pub mod credit_code;
 mod error;
 pub mod hlc;
