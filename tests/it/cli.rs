@@ -381,5 +381,6 @@ fn working_days_follow_the_state_councils_calendar() {
     assert_eq!(guess["provisional"], true, "{guess}");
     let bad = d.run(&["--json", "calendar", "add-working-days", "2026-02-30", "5"]);
     assert_eq!(bad.code, 2);
-    assert_eq!(bad.json()["error"]["field"], "date");
+    let err: serde_json::Value = serde_json::from_str(&bad.stderr).unwrap();
+    assert_eq!(err["error"]["field"], "date", "{err}");
 }
