@@ -122,6 +122,15 @@ pub async fn add_progress<R: Runtime>(
 }
 
 #[tauri::command]
+pub async fn add_working_days<R: Runtime>(
+    app: AppHandle<R>,
+    from: String,
+    days: u32,
+) -> Result<desk_core::calendar::WorkingDate> {
+    blocking(app, move |d| d.add_working_days(&from, days)).await
+}
+
+#[tauri::command]
 pub async fn new_visit<R: Runtime>(
     app: AppHandle<R>,
     session_id: Option<Uuid>,

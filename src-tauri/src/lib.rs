@@ -65,6 +65,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::discard_visit_draft,
         commands::finish_visit,
         commands::departments,
+        commands::add_working_days,
         commands::create_department,
         commands::stats,
         commands::find_sites,

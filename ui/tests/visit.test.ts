@@ -22,11 +22,15 @@ function backend(finish?: (d: VisitDraft) => unknown) {
   mockIPC((cmd, args) => {
     const a = args as Record<string, unknown>
     switch (cmd) {
-      case 'visit_draft': return saved.at(-1) ?? blank
+      case 'visit_draft': return structuredClone(saved.at(-1) ?? blank) // as IPC would: a copy
       case 'departments': return [planning]
       case 'find_sites': return String(a.query).startsWith('hbsn') ? [snow] : []
       case 'save_visit_draft': saved.push(a.draft as VisitDraft); return null
       case 'finish_visit': return finish?.(saved.at(-1)!)
+      case 'add_working_days':
+        // The calendar the Rust side keeps: 5 working days from the visit skip a weekend.
+        expect(a.from).toBe('2024-10-26')
+        return { date: a.days === 5 ? '2024-11-01' : '2025-01-06', provisional: a.days !== 5 }
     }
   })
   return saved
@@ -70,6 +74,27 @@ describe('visit capture', () => {
     await flushPromises()
     expect(w.find('[data-test=visit-date]').text()).not.toContain('YYYY-MM-DD HH:mm，')
     expect(saved.at(-1)!.started_at).toBe('2024-10-25T06:05:00.000Z')
+  })
+
+  it('sets a deadline in working days, with its date, and says when the date is provisional', async () => {
+    const saved = backend()
+    const w = mount(Visit, { props: { draftId: 'v1' } })
+    await flushPromises()
+    await w.find('[data-test=add-appeal]').trigger('click')
+    await flushPromises()
+    expect(w.findAll('.quick .van-button').slice(0, 4).map((b) => b.text())).toEqual(['3个工作日', '5个工作日', '10个工作日', '15个工作日'])
+    await w.find('[data-test=deadline-5]').trigger('click')
+    await flushPromises()
+    expect((w.find('[data-test=resolution-deadline] input').element as HTMLInputElement).value).toBe('2024-11-01')
+    expect(w.find('[data-test=deadline-note]').text()).toBe('5个工作日')
+    expect(saved.at(-1)!.appeals[0].resolution.deadline).toBe('2024-11-01')
+    await w.find('[data-test=deadline-15]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-test=deadline-note]').text()).toContain('暂定')
+    // Typed over, the date no longer claims to be counted in working days.
+    await w.find('[data-test=resolution-deadline] input').setValue('2024-11-30')
+    await flushPromises()
+    expect(w.find('[data-test=deadline-note]').exists()).toBe(false)
   })
 
   it('shows a mistake beside its field and keeps the draft', async () => {

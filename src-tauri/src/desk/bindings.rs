@@ -36,6 +36,7 @@ fn shared(b: &mut Bindings) {
     b.add::<super::SettleRejection>();
     b.add::<desk_sync::SyncReport>();
     b.add::<desk_core::stats::Stats>();
+    b.add::<desk_core::calendar::WorkingDate>();
     b.add::<desk_core::model::Park>();
     b.add::<desk_core::model::Department>();
     b.add::<desk_core::model::Site>();

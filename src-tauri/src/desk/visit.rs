@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use desk_core::appeal::Action;
+use desk_core::calendar::{Calendar, WorkingDate};
 use desk_core::model::{
     Appeal, AppealStatus, Category, Channel, Consultation, Department, DepartmentLevel, Resolution,
     Site, Suggestion, Urgency, Visit,
@@ -191,6 +192,13 @@ impl Desk {
         })
     }
 
+    /// The day `days` working days after `from` (a deadline of "5 个工作日"), in the State
+    /// Council's calendar; provisional when it reaches into a year not yet published.
+    pub fn add_working_days(&self, from: &str, days: u32) -> Result<WorkingDate> {
+        let from = desk_core::model::parse_date("from", from)?;
+        Ok(calendar().add_working_days(from, days))
+    }
+
     /// Live departments, by name.
     pub fn departments(&self) -> Result<Vec<Department>> {
         let mut all: Vec<Department> = records(self.store().list(Entity::Department)?)?;
@@ -237,6 +245,12 @@ fn internal(e: impl std::fmt::Display) -> AppError {
         field: None,
         message: e.to_string(),
     }
+}
+
+/// The working-day calendar the build carries, read once.
+fn calendar() -> &'static Calendar {
+    static CALENDAR: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+    CALENDAR.get_or_init(Calendar::built_in)
 }
 
 /// A store error, pointed at its place in the draft (`appeals.1.resolution.deadline`) so the
@@ -496,6 +510,26 @@ fn read_back(d: &VisitDraft, departments: &[(Uuid, String)]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod working_days {
+    use crate::desk::testing::demo_desk;
+
+    #[test]
+    fn quick_deadlines_count_working_days_and_name_a_bad_date() {
+        let (_dir, desk) = demo_desk(None);
+        let due = desk.add_working_days("2026-02-13", 5).unwrap();
+        assert_eq!(
+            due.date.to_string(),
+            "2026-02-27",
+            "the Spring Festival skipped"
+        );
+        assert!(!due.provisional);
+        assert!(desk.add_working_days("2026-12-28", 5).unwrap().provisional);
+        let err = desk.add_working_days("2月13日", 5).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("from"));
+    }
 }
 
 #[cfg(test)]

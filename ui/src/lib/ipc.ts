@@ -2,7 +2,7 @@
 import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
-  AppealAction, AppealDetail, AppState, Department, DraftSummary, LedgerFilter, LedgerRow, Session, Stats, SyncReport, SyncStatus, VisitDraft, VisitSummary,
+  AppealAction, AppealDetail, AppState, Department, DraftSummary, LedgerFilter, LedgerRow, Session, Stats, SyncReport, SyncStatus, VisitDraft, VisitSummary, WorkingDate,
 } from './types'
 import type { SessionDetail, SessionPlan } from './types'
 import type {
@@ -32,6 +32,8 @@ export const saveVisitDraft = (draft: VisitDraft) => invoke<void>('save_visit_dr
 export const discardVisitDraft = (id: string) => invoke<void>('discard_visit_draft', { id })
 export const finishVisit = (id: string) => invoke<VisitSummary>('finish_visit', { id })
 export const departments = () => invoke<Department[]>('departments')
+// A deadline in working days (5 个工作日), in the State Council's calendar.
+export const addWorkingDays = (from: string, days: number) => invoke<WorkingDate>('add_working_days', { from, days })
 export const createDepartment = (name: string) => invoke<Department>('create_department', { name })
 export const stats = () => invoke<Stats>('stats')
 // Sites: search (name, pinyin initials, credit code), create, and a site's history.
