@@ -154,9 +154,7 @@ impl Store {
         }
         if let Some(day) = filter.overdue_on {
             let day = bind(&mut params, &day.to_string());
-            cond.push(format!(
-                "status NOT IN ('resolved', 'confirmed') AND deadline < {day}"
-            ));
+            cond.push(desk_core::deadline::sql::overdue("", &day));
         }
         self.rows(Entity::Appeal, &cond.join(" AND "), &params)
     }
@@ -176,20 +174,21 @@ impl Store {
         let visits = count(&format!("SELECT count(*) FROM visits WHERE {live}"))?;
         let consultations = count(&format!("SELECT count(*) FROM consultations WHERE {live}"))?;
         let appeals = count(&format!("SELECT count(*) FROM appeals WHERE {live}"))?;
-        let resolved_cond = "status IN ('resolved', 'confirmed')";
+        use desk_core::deadline::sql;
+        let resolved_cond = sql::resolved("");
         let appeals_resolved = count(&format!(
             "SELECT count(*) FROM appeals WHERE {live} AND {resolved_cond}"
         ))?;
         let resolved_with_deadline = count(&format!(
             "SELECT count(*) FROM appeals WHERE {live} AND {resolved_cond} AND deadline IS NOT NULL"
         ))?;
-        // resolved_at is UTC; the deadline is a day in the zone (UTC+8).
         let on_time = count(&format!(
-            "SELECT count(*) FROM appeals WHERE {live} AND {resolved_cond} AND deadline IS NOT NULL
-               AND date(resolved_at, '+8 hours') <= deadline"
+            "SELECT count(*) FROM appeals WHERE {live} AND {}",
+            sql::on_time("")
         ))?;
         let overdue_appeals = count(&format!(
-            "SELECT count(*) FROM appeals WHERE {live} AND NOT {resolved_cond} AND deadline < ?1"
+            "SELECT count(*) FROM appeals WHERE {live} AND {}",
+            sql::overdue("", "?1")
         ))?;
         let suggestions = count(&format!("SELECT count(*) FROM suggestions WHERE {live}"))?;
         let suggestions_adopted = count(&format!(

@@ -118,7 +118,7 @@ impl Desk {
             by_park.entry(key).or_insert_with(|| (label, 0)).1 += 1;
 
             let resolved = a.status.is_resolved();
-            let late = !resolved && a.deadline.is_some_and(|d| d < today);
+            let late = desk_core::deadline::is_overdue(a.status, a.deadline, today);
             let department_name = a
                 .department_id
                 .map(|d| departments.get(&d).cloned().unwrap_or_default());

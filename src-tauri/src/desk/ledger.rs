@@ -184,15 +184,11 @@ fn context(store: &Store, appeal: &Appeal) -> Result<AppealContext> {
         None => None,
     };
     let today = desk_core::time::local_date(store.now());
-    let open = !matches!(
-        appeal.status,
-        AppealStatus::Resolved | AppealStatus::Confirmed
-    );
     Ok(AppealContext {
         site_name: site.map(|s| s.name),
         park_name,
         department_name,
-        overdue: open && appeal.deadline.is_some_and(|d| d < today),
+        overdue: desk_core::deadline::is_overdue(appeal.status, appeal.deadline, today),
     })
 }
 

@@ -174,7 +174,7 @@ impl Desk {
                 department_name: appeal
                     .department_id
                     .and_then(|d| departments.get(&d).cloned()),
-                overdue: !appeal.status.is_resolved() && appeal.deadline.is_some_and(|d| d < today),
+                overdue: desk_core::deadline::is_overdue(appeal.status, appeal.deadline, today),
                 appeal,
             })
             .collect();

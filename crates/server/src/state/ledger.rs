@@ -136,10 +136,8 @@ pub fn ledger(
         ));
     }
     if q.overdue {
-        cond.push(format!(
-            "t.status NOT IN ('resolved', 'confirmed') AND t.deadline < {}",
-            bind(&mut params, today.to_string().into())
-        ));
+        let today = bind(&mut params, today.to_string().into());
+        cond.push(desk_core::deadline::sql::overdue("t.", &today));
     }
     let sql_text = format!(
         "SELECT {} FROM appeals t JOIN scopes s ON s.entity = 'appeals' AND s.record_id = t.id WHERE {} ORDER BY t.id",
@@ -178,27 +176,19 @@ pub fn stats(sql: &mut dyn Sql, caller: &Caller, today: NaiveDate) -> Result<Sta
         };
         Ok(sql.row(&q, &params)?.and_then(|r| r.int("n")).unwrap_or(0))
     };
-    let resolved = "AND t.status IN ('resolved', 'confirmed')";
+    use desk_core::deadline::sql;
+    let resolved = format!("AND {}", sql::resolved("t."));
     let sessions = count(Entity::Session, "")?;
     let visits = count(Entity::Visit, "")?;
     let consultations = count(Entity::Consultation, "")?;
     let appeals = count(Entity::Appeal, "")?;
-    let appeals_resolved = count(Entity::Appeal, resolved)?;
+    let appeals_resolved = count(Entity::Appeal, &resolved)?;
     let with_deadline = count(
         Entity::Appeal,
         &format!("{resolved} AND t.deadline IS NOT NULL"),
     )?;
-    // On time: resolved before the end of the deadline day in the zone (UTC+8), i.e. 16:00 UTC.
-    let on_time = count(
-        Entity::Appeal,
-        &format!(
-            "{resolved} AND t.deadline IS NOT NULL AND t.resolved_at < t.deadline || 'T16:00:00Z'"
-        ),
-    )?;
-    let overdue_appeals = count(
-        Entity::Appeal,
-        "AND t.status NOT IN ('resolved', 'confirmed') AND t.deadline < $2",
-    )?;
+    let on_time = count(Entity::Appeal, &format!("AND {}", sql::on_time("t.")))?;
+    let overdue_appeals = count(Entity::Appeal, &format!("AND {}", sql::overdue("t.", "$2")))?;
     let suggestions = count(Entity::Suggestion, "")?;
     let suggestions_adopted = count(Entity::Suggestion, "AND t.adopted = 1")?;
     let (satisfaction_ratings, satisfaction_sum) = sql

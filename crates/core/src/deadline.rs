@@ -1,0 +1,95 @@
+//! What "overdue" and "on time" mean, defined once for the device, the server, the figures and
+//! the exports: an appeal is overdue once its deadline day (in the zone's calendar) has passed
+//! and it is still open; it was resolved on time if resolved by the end of its deadline day in
+//! the zone. The same rules as SQL conditions, in the SQL SQLite and PostgreSQL share, for the
+//! queries that count and filter.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::model::AppealStatus;
+use crate::time;
+
+/// Open, and past its deadline day.
+pub fn is_overdue(status: AppealStatus, deadline: Option<NaiveDate>, today: NaiveDate) -> bool {
+    !status.is_resolved() && deadline.is_some_and(|d| d < today)
+}
+
+/// Resolved by the end of its deadline day in the zone; `None` without both.
+pub fn resolved_on_time(
+    deadline: Option<NaiveDate>,
+    resolved_at: Option<DateTime<Utc>>,
+) -> Option<bool> {
+    Some(time::local_date(resolved_at?) <= deadline?)
+}
+
+/// The rules over the columns of `appeals` (prefixed with `alias`, e.g. `t.`).
+pub mod sql {
+    /// Resolved, as the figures count it.
+    pub fn resolved(alias: &str) -> String {
+        format!("{alias}status IN ('resolved', 'confirmed')")
+    }
+
+    /// Overdue on the day bound to `today` (a `YYYY-MM-DD` parameter).
+    pub fn overdue(alias: &str, today: &str) -> String {
+        format!("{alias}status NOT IN ('resolved', 'confirmed') AND {alias}deadline < {today}")
+    }
+
+    /// Resolved on time. `resolved_at` is UTC text (RFC 3339, `Z`), and a deadline day in the
+    /// zone (UTC+8 all year) ends at 16:00 UTC, so the text comparison is the instant's.
+    pub fn on_time(alias: &str) -> String {
+        format!(
+            "{} AND {alias}deadline IS NOT NULL AND {alias}resolved_at < {alias}deadline || 'T16:00:00Z'",
+            resolved(alias)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn overdue_is_open_past_the_deadline_day() {
+        let deadline = Some(day("2024-10-28"));
+        assert!(!is_overdue(
+            AppealStatus::Dispatched,
+            deadline,
+            day("2024-10-28")
+        ));
+        assert!(is_overdue(
+            AppealStatus::Dispatched,
+            deadline,
+            day("2024-10-29")
+        ));
+        assert!(!is_overdue(
+            AppealStatus::Resolved,
+            deadline,
+            day("2024-10-29")
+        ));
+        assert!(!is_overdue(
+            AppealStatus::Dispatched,
+            None,
+            day("2030-01-01")
+        ));
+    }
+
+    #[test]
+    fn on_time_is_by_the_end_of_the_deadline_day_in_the_zone() {
+        let deadline = Some(day("2024-10-28"));
+        let at = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+        // 23:59 on the 28th in the zone is 15:59 UTC; midnight is 16:00 UTC.
+        assert_eq!(
+            resolved_on_time(deadline, at("2024-10-28T15:59:00Z")),
+            Some(true)
+        );
+        assert_eq!(
+            resolved_on_time(deadline, at("2024-10-28T16:00:00Z")),
+            Some(false)
+        );
+        assert_eq!(resolved_on_time(None, at("2024-10-28T01:00:00Z")), None);
+    }
+}
