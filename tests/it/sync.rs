@@ -609,3 +609,54 @@ fn sign_in_and_settling_errors_say_what_is_wrong() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("op_id"), "{}", r.stderr);
 }
+
+/// A year's holidays published on the server after the devices were built reach them at the
+/// next sync: a deadline counted into that year is no longer provisional.
+#[test]
+fn a_calendar_year_published_by_the_office_reaches_every_device() {
+    for backend in backends() {
+        let db = TestDb::new(&backend);
+        seed(&db.url);
+        let d = Device::new();
+        let guess = d
+            .run(&["--json", "calendar", "add-working-days", "2026-12-28", "5"])
+            .ok()
+            .json();
+        assert_eq!(guess["provisional"], true);
+        // The next year's list, as holiday-cn publishes it: 1–3 January off, 4 January (a
+        // Monday) too, and Saturday 9 January a make-up working day.
+        let file = d.file(
+            "2027.json",
+            r#"{"year": 2027, "papers": [], "days": [
+                {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
+                {"name": "元旦", "date": "2027-01-04", "isOffDay": true},
+                {"name": "元旦", "date": "2027-01-09", "isOffDay": false}]}"#,
+        );
+        let import = Command::new(binary("desk-server"))
+            .args(["--db", &db.url, "admin", "calendar", "import", &file])
+            .output()
+            .unwrap();
+        assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+        assert!(String::from_utf8_lossy(&import.stdout).contains("2027"));
+        // A file that is not a year's list is refused, naming what is wrong.
+        let bad = d.file("bad.json", r#"{"year": 2027, "holidays": []}"#);
+        let refused = Command::new(binary("desk-server"))
+            .args(["--db", &db.url, "admin", "calendar", "import", &bad])
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("calendar"));
+
+        let port = free_port();
+        let _server = Server::start(&db.url, port);
+        login(&d, port, "officer1");
+        d.run(&["sync"]).ok();
+        let firm = d
+            .run(&["--json", "calendar", "add-working-days", "2026-12-28", "5"])
+            .ok()
+            .json();
+        // 29, 30, 31 December; then 1 January off, 2–3 the weekend, 4 off, 5 and 6 working.
+        assert_eq!(firm["provisional"], false, "{backend:?}: {firm}");
+        assert_eq!(firm["date"], "2027-01-06", "{backend:?}");
+    }
+}

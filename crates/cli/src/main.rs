@@ -275,7 +275,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
         }
         Command::Search { query, limit } => out.search(&s.search(&query, limit)?),
         Command::Calendar(cmd) => {
-            let calendar = desk_core::calendar::Calendar::built_in();
+            let calendar = s.calendar()?;
             let provisional = |p: bool| if p { "（暂定 provisional）" } else { "" };
             match cmd {
                 CalendarCmd::AddWorkingDays { date, days } => {

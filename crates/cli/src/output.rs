@@ -36,6 +36,7 @@ fn summary_fields(entity: Entity) -> &'static [&'static str] {
         Entity::Progress => &["at", "author", "note"],
         Entity::Consultation => &["topic", "question"],
         Entity::Suggestion => &["adopted", "content"],
+        Entity::CalendarYear => &["year"],
     }
 }
 

@@ -146,6 +146,17 @@ impl Calendar {
         c
     }
 
+    /// The built-in years with those the office published since (which win).
+    pub fn with_published<'a>(published: impl IntoIterator<Item = &'a str>) -> Calendar {
+        let mut c = Calendar::built_in();
+        for text in published {
+            if let Ok(year) = Year::from_json(text) {
+                c.insert(year);
+            }
+        }
+        c
+    }
+
     /// Adds a year, or replaces the list of one already known (a correction, or a newer
     /// publication).
     pub fn insert(&mut self, year: Year) {

@@ -227,6 +227,7 @@ pub fn check_fields(
         Entity::Progress => check::<Progress>(value),
         Entity::Consultation => check::<Consultation>(value),
         Entity::Suggestion => check::<Suggestion>(value),
+        Entity::CalendarYear => check::<CalendarYear>(value),
     }
 }
 
@@ -785,6 +786,47 @@ impl Record for Suggestion {
     }
 }
 
+/// A year of the State Council's holidays and make-up working days (节假日安排), published by
+/// the office so devices count working days with years that came out after their build.
+/// `days` is the year in holiday-cn's JSON form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CalendarYear {
+    pub id: Uuid,
+    pub year: i64,
+    pub days: String,
+    pub void_reason: Option<String>,
+}
+
+impl CalendarYear {
+    /// The record of a year: one id per year, so publishing a year again corrects it.
+    pub fn of(year: &crate::calendar::Year) -> CalendarYear {
+        CalendarYear {
+            id: Uuid::from_u128(0xca1e_da00_0000_7000_8000_0000_0000_0000 | year.year as u128),
+            year: year.year as i64,
+            days: year.to_json(),
+            void_reason: None,
+        }
+    }
+}
+
+impl Record for CalendarYear {
+    const ENTITY: Entity = Entity::CalendarYear;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        let parsed = crate::calendar::Year::from_json(&self.days)?;
+        if parsed.year as i64 != self.year {
+            return Err(ValidationError::Invalid {
+                field: "year",
+                value: self.year.to_string(),
+                expected: format!("the year its days are listed for, {}", parsed.year),
+            });
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -906,6 +948,12 @@ mod tests {
         let mut entry = Progress::note(id, at(), "a", "n");
         entry.to_status = Some(AppealStatus::Dispatched);
         keys_match(entry);
+        keys_match(CalendarYear {
+            id,
+            year: 2027,
+            days: r#"{"year": 2027, "days": []}"#.into(),
+            void_reason: None,
+        });
         keys_match(Consultation {
             id,
             site_id: None,

@@ -29,6 +29,7 @@ pub enum Entity {
     Progress,
     Consultation,
     Suggestion,
+    CalendarYear,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +169,8 @@ const CONSULTATION: &[Field] = &[
     text("answer"),
     VOID,
 ];
+/// A year of holidays and make-up working days, as the server publishes it to every device.
+const CALENDAR_YEAR: &[Field] = &[int("year"), text("days"), VOID];
 const SUGGESTION: &[Field] = &[
     text("site_id"),
     text("visit_id"),
@@ -178,7 +181,7 @@ const SUGGESTION: &[Field] = &[
 ];
 
 impl Entity {
-    pub const ALL: [Entity; 11] = [
+    pub const ALL: [Entity; 12] = [
         Entity::Park,
         Entity::Department,
         Entity::Site,
@@ -190,6 +193,7 @@ impl Entity {
         Entity::Progress,
         Entity::Consultation,
         Entity::Suggestion,
+        Entity::CalendarYear,
     ];
 
     /// The SQL table holding the current state of this entity, on devices and on the server.
@@ -206,6 +210,7 @@ impl Entity {
             Entity::Progress => "progress_updates",
             Entity::Consultation => "consultations",
             Entity::Suggestion => "suggestions",
+            Entity::CalendarYear => "calendar_years",
         }
     }
 
@@ -223,6 +228,7 @@ impl Entity {
             Entity::Progress => PROGRESS,
             Entity::Consultation => CONSULTATION,
             Entity::Suggestion => SUGGESTION,
+            Entity::CalendarYear => CALENDAR_YEAR,
         }
     }
 
@@ -249,6 +255,7 @@ impl Entity {
             Entity::Progress => "办理进展",
             Entity::Consultation => "咨询",
             Entity::Suggestion => "金点子",
+            Entity::CalendarYear => "节假日安排",
         }
     }
 
@@ -265,6 +272,7 @@ impl Entity {
             Entity::Progress => "progress update",
             Entity::Consultation => "consultation",
             Entity::Suggestion => "suggestion",
+            Entity::CalendarYear => "calendar year",
         }
     }
 }

@@ -132,20 +132,19 @@ fn write_record<R: Record>(db: &Db, mut record: R) -> Result<Uuid, ApiError> {
         max_clock_ahead_ms: 0,
     };
     let result = db.tx_blocking(|sql| -> Result<_, ApiError> {
-        let name = record.to_fields()["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let q = format!(
-            "SELECT 1 FROM {} WHERE name = $1 AND void_reason IS NULL",
-            R::ENTITY.table()
-        );
-        if sql.row(&q, &[name.clone().into()])?.is_some() {
-            return Err(desk_core::ValidationError::Duplicate {
-                field: "name",
-                value: name,
+        // Names identify parks and departments to people: two live ones may not share one.
+        if let Some(name) = record.to_fields().get("name").and_then(|n| n.as_str()) {
+            let q = format!(
+                "SELECT 1 AS taken FROM {} WHERE name = $1 AND void_reason IS NULL",
+                R::ENTITY.table()
+            );
+            if sql.row(&q, &[name.into()])?.is_some() {
+                return Err(desk_core::ValidationError::Duplicate {
+                    field: "name",
+                    value: name.into(),
+                }
+                .into());
             }
-            .into());
         }
         Ok(state::ingest(sql, &server_caller(), &[op], rules)?.remove(0))
     })?;
@@ -176,6 +175,14 @@ pub fn create_department(db: &Db, name: &str, level: DepartmentLevel) -> Result<
             void_reason: None,
         },
     )
+}
+
+/// Publishes a year of holidays and make-up working days (holiday-cn's JSON form) to every
+/// device; a year published again replaces the earlier list. Returns the year.
+pub fn import_calendar(db: &Db, json: &str) -> Result<desk_core::calendar::Year, ApiError> {
+    let year = desk_core::calendar::Year::from_json(json)?;
+    write_record(db, desk_core::model::CalendarYear::of(&year))?;
+    Ok(year)
 }
 
 /// Changes the parks and departments (ids or names) a user serves.

@@ -99,9 +99,19 @@ enum AdminCmd {
     ListDevices,
     /// Revoke a device: its token stops working at once.
     RevokeDevice { id: String },
+    /// Publish a year of holidays and make-up working days (holiday-cn's JSON, one file a
+    /// year) to every device.
+    #[command(subcommand)]
+    Calendar(CalendarCmd),
     /// Walk every appeal's ledger (its hash chain, and the status it leads to) and name the
     /// first broken link; exits with 2 when there is one.
     VerifyLedger,
+}
+
+#[derive(Subcommand)]
+enum CalendarCmd {
+    /// Load FILE.json (e.g. 2027.json); devices take it at their next sync.
+    Import { file: std::path::PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -314,6 +324,20 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
                 .map_err(|_| format!("id：“{id}”不是设备编号 (not a device id)"))?;
             admin::revoke_device(&db, id).map_err(err)?;
             Ok(format!("已停用设备 (device revoked) {id}"))
+        }
+        AdminCmd::Calendar(CalendarCmd::Import { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("无法读取 (cannot read) {}: {e}", file.display()))?;
+            let year = admin::import_calendar(&db, &text).map_err(err)?;
+            Ok(format!(
+                "已发布 {} 年节假日安排：{} 天假日，{} 天调休上班 (published the {} calendar: {} holidays, {} make-up working days)",
+                year.year,
+                year.holidays(),
+                year.make_up_days(),
+                year.year,
+                year.holidays(),
+                year.make_up_days()
+            ))
         }
         AdminCmd::VerifyLedger => {
             let report = admin::verify_ledger(&db).map_err(err)?;

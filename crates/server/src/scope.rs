@@ -10,7 +10,8 @@
 //!   resolutions and ledgers and the sites they concern; it writes ledger entries on those
 //!   appeals (notes, and the actions `desk-core` lets a department take) and nothing else.
 //!
-//! Parks and departments are public: every device needs their names.
+//! Parks, departments and the calendar's years are public reference data: every device needs
+//! them, and only an admin changes them.
 
 use std::collections::BTreeSet;
 
@@ -118,7 +119,10 @@ impl Caller {
         after: &RecordScope,
         owner: Option<Uuid>,
     ) -> Result<(), String> {
-        let reference_data = matches!(entity, Entity::Park | Entity::Department);
+        let reference_data = matches!(
+            entity,
+            Entity::Park | Entity::Department | Entity::CalendarYear
+        );
         let allowed = match self.role {
             Role::Admin => true,
             Role::Leader => !reference_data,

@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_ledger_and_clock",
         include_str!("../../../migrations/client/0005_ledger_and_clock.sql"),
     ),
+    (
+        "0006_calendar_years",
+        include_str!("../../../migrations/client/0006_calendar_years.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

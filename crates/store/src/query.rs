@@ -159,6 +159,20 @@ impl Store {
         self.rows(Entity::Appeal, &cond.join(" AND "), &params)
     }
 
+    /// The working-day calendar: the years built in, and those the office published since.
+    pub fn calendar(&self) -> Result<desk_core::calendar::Calendar> {
+        let published: Vec<String> = self
+            .conn()
+            .prepare(
+                "SELECT days FROM calendar_years WHERE void_reason IS NULL AND days IS NOT NULL",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(desk_core::calendar::Calendar::with_published(
+            published.iter().map(String::as_str),
+        ))
+    }
+
     /// An appeal's ledger entries in the order they were made.
     pub fn progress_of(&self, appeal_id: Uuid) -> Result<Vec<Map<String, Value>>> {
         self.rows(Entity::Progress, "appeal_id = ?", &[appeal_id.to_string()])

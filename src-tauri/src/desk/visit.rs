@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use desk_core::appeal::Action;
-use desk_core::calendar::{Calendar, WorkingDate};
+use desk_core::calendar::WorkingDate;
 use desk_core::model::{
     Appeal, AppealStatus, Category, Channel, Consultation, Department, DepartmentLevel, Resolution,
     Site, Suggestion, Urgency, Visit,
@@ -196,7 +196,7 @@ impl Desk {
     /// Council's calendar; provisional when it reaches into a year not yet published.
     pub fn add_working_days(&self, from: &str, days: u32) -> Result<WorkingDate> {
         let from = desk_core::model::parse_date("from", from)?;
-        Ok(calendar().add_working_days(from, days))
+        Ok(self.store().calendar()?.add_working_days(from, days))
     }
 
     /// Live departments, by name.
@@ -245,12 +245,6 @@ fn internal(e: impl std::fmt::Display) -> AppError {
         field: None,
         message: e.to_string(),
     }
-}
-
-/// The working-day calendar the build carries, read once.
-fn calendar() -> &'static Calendar {
-    static CALENDAR: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
-    CALENDAR.get_or_init(Calendar::built_in)
 }
 
 /// A store error, pointed at its place in the draft (`appeals.1.resolution.deadline`) so the

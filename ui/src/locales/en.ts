@@ -287,7 +287,7 @@ export default {
     },
     entity: {
       park: 'Park', department: 'Department', site: 'Site', session: 'Desk session', stop: 'Stop', visit: 'Visit',
-      appeal: 'Appeal', resolution: 'Resolution', progress: 'Progress update', consultation: 'Consultation', suggestion: 'Golden idea',
+      appeal: 'Appeal', resolution: 'Resolution', progress: 'Progress update', consultation: 'Consultation', suggestion: 'Golden idea', calendar_year: 'Holiday calendar',
     },
     field: {
       name: 'Name', kind: 'Kind', credit_code: 'Credit code', park_id: 'Park', address: 'Address', industry: 'Industry', contact: 'Contact',

@@ -287,7 +287,7 @@ export default {
     },
     entity: {
       park: '园区', department: '责任单位', site: '企业/项目', session: '流动办公桌活动', stop: '走访站点', visit: '走访记录',
-      appeal: '诉求', resolution: '现场决议', progress: '办理进展', consultation: '咨询', suggestion: '金点子',
+      appeal: '诉求', resolution: '现场决议', progress: '办理进展', consultation: '咨询', suggestion: '金点子', calendar_year: '节假日安排',
     },
     field: {
       name: '名称', kind: '类型', credit_code: '信用代码', park_id: '园区', address: '地址', industry: '行业', contact: '联系人',

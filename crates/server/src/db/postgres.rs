@@ -25,6 +25,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_ledger_rules",
         include_str!("../../../../migrations/server-postgres/0002_ledger_rules.sql"),
     ),
+    (
+        "0003_calendar_years",
+        include_str!("../../../../migrations/server-postgres/0003_calendar_years.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_ledger_rules",
         include_str!("../../../../migrations/server-sqlite/0002_ledger_rules.sql"),
     ),
+    (
+        "0003_calendar_years",
+        include_str!("../../../../migrations/server-sqlite/0003_calendar_years.sql"),
+    ),
 ];
 
 pub struct SqliteDb {

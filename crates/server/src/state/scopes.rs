@@ -186,7 +186,7 @@ pub(crate) fn scope_for(
     fields: &Map<String, Value>,
 ) -> Result<RecordScope> {
     Ok(match entity {
-        Entity::Park | Entity::Department => RecordScope::public(),
+        Entity::Park | Entity::Department | Entity::CalendarYear => RecordScope::public(),
         Entity::Session => RecordScope::default(),
         Entity::Site => {
             let departments = sql
