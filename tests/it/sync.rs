@@ -636,7 +636,11 @@ fn a_calendar_year_published_by_the_office_reaches_every_device() {
             .args(["--db", &db.url, "admin", "calendar", "import", &file])
             .output()
             .unwrap();
-        assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+        assert!(
+            import.status.success(),
+            "{}",
+            String::from_utf8_lossy(&import.stderr)
+        );
         assert!(String::from_utf8_lossy(&import.stdout).contains("2027"));
         // A file that is not a year's list is refused, naming what is wrong.
         let bad = d.file("bad.json", r#"{"year": 2027, "holidays": []}"#);
