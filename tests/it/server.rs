@@ -16,6 +16,15 @@ use uuid::Uuid;
 
 use crate::server_harness::*;
 
+/// An appeal raised now at a site.
+fn appeal(site_id: Uuid, description: &str) -> Appeal {
+    Appeal {
+        description: description.into(),
+        deadline: None,
+        ..appeal_at(site_id, Utc::now())
+    }
+}
+
 /// A device store and what of its outbox was already pushed.
 struct Device {
     store: Store,
@@ -45,56 +54,6 @@ impl Device {
     /// Pulls everything the account may see, so local writes can refer to it.
     async fn catch_up(&mut self, client: &Client) {
         client.pull_into(&mut self.store).await;
-    }
-}
-
-fn site(name: &str, park: Option<Uuid>) -> Site {
-    Site {
-        id: Uuid::now_v7(),
-        kind: SiteKind::Enterprise,
-        name: name.into(),
-        credit_code: None,
-        park_id: park,
-        address: None,
-        industry: None,
-        contact: None,
-        phone: None,
-        void_reason: None,
-    }
-}
-
-fn appeal(site_id: Uuid, description: &str) -> Appeal {
-    Appeal {
-        id: Uuid::now_v7(),
-        site_id,
-        visit_id: None,
-        raised_at: Utc::now(),
-        channel: Channel::OnSite,
-        category: Category::Utilities,
-        description: description.into(),
-        urgency: Urgency::Normal,
-        status: AppealStatus::Received,
-        department_id: None,
-        deadline: None,
-        resolved_at: None,
-        satisfaction: None,
-        ledger_head: None,
-        void_reason: None,
-    }
-}
-
-fn op(entity: Entity, record_id: Uuid, fields: Value, node: Uuid) -> Op {
-    Op {
-        id: Uuid::now_v7(),
-        entity,
-        record_id,
-        fields: fields.as_object().unwrap().clone(),
-        hlc: Hlc {
-            wall_ms: Utc::now().timestamp_millis() as u64,
-            counter: 0,
-            node,
-        },
-        prev: Default::default(),
     }
 }
 

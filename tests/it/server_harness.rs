@@ -396,3 +396,61 @@ pub fn accepted(r: &PushResponse) -> usize {
         .filter(|x| x.status == PushStatus::Accepted)
         .count()
 }
+
+/// An enterprise, in a park or in none.
+pub fn site(name: &str, park: Option<Uuid>) -> desk_core::model::Site {
+    use desk_core::model::*;
+    Site {
+        id: Uuid::now_v7(),
+        kind: SiteKind::Enterprise,
+        name: name.into(),
+        credit_code: None,
+        park_id: park,
+        address: None,
+        industry: None,
+        contact: None,
+        phone: None,
+        void_reason: None,
+    }
+}
+
+/// An appeal about the price of electricity, raised at `raised_at`, due a month later.
+pub fn appeal_at(
+    site_id: Uuid,
+    raised_at: chrono::DateTime<chrono::Utc>,
+) -> desk_core::model::Appeal {
+    use desk_core::model::*;
+    Appeal {
+        id: Uuid::now_v7(),
+        site_id,
+        visit_id: None,
+        raised_at,
+        channel: Channel::OnSite,
+        category: Category::Utilities,
+        description: "生产用电价格偏高，希望降低用电成本。".into(),
+        urgency: Urgency::Normal,
+        status: AppealStatus::Received,
+        department_id: None,
+        deadline: Some(raised_at.date_naive() + chrono::Duration::days(30)),
+        resolved_at: None,
+        satisfaction: None,
+        ledger_head: None,
+        void_reason: None,
+    }
+}
+
+/// A raw operation, as a client that does not play by the rules would push it.
+pub fn op(entity: desk_core::Entity, record_id: Uuid, fields: Value, node: Uuid) -> Op {
+    Op {
+        id: Uuid::now_v7(),
+        entity,
+        record_id,
+        fields: fields.as_object().unwrap().clone(),
+        hlc: desk_core::Hlc {
+            wall_ms: chrono::Utc::now().timestamp_millis() as u64,
+            counter: 0,
+            node,
+        },
+        prev: Default::default(),
+    }
+}

@@ -52,57 +52,6 @@ impl Tablet {
     }
 }
 
-fn site(name: &str, park: Option<Uuid>) -> Site {
-    Site {
-        id: Uuid::now_v7(),
-        kind: SiteKind::Enterprise,
-        name: name.into(),
-        credit_code: None,
-        park_id: park,
-        address: None,
-        industry: None,
-        contact: None,
-        phone: None,
-        void_reason: None,
-    }
-}
-
-fn appeal(site_id: Uuid, raised_at: DateTime<Utc>) -> Appeal {
-    Appeal {
-        id: Uuid::now_v7(),
-        site_id,
-        visit_id: None,
-        raised_at,
-        channel: Channel::OnSite,
-        category: Category::Utilities,
-        description: "生产用电价格偏高，希望降低用电成本。".into(),
-        urgency: Urgency::Normal,
-        status: AppealStatus::Received,
-        department_id: None,
-        deadline: Some(raised_at.date_naive() + Duration::days(30)),
-        resolved_at: None,
-        satisfaction: None,
-        ledger_head: None,
-        void_reason: None,
-    }
-}
-
-/// A raw operation, as a client that does not play by the rules would push it.
-fn op(entity: Entity, record_id: Uuid, fields: Value, node: Uuid) -> Op {
-    Op {
-        id: Uuid::now_v7(),
-        entity,
-        record_id,
-        fields: fields.as_object().unwrap().clone(),
-        hlc: Hlc {
-            wall_ms: Utc::now().timestamp_millis() as u64,
-            counter: 0,
-            node,
-        },
-        prev: Default::default(),
-    }
-}
-
 fn one(r: &PushResponse) -> (&str, Option<&str>, &str) {
     let x = &r.results[0];
     (
@@ -121,7 +70,7 @@ async fn dispatched_appeal(url: &str, zone: &Zone) -> (Tablet, Uuid, Uuid) {
     let leader = Tablet::sign_in(url, "leader").await;
     leader.sync().await;
     let s = leader.write(|w| w.create(site("湖北斯诺新材料有限公司", Some(zone.park1))));
-    let a = leader.write(|w| w.create(appeal(s.id, Utc::now())));
+    let a = leader.write(|w| w.create(appeal_at(s.id, Utc::now())));
     leader.write(|w| {
         w.act_on_appeal(
             a.id,
@@ -693,7 +642,7 @@ async fn an_out_of_scope_probe_learns_nothing() {
         leader.sync().await;
         let hidden_site = leader.write(|w| w.create(site("二园企业", Some(zone.park2))));
         let raised: DateTime<Utc> = "2024-10-26T00:30:00Z".parse().unwrap();
-        let hidden = leader.write(|w| w.create(appeal(hidden_site.id, raised)));
+        let hidden = leader.write(|w| w.create(appeal_at(hidden_site.id, raised)));
         leader.sync().await;
 
         let officer = Client::login(&s.url, "officer1").await;
