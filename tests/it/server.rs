@@ -8,7 +8,7 @@ use chrono::Utc;
 use desk_core::appeal::Action;
 use desk_core::model::*;
 use desk_core::protocol::*;
-use desk_core::{Entity, Hlc, Op};
+use desk_core::{Entity, Op};
 use desk_store::Store;
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use desk_core::appeal::Action;
 use desk_core::model::*;
 use desk_core::protocol::*;
-use desk_core::{Entity, Hlc, Op};
+use desk_core::Entity;
 use desk_server::admin;
 use desk_server::scope::Role;
 use desk_store::Store;
