@@ -899,3 +899,70 @@ fn postgres_over_tls_checks_the_certificate() {
         "{text}"
     );
 }
+
+/// What needs attention (需要关注), per department: overdue appeals, and those due within a few
+/// working days of the State Council's calendar.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn alerts_list_what_is_overdue_and_due_soon() {
+    for backend in backends() {
+        let s = Server::start(&backend).await;
+        let zone = seed(&s.db.url);
+        let leader = Tablet::sign_in(&s.url, "leader").await;
+        leader.sync().await;
+        let today = desk_core::time::local_date(Utc::now());
+        let soon = desk_core::calendar::Calendar::built_in()
+            .add_working_days(today, 1)
+            .date;
+        let site_id = leader
+            .write(|w| w.create(site("随创贸易", Some(zone.park1))))
+            .id;
+        let mut make = |deadline: chrono::NaiveDate, dept: Uuid| {
+            let mut a = appeal_at(site_id, Utc::now() - Duration::days(30));
+            a.deadline = Some(deadline);
+            let id = leader.write(|w| w.create(a)).id;
+            leader.write(|w| {
+                w.act_on_appeal(
+                    id,
+                    Action::Dispatch {
+                        department_id: dept,
+                    },
+                    "领导",
+                    None,
+                )
+            });
+            id
+        };
+        let late = make(today - Duration::days(5), zone.dept1);
+        let due = make(soon, zone.dept1);
+        let far = make(today + Duration::days(60), zone.dept1);
+        let other = make(today - Duration::days(1), zone.dept2);
+        leader.sync().await;
+
+        let ids = |v: &Value, key: &str| -> Vec<Uuid> {
+            v[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_str().unwrap().parse().unwrap())
+                .collect()
+        };
+        let dept = Client::login(&s.url, "dept1").await;
+        let (status, v) = dept.get("/v1/alerts").await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(ids(&v, "overdue"), [late], "{backend:?} {v}");
+        assert_eq!(ids(&v, "due_soon"), [due]);
+        let (_, v) = leader
+            .client
+            .get(&format!("/v1/alerts?department={}", zone.dept2))
+            .await;
+        assert_eq!(
+            (ids(&v, "overdue"), ids(&v, "due_soon")),
+            (vec![other], vec![])
+        );
+        let (_, v) = leader.client.get("/v1/alerts?within=30").await;
+        assert!(ids(&v, "due_soon").contains(&due) && !ids(&v, "due_soon").contains(&far));
+        let (status, v) = leader.client.get("/v1/alerts?within=99").await;
+        assert_eq!((status, v["field"].as_str()), (400, Some("within")), "{v}");
+        s.stop().await;
+    }
+}

@@ -6,12 +6,30 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::calendar::Calendar;
 use crate::model::AppealStatus;
 use crate::time;
 
 /// Open, and past its deadline day.
 pub fn is_overdue(status: AppealStatus, deadline: Option<NaiveDate>, today: NaiveDate) -> bool {
     !status.is_resolved() && deadline.is_some_and(|d| d < today)
+}
+
+/// Open, not overdue, and due within `within` working days of `today` (today's deadline is
+/// due soon).
+pub fn is_due_soon(
+    status: AppealStatus,
+    deadline: Option<NaiveDate>,
+    today: NaiveDate,
+    calendar: &Calendar,
+    within: u32,
+) -> bool {
+    match deadline {
+        Some(d) if !status.is_resolved() && d >= today => {
+            calendar.working_days(today, d).0 <= within as i64
+        }
+        _ => false,
+    }
 }
 
 /// Resolved by the end of its deadline day in the zone; `None` without both.
@@ -74,6 +92,28 @@ mod tests {
             AppealStatus::Dispatched,
             None,
             day("2030-01-01")
+        ));
+    }
+
+    #[test]
+    fn due_soon_counts_working_days() {
+        let c = Calendar::built_in();
+        // Friday 13 February 2026: the Spring Festival follows; 24 February is 2 working days on.
+        let friday = day("2026-02-13");
+        let open = AppealStatus::Dispatched;
+        assert!(is_due_soon(open, Some(day("2026-02-24")), friday, &c, 2));
+        assert!(!is_due_soon(open, Some(day("2026-02-25")), friday, &c, 2));
+        assert!(is_due_soon(open, Some(friday), friday, &c, 0), "due today");
+        assert!(
+            !is_due_soon(open, Some(day("2026-02-12")), friday, &c, 2),
+            "overdue instead"
+        );
+        assert!(!is_due_soon(
+            AppealStatus::Resolved,
+            Some(day("2026-02-24")),
+            friday,
+            &c,
+            2
         ));
     }
 

@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/appeals", get(appeals))
+        .route("/v1/alerts", get(alerts))
         .route("/v1/stats", get(stats))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}/revoke", post(revoke))
@@ -482,6 +483,25 @@ async fn appeals(
     }))
 }
 
+/// What needs attention (需要关注) within the caller's scope: open appeals past their deadline,
+/// and those due within `within` working days, per department if asked.
+#[utoipa::path(
+    get, path = "/v1/alerts", params(state::AlertsQuery), security(("token" = [])),
+    responses((status = 200, body = state::Alerts), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+async fn alerts(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<state::AlertsQuery>,
+) -> Result<Json<state::Alerts>, ApiError> {
+    let today = desk_core::time::local_date(chrono::Utc::now());
+    Ok(Json(
+        state
+            .tx(move |sql| state::alerts(sql, &caller, &q, today))
+            .await?,
+    ))
+}
+
 /// The zone's figures within the caller's scope.
 #[utoipa::path(get, path = "/v1/stats", security(("token" = [])), responses((status = 200, body = Stats), (status = 401, body = ErrorBody)))]
 async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Json<Stats>, ApiError> {
@@ -571,7 +591,7 @@ impl Modify for BearerToken {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
-    paths(healthz, openapi, login, push, pull, bootstrap, record, appeals, stats, devices, revoke),
+    paths(healthz, openapi, login, push, pull, bootstrap, record, appeals, alerts, stats, devices, revoke),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

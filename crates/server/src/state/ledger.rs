@@ -156,6 +156,95 @@ pub fn ledger(
         .collect()
 }
 
+/// The working-day calendar: the years built in, and those the office published since.
+pub fn calendar(sql: &mut dyn Sql) -> Result<desk_core::calendar::Calendar> {
+    let published: Vec<String> = sql
+        .rows(
+            "SELECT days FROM calendar_years WHERE void_reason IS NULL AND days IS NOT NULL",
+            &[],
+        )?
+        .iter()
+        .filter_map(|r| r.text("days").map(str::to_owned))
+        .collect();
+    Ok(desk_core::calendar::Calendar::with_published(
+        published.iter().map(String::as_str),
+    ))
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsQuery {
+    /// Due within this many working days (0 to 30; default 3).
+    pub within: Option<u32>,
+    /// Only the appeals of this department (a department account sees its own anyway).
+    pub department: Option<Uuid>,
+}
+
+/// What needs attention (需要关注): open appeals past their deadline, and those due within a
+/// few working days, earliest deadline first.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Alerts {
+    #[schema(value_type = Vec<Object>)]
+    pub overdue: Vec<Map<String, Value>>,
+    #[schema(value_type = Vec<Object>)]
+    pub due_soon: Vec<Map<String, Value>>,
+    /// The working days "due soon" looked ahead.
+    pub within: u32,
+}
+
+pub fn alerts(
+    sql: &mut dyn Sql,
+    caller: &Caller,
+    q: &AlertsQuery,
+    today: NaiveDate,
+) -> Result<Alerts> {
+    let within = q.within.unwrap_or(3);
+    if within > 30 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("within：{within} 超出范围 0–30 (out of range 0–30)"),
+        )
+        .field("within"));
+    }
+    let calendar = calendar(sql)?;
+    let appeals = ledger(
+        sql,
+        caller,
+        &LedgerQuery {
+            department: q.department,
+            ..LedgerQuery::default()
+        },
+        today,
+    )?;
+    let mut alerts = Alerts {
+        overdue: Vec::new(),
+        due_soon: Vec::new(),
+        within,
+    };
+    for a in appeals {
+        let status = a
+            .get("status")
+            .and_then(Value::as_str)
+            .and_then(|s| desk_core::model::AppealStatus::parse("status", s).ok());
+        let deadline = a
+            .get("deadline")
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse::<NaiveDate>().ok());
+        let Some(status) = status else { continue };
+        if desk_core::deadline::is_overdue(status, deadline, today) {
+            alerts.overdue.push(a);
+        } else if desk_core::deadline::is_due_soon(status, deadline, today, &calendar, within) {
+            alerts.due_soon.push(a);
+        }
+    }
+    let by_deadline =
+        |a: &Map<String, Value>| a.get("deadline").and_then(Value::as_str).map(str::to_owned);
+    alerts.overdue.sort_by_key(by_deadline);
+    alerts.due_soon.sort_by_key(by_deadline);
+    Ok(alerts)
+}
+
 /// The zone's figures (the same as a device's `desk stats`), over what the caller may see.
 pub fn stats(sql: &mut dyn Sql, caller: &Caller, today: NaiveDate) -> Result<Stats> {
     let vis = caller.visibility_sql("$1");

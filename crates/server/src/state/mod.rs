@@ -23,7 +23,9 @@ pub mod scopes;
 
 pub use accounts::*;
 pub use ingest::{ingest, IngestRules};
-pub use ledger::{ledger, page_limit, stats, verify_ledger, LedgerQuery};
+pub use ledger::{
+    alerts, ledger, page_limit, stats, verify_ledger, Alerts, AlertsQuery, LedgerQuery,
+};
 pub use log::head;
 pub use pull::{bootstrap, pull, record_for};
 pub use records::read_record;
