@@ -916,7 +916,7 @@ async fn alerts_list_what_is_overdue_and_due_soon() {
         let site_id = leader
             .write(|w| w.create(site("随创贸易", Some(zone.park1))))
             .id;
-        let mut make = |deadline: chrono::NaiveDate, dept: Uuid| {
+        let make = |deadline: chrono::NaiveDate, dept: Uuid| {
             let mut a = appeal_at(site_id, Utc::now() - Duration::days(30));
             a.deadline = Some(deadline);
             let id = leader.write(|w| w.create(a)).id;
