@@ -233,17 +233,38 @@ fn merge<'a>(
     if won.is_empty() {
         return Ok(());
     }
+    update_row(conn, entity, &id.to_string(), won, Some(&clocks))
+}
+
+/// Writes some fields of a row in place, and its stamps when given. The fields must be the
+/// entity's.
+pub(crate) fn update_row<'a>(
+    conn: &Connection,
+    entity: Entity,
+    id: &str,
+    fields: impl IntoIterator<Item = (&'a str, &'a Value)>,
+    clocks: Option<&FieldClocks>,
+) -> Result<()> {
     let mut columns = Vec::new();
     let mut values = Vec::new();
-    for (name, value) in won {
+    for (name, value) in fields {
         let field = entity.field(name).ok_or(StoreError::Corrupt("field"))?;
         columns.push(format!("{} = ?", field.name));
         values.push(to_sql(value));
     }
-    values.push(SqlValue::Text(clocks.fields_json()));
-    values.push(SqlValue::Text(id.to_string()));
+    if let Some(clocks) = clocks {
+        columns.push("_hlc = ?".into());
+        values.push(SqlValue::Text(clocks.base.to_string()));
+        columns.push("_clocks = ?".into());
+        values.push(SqlValue::Text(clocks.fields_json()));
+    }
+    if columns.is_empty() {
+        return Ok(());
+    }
+    values.push(SqlValue::Text(id.to_owned()));
     let sql = format!(
-        "UPDATE {table} SET {}, _clocks = ? WHERE id = ?",
+        "UPDATE {} SET {} WHERE id = ?",
+        entity.table(),
         columns.join(", ")
     );
     conn.prepare_cached(&sql)?

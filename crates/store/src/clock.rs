@@ -352,10 +352,9 @@ fn restamp_row(
     fields: &Map<String, Value>,
     old: Hlc,
 ) -> Result<()> {
-    let table = entity.table();
     let Some((base, stamps)): Option<(String, String)> = conn
         .query_row(
-            &format!("SELECT _hlc, _clocks FROM {table} WHERE id = ?1"),
+            &format!("SELECT _hlc, _clocks FROM {} WHERE id = ?1", entity.table()),
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -365,14 +364,6 @@ fn restamp_row(
     };
     let clocks = FieldClocks::from_columns(&base, &stamps).ok_or(StoreError::Corrupt("_clocks"))?;
     let mapped = |h: &Hlc| *remap.get(h).unwrap_or(h);
-    let mut values = Vec::new();
-    let mut sets = Vec::new();
-    for (name, value) in fields {
-        if clocks.of(name) == old && entity.field(name).is_some() {
-            sets.push(format!("{name} = ?"));
-            values.push(crate::apply::to_sql(value));
-        }
-    }
     let new = FieldClocks {
         base: mapped(&clocks.base),
         fields: clocks
@@ -381,16 +372,11 @@ fn restamp_row(
             .map(|(k, v)| (k.clone(), mapped(v)))
             .collect(),
     };
-    sets.push("_hlc = ?".into());
-    values.push(rusqlite::types::Value::Text(new.base.to_string()));
-    sets.push("_clocks = ?".into());
-    values.push(rusqlite::types::Value::Text(new.fields_json()));
-    values.push(rusqlite::types::Value::Text(id.to_owned()));
-    conn.execute(
-        &format!("UPDATE {table} SET {} WHERE id = ?", sets.join(", ")),
-        rusqlite::params_from_iter(values),
-    )?;
-    Ok(())
+    let still_written = fields
+        .iter()
+        .filter(|(name, _)| clocks.of(name) == old && entity.field(name).is_some())
+        .map(|(name, value)| (name.as_str(), value));
+    crate::apply::update_row(conn, entity, id, still_written, Some(&new))
 }
 
 fn describe_zh(ahead_ms: i64) -> String {

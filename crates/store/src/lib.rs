@@ -157,7 +157,7 @@ impl Store {
 
     /// The role of the account this device is signed in to, if it is.
     pub fn account_role(&self) -> Result<Option<desk_core::Role>> {
-        Ok(meta(&self.conn, "account.role")?.and_then(|r| desk_core::Role::parse(&r)))
+        account_role(&self.conn)
     }
 
     /// The role of the account this device is signed in to: local actions are checked as the
@@ -183,7 +183,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut clock = current_clock(&tx, &self.clock)?;
-        let role = meta(&tx, "account.role")?.and_then(|r| desk_core::Role::parse(&r));
+        let role = account_role(&tx)?;
         let mut writer = Writer::new(&tx, &mut clock, now, written, role);
         let out = f(&mut writer)?;
         set_meta(&tx, "clock", &clock.last().to_string())?;
@@ -277,6 +277,10 @@ fn current_clock(conn: &Connection, mine: &Clock) -> Result<Clock> {
     Ok(Clock::new(
         stored.map_or(mine.last(), |s| s.max(mine.last())),
     ))
+}
+
+fn account_role(conn: &Connection) -> Result<Option<desk_core::Role>> {
+    Ok(meta(conn, "account.role")?.and_then(|r| desk_core::Role::parse(&r)))
 }
 
 fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {

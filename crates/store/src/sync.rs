@@ -611,29 +611,17 @@ fn take_amendments(
     op: &desk_core::Op,
     amended: &Map<String, Value>,
 ) -> Result<()> {
-    let mut fields = op.fields.clone();
-    let mut sets = Vec::new();
-    let mut values = Vec::new();
-    for (name, value) in amended {
-        let Some(field) = op.entity.field(name) else {
-            continue;
-        };
-        fields.insert(name.clone(), value.clone());
-        sets.push(format!("{} = ?", field.name));
-        values.push(apply::to_sql(value));
-    }
-    if sets.is_empty() {
+    let taken: Vec<(&str, &Value)> = amended
+        .iter()
+        .filter(|(name, _)| op.entity.field(name).is_some())
+        .map(|(name, value)| (name.as_str(), value))
+        .collect();
+    if taken.is_empty() {
         return Ok(());
     }
-    values.push(rusqlite::types::Value::Text(op.record_id.to_string()));
-    tx.execute(
-        &format!(
-            "UPDATE {} SET {} WHERE id = ?",
-            op.entity.table(),
-            sets.join(", ")
-        ),
-        rusqlite::params_from_iter(values),
-    )?;
+    let mut fields = op.fields.clone();
+    fields.extend(taken.iter().map(|(k, v)| ((*k).to_owned(), (*v).clone())));
+    apply::update_row(tx, op.entity, &op.record_id.to_string(), taken, None)?;
     tx.execute(
         "UPDATE oplog SET fields = ?1 WHERE op_id = ?2",
         [Value::Object(fields).to_string(), op.id.to_string()],

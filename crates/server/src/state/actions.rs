@@ -8,13 +8,13 @@
 
 use chrono::{DateTime, Utc};
 use desk_core::appeal::{self, Action};
-use desk_core::model::{Appeal, Progress, Record};
-use desk_core::{ledger, Entity, Op};
+use desk_core::model::{Appeal, Progress};
+use desk_core::{ledger, Entity, Op, Snapshot};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::log::LogWriter;
-use super::records::{read_record, read_typed, update_record};
+use super::records::{read_record, typed, update_record};
 use super::scopes::read_scope;
 use super::Result;
 use crate::db::Sql;
@@ -28,6 +28,8 @@ pub(crate) type Refusal = (&'static str, Option<&'static str>, String);
 pub(crate) struct Entry {
     pub progress: Progress,
     pub action: Option<Action>,
+    /// The appeal as it stood when the entry was checked, which the entry then moves.
+    appeal: Snapshot,
 }
 
 /// Checks a new ledger entry against its appeal and the caller, and returns it as the server
@@ -41,9 +43,10 @@ pub(crate) fn take_entry(
 ) -> Result<std::result::Result<Entry, Refusal>> {
     let refuse =
         |e: desk_core::ValidationError| Ok(Err((e.code(), Some(e.field()), e.to_string())));
-    let Some(appeal) = read_typed::<Appeal>(sql, progress.appeal_id)? else {
+    let Some(held) = read_record(sql, Entity::Appeal, progress.appeal_id)? else {
         return Err(ApiError::internal("a checked reference went missing"));
     };
+    let appeal: Appeal = typed(&held)?;
     let action = match Action::of_entry(&progress) {
         Ok(a) => a,
         Err(e) => return refuse(e),
@@ -98,7 +101,11 @@ pub(crate) fn take_entry(
         None => (1, ledger::GENESIS.to_owned()),
     };
     ledger::seal(&mut progress, position, &prev);
-    Ok(Ok(Entry { progress, action }))
+    Ok(Ok(Entry {
+        progress,
+        action,
+        appeal: held,
+    }))
 }
 
 /// The fields of `taken` the server set otherwise than `sent` (for the device to take).
@@ -131,11 +138,7 @@ pub(crate) fn follow(
         "ledger_head".into(),
         p.hash.clone().map_or(Value::Null, Value::String),
     );
-    let Some(mut current) = read_record(sql, Entity::Appeal, p.appeal_id)? else {
-        return Err(ApiError::internal(
-            "the appeal of an accepted entry is missing",
-        ));
-    };
+    let mut current = entry.appeal.clone();
     let op = Op {
         id: Uuid::now_v7(),
         entity: Entity::Appeal,
@@ -158,9 +161,4 @@ pub(crate) fn entry_of(id: Uuid, fields: &Map<String, Value>) -> Option<Progress
     let mut fields = fields.clone();
     fields.insert("id".into(), Value::String(id.to_string()));
     serde_json::from_value(Value::Object(fields)).ok()
-}
-
-/// The entry's fields as synced.
-pub(crate) fn fields_of(p: &Progress) -> Map<String, Value> {
-    p.to_fields()
 }

@@ -13,7 +13,7 @@
 //! 9. voids, which stay;
 //! 10. for a ledger entry, the ledger's rules ([`super::actions`]).
 
-use desk_core::model::check_fields;
+use desk_core::model::{check_fields, Record};
 use desk_core::protocol::{PushResult, PushStatus};
 use desk_core::{Entity, FieldClocks, Op, Snapshot};
 use serde_json::{Map, Value};
@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use super::accounts::audit;
 use super::actions;
 use super::log::LogWriter;
-use super::records::{insert_record, read_record, record_exists, update_record};
+use super::records::{insert_record, read_record, update_record};
 use super::scopes::{insert_scope, read_scope, rescope, scope_for};
 use super::Result;
 use crate::db::Sql;
@@ -188,10 +188,10 @@ fn ingest_one(
             ))
         }
     };
-    // 6. What it refers to.
+    // 6. What it refers to. Every record on the server has a scope: none means no record.
     for (field, entity, rid) in references {
-        let visible = record_exists(sql, entity, rid)?
-            && read_scope(sql, entity, &rid.to_string())?.is_some_and(|(s, _)| caller.sees(&s));
+        let visible =
+            read_scope(sql, entity, &rid.to_string())?.is_some_and(|(s, _)| caller.sees(&s));
         if !visible {
             return Ok(PushResult::rejected(
                 op.id,
@@ -261,7 +261,7 @@ fn ingest_one(
     let mut taken = op.clone();
     let mut next = next;
     if let Some(entry) = &entry {
-        taken.fields = actions::fields_of(&entry.progress);
+        taken.fields = entry.progress.to_fields();
         next.fields = taken.fields.clone();
     }
     match &current {

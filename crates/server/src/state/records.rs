@@ -68,18 +68,11 @@ pub fn read_record(sql: &mut dyn Sql, entity: Entity, id: Uuid) -> Result<Option
         .transpose()
 }
 
-/// A record as a typed value of `desk-core`.
-pub(crate) fn read_typed<R: desk_core::model::Record>(
-    sql: &mut dyn Sql,
-    id: Uuid,
-) -> Result<Option<R>> {
-    let Some(s) = read_record(sql, R::ENTITY, id)? else {
-        return Ok(None);
-    };
-    let mut fields = s.fields;
-    fields.insert("id".into(), Value::String(id.to_string()));
+/// A record held as a snapshot, as a typed value of `desk-core`.
+pub(crate) fn typed<R: desk_core::model::Record>(s: &Snapshot) -> Result<R> {
+    let mut fields = s.fields.clone();
+    fields.insert("id".into(), Value::String(s.record_id.to_string()));
     serde_json::from_value(Value::Object(fields))
-        .map(Some)
         .map_err(|e| ApiError::internal(format!("stored {} unreadable: {e}", R::ENTITY.table())))
 }
 
