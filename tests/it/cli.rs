@@ -384,3 +384,62 @@ fn working_days_follow_the_state_councils_calendar() {
     let err: serde_json::Value = serde_json::from_str(&bad.stderr).unwrap();
     assert_eq!(err["error"]["field"], "date", "{err}");
 }
+
+#[test]
+fn the_ledger_exports_as_filtered_to_xlsx_and_csv() {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let d = Device::new();
+    d.run(&["demo"]).ok();
+    let out = tempfile::tempdir().unwrap();
+    let xlsx = out.path().join("台账.xlsx");
+    let done = d
+        .run(&[
+            "export",
+            "ledger",
+            "--xlsx",
+            xlsx.to_str().unwrap(),
+            "--category",
+            "utilities",
+        ])
+        .ok();
+    assert!(done.stdout.contains("已导出 1 条"), "{}", done.stdout);
+    let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let sheet = book.worksheet_range("台账").unwrap();
+    assert_eq!(sheet.height(), 2, "the header and the one utilities appeal");
+    let description = sheet.get_value((1, 4)).unwrap().to_string();
+    assert!(description.starts_with("生产用电价格偏高"), "{description}");
+    assert!(
+        book.worksheet_range("统计").is_ok(),
+        "the figures sheet is beside it"
+    );
+
+    let csv = out.path().join("ledger.csv");
+    d.run(&[
+        "export",
+        "ledger",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--sort",
+        "deadline",
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.starts_with('\u{feff}'));
+
+    // A sort that is not one names the field, and writes nothing.
+    let bad_path = out.path().join("bad.xlsx");
+    let bad = d.run(&[
+        "--json",
+        "export",
+        "ledger",
+        "--xlsx",
+        bad_path.to_str().unwrap(),
+        "--sort",
+        "sideways",
+    ]);
+    assert_eq!(bad.code, 2);
+    let err: serde_json::Value = serde_json::from_str(&bad.stderr).unwrap();
+    assert_eq!(err["error"]["field"], "sort", "{err}");
+    assert!(!bad_path.exists());
+}

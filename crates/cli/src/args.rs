@@ -86,8 +86,11 @@ pub enum Command {
     Demo,
     /// The zone's figures.
     Stats,
-    /// The whole local state as sorted JSON.
-    Export,
+    /// The whole local state as sorted JSON; `export ledger` writes the ledger as XLSX or CSV.
+    Export {
+        #[command(subcommand)]
+        what: Option<ExportCmd>,
+    },
     /// Bulk import.
     #[command(subcommand)]
     Import(ImportCmd),
@@ -397,6 +400,29 @@ pub struct AppealAdd {
     /// "YYYY-MM-DD HH:MM", zone time; default now.
     #[arg(long)]
     pub at: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ExportCmd {
+    /// The ledger (台账), filtered, as a spreadsheet with its figures sheet.
+    Ledger {
+        /// Write an XLSX workbook here.
+        #[arg(long, conflicts_with = "csv", required_unless_present = "csv")]
+        xlsx: Option<std::path::PathBuf>,
+        /// Write CSV (UTF-8 with a byte-order mark) here.
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        filter: AppealList,
+        /// Words to find in the description or the site.
+        #[arg(long)]
+        search: Option<String>,
+        /// raised, deadline, status, urgency or satisfaction.
+        #[arg(long, default_value = "raised")]
+        sort: String,
+        #[arg(long)]
+        descending: bool,
+    },
 }
 
 #[derive(Args)]

@@ -20,7 +20,8 @@ use clap::Parser;
 use desk_core::appeal::Action;
 use desk_core::model::*;
 use desk_core::{time, Entity, ValidationError};
-use desk_store::{AppealFilter, Store, StoreError};
+use desk_export::{Kind, LedgerExport};
+use desk_store::{AppealFilter, LedgerOrder, Store, StoreError};
 use uuid::Uuid;
 
 use args::*;
@@ -304,7 +305,44 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
             }
         }
         Command::Stats => out.stats(&s.stats()?),
-        Command::Export => out.export(&s.export()?),
+        Command::Export { what: None } => out.export(&s.export()?),
+        Command::Export {
+            what:
+                Some(ExportCmd::Ledger {
+                    xlsx,
+                    csv,
+                    filter,
+                    search,
+                    sort,
+                    descending,
+                }),
+        } => {
+            let order = LedgerOrder {
+                by: serde_json::from_value(serde_json::Value::String(sort.clone())).map_err(
+                    |_| ValidationError::Invalid {
+                        field: "sort",
+                        value: sort,
+                        expected: "raised, deadline, status, urgency, satisfaction".into(),
+                    },
+                )?,
+                descending,
+            };
+            // The command line as given says what the export holds.
+            let filter_title = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+            let filter = appeal_filter(s, &filter, search)?;
+            let (kind, path) = match (xlsx, csv) {
+                (Some(path), _) => (Kind::Xlsx, path),
+                (None, Some(path)) => (Kind::Csv, path),
+                (None, None) => unreachable!("clap requires --xlsx or --csv"),
+            };
+            let mut export = LedgerExport::to_file(kind, &path, &filter_title)?;
+            let rows = s.export_ledger(&filter, order, &mut export)?;
+            export.finish()?;
+            out.done(&format!(
+                "已导出 {rows} 条诉求到 {} (exported {rows} appeals)",
+                path.display()
+            ));
+        }
         Command::Login {
             server,
             user,
@@ -363,31 +401,7 @@ fn appeal(s: &mut Store, cmd: AppealCmd, out: &Out) -> Result<(), StoreError> {
             return Ok(());
         }
         AppealCmd::List(f) => {
-            let filter = AppealFilter {
-                status: f
-                    .status
-                    .as_deref()
-                    .map(|x| AppealStatus::parse("status", x))
-                    .transpose()?,
-                park_id: f
-                    .park
-                    .map(|x| reference(s, Entity::Park, "park", &x))
-                    .transpose()?,
-                department_id: f
-                    .department
-                    .map(|x| reference(s, Entity::Department, "department", &x))
-                    .transpose()?,
-                category: f
-                    .category
-                    .as_deref()
-                    .map(|x| Category::parse("category", x))
-                    .transpose()?,
-                site_id: f
-                    .site
-                    .map(|x| reference(s, Entity::Site, "site", &x))
-                    .transpose()?,
-                overdue_on: f.overdue.then(|| time::local_date(s.now())),
-            };
+            let filter = appeal_filter(s, &f, None)?;
             out.list(Entity::Appeal, s.appeals(&filter)?);
             return Ok(());
         }
@@ -435,6 +449,43 @@ fn appeal(s: &mut Store, cmd: AppealCmd, out: &Out) -> Result<(), StoreError> {
     let appeal = s.write(|w| w.act_on_appeal(id, action, &by, note.as_deref()))?;
     out.saved(Entity::Appeal, &appeal);
     Ok(())
+}
+
+/// The ledger's filters as given on the command line, names resolved.
+fn appeal_filter(
+    s: &Store,
+    f: &AppealList,
+    search: Option<String>,
+) -> Result<AppealFilter, StoreError> {
+    Ok(AppealFilter {
+        status: f
+            .status
+            .as_deref()
+            .map(|x| AppealStatus::parse("status", x))
+            .transpose()?,
+        park_id: f
+            .park
+            .clone()
+            .map(|x| reference(s, Entity::Park, "park", &x))
+            .transpose()?,
+        department_id: f
+            .department
+            .clone()
+            .map(|x| reference(s, Entity::Department, "department", &x))
+            .transpose()?,
+        category: f
+            .category
+            .as_deref()
+            .map(|x| Category::parse("category", x))
+            .transpose()?,
+        site_id: f
+            .site
+            .clone()
+            .map(|x| reference(s, Entity::Site, "site", &x))
+            .transpose()?,
+        overdue_on: f.overdue.then(|| time::local_date(s.now())),
+        search,
+    })
 }
 
 /// A record named by id or, for parks, departments and sites, by exact name.

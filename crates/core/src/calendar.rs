@@ -139,11 +139,17 @@ pub struct Calendar {
 impl Calendar {
     /// The years this build carries.
     pub fn built_in() -> Calendar {
-        let mut c = Calendar::default();
-        for text in BUILT_IN {
-            c.insert(Year::from_json(text).expect("built-in holiday data parses"));
-        }
-        c
+        // Parsed once: the ledger asks for the calendar on every page.
+        static PARSED: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+        PARSED
+            .get_or_init(|| {
+                let mut c = Calendar::default();
+                for text in BUILT_IN {
+                    c.insert(Year::from_json(text).expect("built-in holiday data parses"));
+                }
+                c
+            })
+            .clone()
     }
 
     /// The built-in years with those the office published since (which win).

@@ -32,6 +32,24 @@ pub fn is_due_soon(
     }
 }
 
+/// Working days left to an open appeal's deadline (0: due today), or, once it is overdue, how
+/// many working days it is late as a negative number (at least one: a deadline that passed
+/// over a weekend is a day late all the same); with whether the count is provisional.
+pub fn working_days_left(
+    status: AppealStatus,
+    deadline: Option<NaiveDate>,
+    today: NaiveDate,
+    calendar: &Calendar,
+) -> Option<(i64, bool)> {
+    let deadline = deadline.filter(|_| !status.is_resolved())?;
+    if deadline >= today {
+        Some(calendar.working_days(today, deadline))
+    } else {
+        let (late, provisional) = calendar.working_days(deadline, today);
+        Some((-late.max(1), provisional))
+    }
+}
+
 /// Resolved by the end of its deadline day in the zone; `None` without both.
 pub fn resolved_on_time(
     deadline: Option<NaiveDate>,
@@ -115,6 +133,41 @@ mod tests {
             &c,
             2
         ));
+    }
+
+    #[test]
+    fn days_left_count_working_days_and_lateness_is_at_least_one() {
+        let c = Calendar::built_in();
+        let open = AppealStatus::InProgress;
+        let friday = day("2026-02-13");
+        // Before the Spring Festival: the 24th is two working days on, today is zero.
+        assert_eq!(
+            working_days_left(open, Some(day("2026-02-24")), friday, &c),
+            Some((2, false))
+        );
+        assert_eq!(
+            working_days_left(open, Some(friday), friday, &c),
+            Some((0, false))
+        );
+        // Due on the Friday, looked at on the Sunday: late, though no working day passed.
+        assert_eq!(
+            working_days_left(open, Some(day("2026-03-06")), day("2026-03-08"), &c),
+            Some((-1, false))
+        );
+        assert_eq!(
+            working_days_left(open, Some(day("2026-03-06")), day("2026-03-11"), &c),
+            Some((-3, false))
+        );
+        assert_eq!(
+            working_days_left(AppealStatus::Resolved, Some(friday), friday, &c),
+            None
+        );
+        assert_eq!(working_days_left(open, None, friday, &c), None);
+        assert_eq!(
+            working_days_left(open, Some(day("2031-01-06")), day("2030-12-31"), &c).map(|d| d.1),
+            Some(true),
+            "a year not published yet"
+        );
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    /// Writing an export file failed; the message says why (it is already bilingual).
+    #[error(transparent)]
+    Export(#[from] desk_export::ExportError),
+
     /// Talking to the server failed; the message says why, for people.
     #[error("{0}")]
     Remote(String),

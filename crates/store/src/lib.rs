@@ -13,6 +13,7 @@ mod demo;
 mod drafts;
 mod error;
 mod import;
+mod ledger;
 mod migrate;
 mod query;
 mod sync;
@@ -33,8 +34,9 @@ pub use desk_core::stats::Stats;
 pub use drafts::Draft;
 pub use error::{ImportRowError, StoreError};
 pub use import::import_sites_csv;
+pub use ledger::{AppealFilter, LedgerEntry, LedgerOrder, LedgerPage, LedgerSort};
 pub use migrate::SCHEMA_VERSION;
-pub use query::{register_functions, AppealFilter, SearchHits};
+pub use query::{register_functions, SearchHits};
 pub use sync::{rejection_hint, Conflict, Keep, LocalStatus, Rejection, SyncState};
 pub use write::Writer;
 

@@ -30,6 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_calendar_years",
         include_str!("../../../migrations/client/0006_calendar_years.sql"),
     ),
+    (
+        "0007_ledger_pages",
+        include_str!("../../../migrations/client/0007_ledger_pages.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -1,6 +1,5 @@
 //! Reads: records, the ledger, the zone's figures, full-text search and the export.
 
-use chrono::NaiveDate;
 use desk_core::model::Record;
 use desk_core::stats::{Counts, Stats};
 use desk_core::{time, Entity};
@@ -62,17 +61,6 @@ pub fn pinyin_initials(text: &str) -> String {
         .collect()
 }
 
-/// The ledger's filters; every one is optional.
-#[derive(Debug, Clone, Default)]
-pub struct AppealFilter {
-    pub status: Option<desk_core::model::AppealStatus>,
-    pub park_id: Option<Uuid>,
-    pub department_id: Option<Uuid>,
-    pub category: Option<desk_core::model::Category>,
-    pub site_id: Option<Uuid>,
-    pub overdue_on: Option<NaiveDate>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchHits {
     pub sites: Vec<Map<String, Value>>,
@@ -122,41 +110,6 @@ impl Store {
         let mut stmt = self.conn().prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(params), |r| Ok(row_to_json(entity, r)))?;
         rows.map(|r| r?).collect()
-    }
-
-    /// The ledger (台账): live appeals matching the filter, oldest first.
-    pub fn appeals(&self, filter: &AppealFilter) -> Result<Vec<Map<String, Value>>> {
-        let mut cond = vec!["void_reason IS NULL".to_owned()];
-        let mut params = Vec::new();
-        if let Some(s) = filter.status {
-            cond.push(format!("status = {}", bind(&mut params, s.as_str())));
-        }
-        if let Some(c) = filter.category {
-            cond.push(format!("category = {}", bind(&mut params, c.as_str())));
-        }
-        if let Some(d) = filter.department_id {
-            // The department the appeal was dispatched to, or one named in a resolution.
-            let d = bind(&mut params, &d.to_string());
-            cond.push(format!(
-                "(department_id = {d} OR id IN (SELECT appeal_id FROM resolutions
-                  WHERE void_reason IS NULL AND (lead_department_id = {d}
-                  OR EXISTS (SELECT 1 FROM json_each(co_department_ids) WHERE value = {d}))))"
-            ));
-        }
-        if let Some(s) = filter.site_id {
-            cond.push(format!("site_id = {}", bind(&mut params, &s.to_string())));
-        }
-        if let Some(p) = filter.park_id {
-            let p = bind(&mut params, &p.to_string());
-            cond.push(format!(
-                "site_id IN (SELECT id FROM sites WHERE park_id = {p})"
-            ));
-        }
-        if let Some(day) = filter.overdue_on {
-            let day = bind(&mut params, &day.to_string());
-            cond.push(desk_core::deadline::sql::overdue("", &day));
-        }
-        self.rows(Entity::Appeal, &cond.join(" AND "), &params)
     }
 
     /// The working-day calendar: the years built in, and those the office published since.
@@ -267,9 +220,8 @@ impl Store {
         like: &str,
         limit: usize,
     ) -> Result<Vec<Map<String, Value>>> {
-        let (indexed, scanned): (Vec<&str>, Vec<&str>) = terms
-            .iter()
-            .partition(|t| t.chars().filter(|c| c.is_alphanumeric()).count() >= 2);
+        let (indexed, scanned): (Vec<&str>, Vec<&str>) =
+            terms.iter().partition(|t| is_indexed_term(t));
         let mut cond = vec!["t.void_reason IS NULL".to_owned()];
         let mut params = Vec::new();
         // With an index term, the index drives the query newest first and stops at the limit;
@@ -279,7 +231,7 @@ impl Store {
         } else {
             let phrases = indexed
                 .iter()
-                .map(|t| format!("\"{}\"", bigrams(t)))
+                .map(|t| fts_phrase(t))
                 .collect::<Vec<_>>()
                 .join(" AND ");
             let p = bind(&mut params, &phrases);
@@ -287,11 +239,7 @@ impl Store {
             format!("{fts} f JOIN {} t ON t.rowid = f.rowid", entity.table())
         };
         for term in scanned {
-            let escaped = term
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let p = bind(&mut params, &format!("%{escaped}%"));
+            let p = bind(&mut params, &like_pattern(term));
             cond.push(like.replace("?1", &p));
         }
         let limit = bind(&mut params, &limit.to_string());
@@ -356,6 +304,25 @@ impl Store {
             .optional()?;
         Ok(id.and_then(|s| Uuid::parse_str(&s).ok()))
     }
+}
+
+/// Whether a search term goes through the index: two letters or digits make a bigram.
+pub(crate) fn is_indexed_term(term: &str) -> bool {
+    term.chars().filter(|c| c.is_alphanumeric()).count() >= 2
+}
+
+/// A term as an FTS5 phrase of its bigrams.
+pub(crate) fn fts_phrase(term: &str) -> String {
+    format!("\"{}\"", bigrams(term))
+}
+
+/// `%term%` for LIKE … ESCAPE '\\', the term's wildcards taken literally.
+pub(crate) fn like_pattern(term: &str) -> String {
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// Adds a parameter and returns its placeholder.
