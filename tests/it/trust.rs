@@ -966,3 +966,65 @@ async fn alerts_list_what_is_overdue_and_due_soon() {
         s.stop().await;
     }
 }
+
+/// The ledger as a workbook from the server: the caller's scope and filters, opened with a
+/// real XLSX reader; a bad filter names its field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_server_exports_the_ledger_within_scope() {
+    use calamine::{Reader, Xlsx};
+    for backend in backends() {
+        let s = Server::start(&backend).await;
+        let zone = seed(&s.db.url);
+        let leader = Tablet::sign_in(&s.url, "leader").await;
+        leader.sync().await;
+        let site_id = leader
+            .write(|w| w.create(site("随创贸易", Some(zone.park1))))
+            .id;
+        for (text, dept) in [("电价偏高", zone.dept1), ("停车难", zone.dept2)] {
+            let mut a = appeal_at(site_id, Utc::now() - Duration::days(3));
+            a.description = text.into();
+            let id = leader.write(|w| w.create(a)).id;
+            leader.write(|w| {
+                w.act_on_appeal(id, Action::Dispatch { department_id: dept }, "领导", None)
+            });
+        }
+        leader.sync().await;
+
+        let fetch = |token: String, path: &'static str| {
+            let url = format!("{}{path}", s.url);
+            async move {
+                reqwest::Client::new()
+                    .get(url)
+                    .bearer_auth(token)
+                    .header(desk_core::protocol::PROTOCOL_HEADER, desk_core::protocol::PROTOCOL_VERSION.to_string())
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let dept = Client::login(&s.url, "dept1").await;
+        let response = fetch(dept.token.clone(), "/v1/appeals.xlsx").await;
+        assert_eq!(response.status(), 200, "{backend:?}");
+        assert!(response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("ledger.xlsx"));
+        let bytes = response.bytes().await.unwrap();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let sheet = book.worksheet_range("台账").unwrap();
+        assert_eq!(sheet.height(), 2, "only the department's own appeal");
+        assert_eq!(sheet.get_value((1, 4)).unwrap().to_string(), "电价偏高");
+        assert_eq!(sheet.get_value((1, 7)).unwrap().to_string(), "经济发展局");
+
+        let csv = fetch(leader.client.token.clone(), "/v1/appeals.csv?status=dispatched").await;
+        assert_eq!(csv.status(), 200);
+        let text = csv.text().await.unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+
+        let bad = fetch(leader.client.token.clone(), "/v1/appeals.xlsx?status=lost").await;
+        assert_eq!(bad.status(), 400);
+        let v: Value = bad.json().await.unwrap();
+        assert_eq!(v["field"], "status", "{v}");
+        s.stop().await;
+    }
+}

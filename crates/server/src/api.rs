@@ -79,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/appeals", get(appeals))
+        .route("/v1/appeals.xlsx", get(appeals_xlsx))
+        .route("/v1/appeals.csv", get(appeals_csv))
         .route("/v1/alerts", get(alerts))
         .route("/v1/stats", get(stats))
         .route("/v1/devices", get(devices))
@@ -483,6 +485,94 @@ async fn appeals(
     }))
 }
 
+/// The ledger within the caller's scope, filtered as `/v1/appeals`, as an XLSX workbook: a
+/// ledger sheet (台账) and a figures sheet (统计).
+#[utoipa::path(
+    get, path = "/v1/appeals.xlsx", params(LedgerQuery), security(("token" = [])),
+    responses(
+        (status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)
+    )
+)]
+async fn appeals_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<LedgerQuery>,
+) -> Result<Response, ApiError> {
+    ledger_file(state, caller, q, desk_export::Kind::Xlsx).await
+}
+
+/// The same ledger as CSV (UTF-8 with a byte-order mark).
+#[utoipa::path(
+    get, path = "/v1/appeals.csv", params(LedgerQuery), security(("token" = [])),
+    responses(
+        (status = 200, content_type = "text/csv", body = String),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)
+    )
+)]
+async fn appeals_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<LedgerQuery>,
+) -> Result<Response, ApiError> {
+    ledger_file(state, caller, q, desk_export::Kind::Csv).await
+}
+
+/// Writes the export to an unnamed temporary file (rows read in batches, the workbook in
+/// constant memory), then streams the file: the server's memory does not grow with the ledger.
+async fn ledger_file(
+    state: AppState,
+    caller: Caller,
+    q: LedgerQuery,
+    kind: desk_export::Kind,
+) -> Result<Response, ApiError> {
+    use axum::http::header;
+    use std::io::Seek;
+    let today = desk_core::time::local_date(chrono::Utc::now());
+    let failed = |e: std::io::Error| ApiError::internal(format!("export: {e}"));
+    let mut file = tempfile::tempfile().map_err(failed)?;
+    let out = std::io::BufWriter::new(file.try_clone().map_err(failed)?);
+    let title = format!("台账导出 {today}（{}）", caller.user_name);
+    let export = state
+        .tx(move |sql| {
+            let mut export = desk_export::LedgerExport::new(kind, Box::new(out), &title)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            state::export_ledger(sql, &caller, &q, today, &mut export)?;
+            Ok(export)
+        })
+        .await?;
+    let file = tokio::task::spawn_blocking(move || {
+        export
+            .finish()
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        file.rewind().map_err(failed)?;
+        Ok::<_, ApiError>(file)
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    let (content_type, name) = match kind {
+        desk_export::Kind::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "ledger.xlsx",
+        ),
+        desk_export::Kind::Csv => ("text/csv; charset=utf-8", "ledger.csv"),
+    };
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(
+        tokio::fs::File::from_std(file),
+    ));
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\"; filename*=UTF-8''{today}-{name}"),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 /// What needs attention (需要关注) within the caller's scope: open appeals past their deadline,
 /// and those due within `within` working days, per department if asked.
 #[utoipa::path(
@@ -591,7 +681,7 @@ impl Modify for BearerToken {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
-    paths(healthz, openapi, login, push, pull, bootstrap, record, appeals, alerts, stats, devices, revoke),
+    paths(healthz, openapi, login, push, pull, bootstrap, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, devices, revoke),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

@@ -96,12 +96,13 @@ pub struct LedgerQuery {
     pub overdue: bool,
 }
 
-pub fn ledger(
-    sql: &mut dyn Sql,
+/// The conditions of a ledger query over `appeals t` joined to its `scopes s`, with their
+/// parameters: the caller's visibility first, then the filters.
+fn ledger_where(
     caller: &Caller,
     q: &LedgerQuery,
     today: NaiveDate,
-) -> Result<Vec<Map<String, Value>>> {
+) -> Result<(Vec<String>, Vec<SqlValue>)> {
     use desk_core::model::{AppealStatus, Category};
     let mut params: Vec<SqlValue> = vec![caller.user_id.to_string().into()];
     let mut cond = vec![caller.visibility_sql("$1"), "t.void_reason IS NULL".into()];
@@ -139,8 +140,20 @@ pub fn ledger(
         let today = bind(&mut params, today.to_string().into());
         cond.push(desk_core::deadline::sql::overdue("t.", &today));
     }
+    Ok((cond, params))
+}
+
+const LEDGER_FROM: &str = "appeals t JOIN scopes s ON s.entity = 'appeals' AND s.record_id = t.id";
+
+pub fn ledger(
+    sql: &mut dyn Sql,
+    caller: &Caller,
+    q: &LedgerQuery,
+    today: NaiveDate,
+) -> Result<Vec<Map<String, Value>>> {
+    let (cond, params) = ledger_where(caller, q, today)?;
     let sql_text = format!(
-        "SELECT {} FROM appeals t JOIN scopes s ON s.entity = 'appeals' AND s.record_id = t.id WHERE {} ORDER BY t.id",
+        "SELECT {} FROM {LEDGER_FROM} WHERE {} ORDER BY t.id",
         columns(Entity::Appeal, "t."),
         cond.join(" AND ")
     );
@@ -154,6 +167,58 @@ pub fn ledger(
             Ok(out)
         })
         .collect()
+}
+
+/// How many appeals an export reads at a time: the server holds one batch, whatever the size
+/// of the ledger.
+const EXPORT_BATCH: i64 = 1000;
+
+/// Fills an export with the ledger as filtered (oldest first), as of `today` on the zone's
+/// calendar; returns how many appeals it holds.
+pub fn export_ledger(
+    sql: &mut dyn Sql,
+    caller: &Caller,
+    q: &LedgerQuery,
+    today: NaiveDate,
+    export: &mut desk_export::LedgerExport,
+) -> Result<u32> {
+    let (mut cond, mut params) = ledger_where(caller, q, today)?;
+    let mut lines = desk_export::Lines::new(today, calendar(sql)?);
+    params.push(SqlValue::Text(String::new()));
+    let after = params.len();
+    cond.push(format!("t.id > ${after}"));
+    let sql_text = format!(
+        "SELECT {},
+           (SELECT name FROM sites WHERE id = t.site_id) AS site_name,
+           (SELECT p.name FROM sites st JOIN parks p ON p.id = st.park_id WHERE st.id = t.site_id) AS park_name,
+           (SELECT name FROM departments WHERE id = t.department_id) AS department_name
+         FROM {LEDGER_FROM} WHERE {} ORDER BY t.id LIMIT {EXPORT_BATCH}",
+        columns(Entity::Appeal, "t."),
+        cond.join(" AND ")
+    );
+    loop {
+        let rows = sql.rows(&sql_text, &params)?;
+        for r in &rows {
+            let s = snapshot_of_row(Entity::Appeal, r)?;
+            let mut fields = s.fields;
+            fields.insert("id".into(), Value::String(s.record_id.to_string()));
+            let appeal: desk_core::model::Appeal = serde_json::from_value(Value::Object(fields))
+                .map_err(|e| ApiError::internal(format!("unreadable appeal: {e}")))?;
+            let line = lines.line(
+                &appeal,
+                r.text("site_name"),
+                r.text("park_name"),
+                r.text("department_name"),
+            );
+            export
+                .push(&line)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            params[after - 1] = SqlValue::Text(appeal.id.to_string());
+        }
+        if (rows.len() as i64) < EXPORT_BATCH {
+            return Ok(export.rows());
+        }
+    }
 }
 
 /// The working-day calendar: the years built in, and those the office published since.
