@@ -10,12 +10,16 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use uuid::Uuid;
 
 use crate::desk::visit::{DraftSummary, VisitDraft, VisitSummary};
-use crate::desk::{AppError, AppState, AppealAction, AppealDetail, Desk, LedgerFilter, LedgerRow};
+use crate::desk::{
+    Alerts, AppError, AppState, AppealAction, AppealDetail, Desk, Exported, LedgerFilter,
+    LedgerPage,
+};
 use crate::desk::{
     ConflictItem, FigureBreakdown, KeepValue, RejectionItem, SettleRejection, SiteHistory,
     SiteInput, SiteRow,
 };
 use crate::desk::{SessionDetail, SessionPlan, SessionView};
+use desk_store::LedgerOrder;
 
 type Result<T> = std::result::Result<T, AppError>;
 
@@ -93,8 +97,63 @@ pub async fn finish_session<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn ledger<R: Runtime>(app: AppHandle<R>, filter: LedgerFilter) -> Result<Vec<LedgerRow>> {
-    blocking(app, move |d| d.ledger(&filter)).await
+pub async fn ledger<R: Runtime>(
+    app: AppHandle<R>,
+    filter: LedgerFilter,
+    order: LedgerOrder,
+    after: Option<String>,
+) -> Result<LedgerPage> {
+    blocking(app, move |d| d.ledger(&filter, order, after.as_deref())).await
+}
+
+#[tauri::command]
+pub async fn alerts<R: Runtime>(app: AppHandle<R>, within: Option<u32>) -> Result<Alerts> {
+    let within = within.unwrap_or(desk_core::deadline::DUE_SOON_WITHIN);
+    blocking(app, move |d| d.alerts(within)).await
+}
+
+/// Asks where to save (the system's save dialog; `DESK_SAVE_DIR`, when set, answers instead,
+/// for the end-to-end tests, which cannot reach a native dialog), then writes the ledger as
+/// filtered and ordered. `None` when the dialog was cancelled.
+#[tauri::command]
+pub async fn export_ledger<R: Runtime>(
+    app: AppHandle<R>,
+    filter: LedgerFilter,
+    order: LedgerOrder,
+    format: String,
+) -> Result<Option<Exported>> {
+    let extension = if format == "csv" { "csv" } else { "xlsx" };
+    let today = desk_core::time::local_date(chrono::Utc::now());
+    let name = format!("台账-{today}.{extension}");
+    let dialog = app.clone();
+    let path = tokio::task::spawn_blocking(move || match std::env::var_os("DESK_SAVE_DIR") {
+        Some(dir) => Some(std::path::PathBuf::from(dir).join(&name)),
+        None => {
+            use tauri_plugin_dialog::DialogExt;
+            dialog
+                .dialog()
+                .file()
+                .set_file_name(&name)
+                .add_filter(extension.to_uppercase(), &[extension])
+                .blocking_save_file()
+                .and_then(|p| p.into_path().ok())
+        }
+    })
+    .await
+    .map_err(|e| AppError {
+        code: "failed".into(),
+        field: None,
+        message: e.to_string(),
+    })?;
+    let Some(path) = path else { return Ok(None) };
+    blocking(app, move |d| {
+        let rows = d.export_ledger(&filter, order, &path)?;
+        Ok(Some(Exported {
+            path: path.display().to_string(),
+            rows,
+        }))
+    })
+    .await
 }
 
 #[tauri::command]
@@ -249,6 +308,30 @@ fn sync_soon<R: Runtime>(app: AppHandle<R>) {
 #[tauri::command]
 pub async fn sync_now(desk: State<'_, Desk>) -> Result<SyncReport> {
     desk.sync_now().await
+}
+
+/// On the office's desktops: once a day, a system notification of what needs attention
+/// (overdue and due soon), permission asked first where the system asks for one.
+#[cfg(desktop)]
+pub fn start_daily_reminder<R: Runtime>(app: AppHandle<R>) {
+    use tauri_plugin_notification::{NotificationExt, PermissionState};
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let reminder = blocking(app.clone(), |d| d.daily_reminder()).await;
+            if let Ok(Some(text)) = reminder {
+                let n = app.notification();
+                let allowed = match n.permission_state() {
+                    Ok(PermissionState::Granted) => true,
+                    Ok(PermissionState::Denied) => false,
+                    _ => matches!(n.request_permission(), Ok(PermissionState::Granted)),
+                };
+                if allowed {
+                    let _ = n.builder().title("流动办公桌 · 需要关注").body(text).show();
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
 }
 
 /// Once signed in: keep syncing (after local writes, periodically, when the server is back)

@@ -32,10 +32,14 @@ fn init_logging() {
 pub fn run() {
     init_logging();
     with_commands(tauri::Builder::default())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let desk = desk::Desk::open(&data_dir(app.handle()))?;
             app.manage(desk);
             commands::start_background_sync(app.handle().clone());
+            #[cfg(desktop)]
+            commands::start_daily_reminder(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!())
@@ -55,6 +59,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::start_session,
         commands::finish_session,
         commands::ledger,
+        commands::alerts,
+        commands::export_ledger,
         commands::appeal,
         commands::act_on_appeal,
         commands::add_progress,
@@ -164,11 +170,19 @@ mod tests {
         let ledger = invoke(
             &w,
             "ledger",
-            json!({ "filter": { "status": "dispatched", "overdue": false } }),
+            json!({
+                "filter": { "status": "dispatched", "overdue": false, "search": "绿化" },
+                "order": { "by": "deadline", "descending": false },
+                "after": null,
+            }),
         )
         .unwrap();
-        assert_eq!(ledger[0]["description"], "厂区围墙外公共绿化");
-        assert_eq!(ledger[0]["deadline"], "2024-10-28");
+        assert_eq!(ledger["total"], 1);
+        assert_eq!(ledger["rows"][0]["description"], "厂区围墙外公共绿化");
+        assert_eq!(ledger["rows"][0]["deadline"], "2024-10-28");
+        let alerts = invoke(&w, "alerts", json!({ "within": null })).unwrap();
+        assert_eq!(alerts["within"], 3);
+        assert_eq!(alerts["overdue"]["total"], 1, "{alerts}");
         assert_eq!(invoke(&w, "stats", json!({})).unwrap()["appeals"], 1);
     }
 

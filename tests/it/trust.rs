@@ -985,7 +985,14 @@ async fn the_server_exports_the_ledger_within_scope() {
             a.description = text.into();
             let id = leader.write(|w| w.create(a)).id;
             leader.write(|w| {
-                w.act_on_appeal(id, Action::Dispatch { department_id: dept }, "领导", None)
+                w.act_on_appeal(
+                    id,
+                    Action::Dispatch {
+                        department_id: dept,
+                    },
+                    "领导",
+                    None,
+                )
             });
         }
         leader.sync().await;
@@ -996,7 +1003,10 @@ async fn the_server_exports_the_ledger_within_scope() {
                 reqwest::Client::new()
                     .get(url)
                     .bearer_auth(token)
-                    .header(desk_core::protocol::PROTOCOL_HEADER, desk_core::protocol::PROTOCOL_VERSION.to_string())
+                    .header(
+                        desk_core::protocol::PROTOCOL_HEADER,
+                        desk_core::protocol::PROTOCOL_VERSION.to_string(),
+                    )
                     .send()
                     .await
                     .unwrap()
@@ -1016,7 +1026,11 @@ async fn the_server_exports_the_ledger_within_scope() {
         assert_eq!(sheet.get_value((1, 4)).unwrap().to_string(), "电价偏高");
         assert_eq!(sheet.get_value((1, 7)).unwrap().to_string(), "经济发展局");
 
-        let csv = fetch(leader.client.token.clone(), "/v1/appeals.csv?status=dispatched").await;
+        let csv = fetch(
+            leader.client.token.clone(),
+            "/v1/appeals.csv?status=dispatched",
+        )
+        .await;
         assert_eq!(csv.status(), 200);
         let text = csv.text().await.unwrap();
         assert_eq!(text.lines().count(), 3, "{text}");

@@ -3,10 +3,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
+import { media } from './setup'
 import Ledger from '../src/screens/Ledger.vue'
 import type { ActionKind, AppealDetail, AppealStatus, LedgerRow } from '../src/lib/types'
 
 afterEach(() => {
+  media.desktop = false
   clearMocks()
   document.body.innerHTML = ''
 })
@@ -16,7 +18,7 @@ const appeal = {
   category: 'environment', description: '厂区围墙外公共绿化', urgency: 'normal', status: 'dispatched',
   department_id: 'd1', deadline: '2024-10-28', resolved_at: null, satisfaction: null, ledger_head: null, void_reason: null,
 } as const
-const context = { site_name: '湖北斯诺新材料有限公司', park_name: '新材料产业园', department_name: '自然资源和规划中心', overdue: true }
+const context = { site_name: '湖北斯诺新材料有限公司', park_name: '新材料产业园', department_name: '自然资源和规划中心', overdue: true, days_left: -3, provisional: false }
 const row: LedgerRow = { ...appeal, ...context }
 const progress = [{
   id: 'p1', appeal_id: 'a1', at: '2024-10-26T01:30:00Z', author: '党工委书记', note: '现场办公会决议：派单',
@@ -37,7 +39,12 @@ async function mountLedger(shown: AppealDetail, onAct: (args: Record<string, unk
   const calls: Call[] = []
   mockIPC((cmd, args) => {
     calls.push({ cmd, args: args as Record<string, unknown> })
-    if (cmd === 'ledger') return [row]
+    if (cmd === 'ledger') {
+      // Two pages: the first says where the second starts.
+      const after = (args as { after: string | null }).after
+      return after ? { rows: [{ ...row, id: 'a2', description: '第二页' }], next: null, total: 2 } : { rows: [row], next: 'c1', total: 2 }
+    }
+    if (cmd === 'export_ledger') return { path: '/home/u/台账-2024-11-15.xlsx', rows: 2 }
     if (cmd === 'parks') return parks
     if (cmd === 'departments') return departments
     if (cmd === 'appeal') return shown
@@ -69,11 +76,63 @@ async function type(sel: string, text: string) {
 const actCalls = (calls: Call[]) => calls.filter((c) => c.cmd === 'act_on_appeal').map((c) => c.args.action)
 
 describe('ledger', () => {
+  it('on a desk, shows a table that sorts and pages by the cursor it was given', async () => {
+    media.desktop = true
+    const { w, calls } = await mountLedger(detail('dispatched', []))
+    const ledgerCalls = () => calls.filter((c) => c.cmd === 'ledger').map((c) => c.args)
+    expect(w.find('[data-test=ledger-table]').exists()).toBe(true)
+    expect(w.find('[data-test=days-left]').text()).toBe('逾期 3 个工作日')
+    expect(w.find('[data-test=ledger-total]').text()).toBe('共 2 件')
+    expect(ledgerCalls()[0]).toEqual({ filter: { overdue: false }, order: { by: 'raised', descending: true }, after: null })
+    await w.find('[data-test=sort-deadline]').trigger('click')
+    await flushPromises()
+    expect(ledgerCalls().at(-1)!.order).toEqual({ by: 'deadline', descending: false })
+    await w.find('[data-test=sort-deadline]').trigger('click')
+    await flushPromises()
+    expect(ledgerCalls().at(-1)!.order).toEqual({ by: 'deadline', descending: true })
+    await w.find('[data-test=page-next]').trigger('click')
+    await flushPromises()
+    expect(ledgerCalls().at(-1)!.after).toBe('c1')
+    expect(w.find('[data-test=ledger-table]').text()).toContain('第二页')
+    expect(w.find('[data-test=page-number]').text()).toBe('第 2 页')
+    await w.find('[data-test=page-previous]').trigger('click')
+    await flushPromises()
+    expect(ledgerCalls().at(-1)!.after).toBe(null)
+    w.unmount()
+  })
+
+  it('searches as typed and exports what is shown', async () => {
+    const { w, calls } = await mountLedger(detail('dispatched', []))
+    await type('[data-test=ledger-search]', '围墙')
+    await new Promise((r) => setTimeout(r, 300))
+    await flushPromises()
+    const last = calls.filter((c) => c.cmd === 'ledger').at(-1)!.args
+    expect(last.filter).toEqual({ overdue: false, search: '围墙' })
+    await w.find('[data-test=export-open]').trigger('click')
+    await flushPromises()
+    await click('[data-test=export-csv] .van-radio__icon')
+    await click('[data-test=export-save]')
+    const exported = calls.find((c) => c.cmd === 'export_ledger')!.args
+    expect(exported).toEqual({ filter: { overdue: false, search: '围墙' }, order: { by: 'raised', descending: true }, format: 'csv' })
+    expect(q('[data-test=export-done]')?.textContent).toContain('已导出 2 件到 /home/u/台账-2024-11-15.xlsx')
+    w.unmount()
+  })
+
+  it('on a tablet, adds the next page below when the list is scrolled to its end', async () => {
+    const { w } = await mountLedger(detail('dispatched', []))
+    expect(w.find('[data-test=ledger-table]').exists()).toBe(false)
+    expect(w.findAll('[data-test=appeal]').length).toBe(1)
+    await (w.vm as unknown as { $: { setupState: { more: () => Promise<void> } } }).$.setupState.more()
+    await flushPromises()
+    expect(w.findAll('[data-test=appeal]').length).toBe(2)
+    w.unmount()
+  })
+
   it('lists appeals with their site, deadline, status and an overdue mark', async () => {
     const { w } = await mountLedger(detail('dispatched', ['start']))
     const text = w.find('[data-test=appeal]').text()
     expect(text).toContain('厂区围墙外公共绿化')
-    expect(text).toContain('湖北斯诺新材料有限公司 · 期限 2024-10-28')
+    expect(text).toContain('湖北斯诺新材料有限公司 · 期限 2024-10-28 逾期 3 个工作日')
     expect(text).toContain('已派单')
     expect(w.find('[data-test=appeal] [data-test=overdue]').text()).toBe('超期')
     w.unmount()

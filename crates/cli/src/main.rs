@@ -484,6 +484,7 @@ fn appeal_filter(
             .map(|x| reference(s, Entity::Site, "site", &x))
             .transpose()?,
         overdue_on: f.overdue.then(|| time::local_date(s.now())),
+        due_between: None,
         search,
     })
 }

@@ -15,6 +15,16 @@ pub fn is_overdue(status: AppealStatus, deadline: Option<NaiveDate>, today: Naiv
     !status.is_resolved() && deadline.is_some_and(|d| d < today)
 }
 
+/// How many working days ahead "due soon" looks unless the office says otherwise.
+pub const DUE_SOON_WITHIN: u32 = 3;
+
+/// The last deadline that is due soon on `today`: `within` working days ahead, with the days
+/// off that follow them (a deadline on the Sunday after is no further away than Friday's).
+pub fn due_soon_until(today: NaiveDate, calendar: &Calendar, within: u32) -> NaiveDate {
+    let next = calendar.add_working_days(today, within + 1).date;
+    next.pred_opt().expect("dates within chrono's range")
+}
+
 /// Open, not overdue, and due within `within` working days of `today` (today's deadline is
 /// due soon).
 pub fn is_due_soon(
@@ -26,7 +36,7 @@ pub fn is_due_soon(
 ) -> bool {
     match deadline {
         Some(d) if !status.is_resolved() && d >= today => {
-            calendar.working_days(today, d).0 <= within as i64
+            d <= due_soon_until(today, calendar, within)
         }
         _ => false,
     }
@@ -68,6 +78,14 @@ pub mod sql {
     /// Overdue on the day bound to `today` (a `YYYY-MM-DD` parameter).
     pub fn overdue(alias: &str, today: &str) -> String {
         format!("{alias}status NOT IN ('resolved', 'confirmed') AND {alias}deadline < {today}")
+    }
+
+    /// Due soon: open, with a deadline from `today` to `until` ([`super::due_soon_until`]),
+    /// both bound as `YYYY-MM-DD` parameters.
+    pub fn due_soon(alias: &str, today: &str, until: &str) -> String {
+        format!(
+            "{alias}status NOT IN ('resolved', 'confirmed') AND {alias}deadline >= {today} AND {alias}deadline <= {until}"
+        )
     }
 
     /// Resolved on time. `resolved_at` is UTC text (RFC 3339, `Z`), and a deadline day in the

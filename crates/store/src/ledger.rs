@@ -24,6 +24,9 @@ pub struct AppealFilter {
     pub category: Option<Category>,
     pub site_id: Option<Uuid>,
     pub overdue_on: Option<NaiveDate>,
+    /// Due soon: open, with a deadline from the first day to the second
+    /// (`desk_core::deadline::due_soon_until`).
+    pub due_between: Option<(NaiveDate, NaiveDate)>,
     /// Words that must each be found in the description or the site's name (or its pinyin
     /// initials, credit code, address, industry).
     pub search: Option<String>,
@@ -141,6 +144,12 @@ impl Where {
             let day = w.bind(day.to_string());
             w.conditions
                 .push(desk_core::deadline::sql::overdue("", &day));
+        }
+        if let Some((today, until)) = filter.due_between {
+            let today = w.bind(today.to_string());
+            let until = w.bind(until.to_string());
+            w.conditions
+                .push(desk_core::deadline::sql::due_soon("", &today, &until));
         }
         for term in filter.search.iter().flat_map(|s| s.split_whitespace()) {
             // Through the search indexes for two characters or more, by a scan for one.

@@ -168,6 +168,15 @@ impl Store {
         set_meta(&self.conn, "account.role", role.as_str())
     }
 
+    /// A setting of this device alone (never synced), e.g. the day it last reminded its user.
+    pub fn local_setting(&self, key: &str) -> Result<Option<String>> {
+        meta(&self.conn, &format!("local.{key}"))
+    }
+
+    pub fn set_local_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        set_meta(&self.conn, &format!("local.{key}"), value)
+    }
+
     /// Runs `f` in one transaction: every write it makes, and its operations, land together or
     /// not at all.
     pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer) -> Result<T>) -> Result<T> {

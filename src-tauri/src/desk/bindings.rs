@@ -20,6 +20,10 @@ fn shared(b: &mut Bindings) {
     b.add::<super::AppealDetail>();
     b.add::<super::LedgerRow>();
     b.add::<super::LedgerFilter>();
+    b.add::<super::LedgerPage>();
+    b.add::<super::Alerts>();
+    b.add::<super::Exported>();
+    b.add::<desk_store::LedgerOrder>();
     b.add::<super::SessionView>();
     b.add::<super::SessionDetail>();
     b.add::<super::SessionPlan>();

@@ -8,7 +8,7 @@ use desk_core::model::{
 };
 use desk_core::stats::Stats;
 use desk_core::{Role, ValidationError};
-use desk_store::{AppealFilter, Store, StoreError};
+use desk_store::{AppealFilter, LedgerOrder, LedgerSort, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ts_rs::TS;
@@ -31,6 +31,59 @@ pub struct LedgerFilter {
     pub category: Option<Category>,
     /// Only appeals past their deadline and not yet resolved, judged on the zone's calendar.
     pub overdue: bool,
+    /// Words to find in the description or the site (name, pinyin initials, credit code).
+    #[ts(optional)]
+    pub search: Option<String>,
+}
+
+impl LedgerFilter {
+    /// The store's filter, "overdue" judged on `today`.
+    fn to_store(&self, today: NaiveDate) -> AppealFilter {
+        AppealFilter {
+            status: self.status,
+            park_id: self.park_id,
+            department_id: self.department_id,
+            category: self.category,
+            overdue_on: self.overdue.then_some(today),
+            search: self
+                .search
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            ..AppealFilter::default()
+        }
+    }
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Exported {
+    pub path: String,
+    pub rows: u32,
+}
+
+/// How many of each kind of alert Today lists (the count says how many in all).
+const ALERTS_SHOWN: usize = 20;
+
+/// How many rows a page of the ledger holds: a screenful on the desktop table.
+pub const PAGE: usize = 50;
+
+/// A page of the ledger, where the next begins (none on the last), and how many match.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct LedgerPage {
+    pub rows: Vec<LedgerRow>,
+    pub next: Option<String>,
+    pub total: i64,
+}
+
+/// What needs attention (需要关注): the open appeals past their deadline and those due within
+/// `within` working days, the earliest deadline first; each list's first page, and its count.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Alerts {
+    pub overdue: LedgerPage,
+    pub due_soon: LedgerPage,
+    pub within: u32,
 }
 
 /// An action on an appeal, as the ledger screen sends it. Fields the screen may leave empty are
@@ -137,13 +190,38 @@ impl AppealAction {
     }
 }
 
-/// The names an appeal's ids stand for, and whether it is overdue today.
+/// The names an appeal's ids stand for, and what its deadline means today.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct AppealContext {
     pub site_name: Option<String>,
     pub park_name: Option<String>,
     pub department_name: Option<String>,
     pub overdue: bool,
+    /// Working days left to the deadline (negative: working days late), while open.
+    pub days_left: Option<i64>,
+    /// The count rests on a year whose holidays are not published yet (暂定).
+    pub provisional: bool,
+}
+
+impl AppealContext {
+    fn new(
+        appeal: &Appeal,
+        names: [Option<String>; 3],
+        today: NaiveDate,
+        calendar: &desk_core::calendar::Calendar,
+    ) -> AppealContext {
+        let [site_name, park_name, department_name] = names;
+        let left =
+            desk_core::deadline::working_days_left(appeal.status, appeal.deadline, today, calendar);
+        AppealContext {
+            site_name,
+            park_name,
+            department_name,
+            overdue: desk_core::deadline::is_overdue(appeal.status, appeal.deadline, today),
+            days_left: left.map(|l| l.0),
+            provisional: left.is_some_and(|l| l.1),
+        }
+    }
 }
 
 /// A row of the ledger: the appeal, the names it refers to, and whether it is overdue.
@@ -184,37 +262,124 @@ fn context(store: &Store, appeal: &Appeal) -> Result<AppealContext> {
         None => None,
     };
     let today = desk_core::time::local_date(store.now());
-    Ok(AppealContext {
-        site_name: site.map(|s| s.name),
-        park_name,
-        department_name,
-        overdue: desk_core::deadline::is_overdue(appeal.status, appeal.deadline, today),
+    Ok(AppealContext::new(
+        appeal,
+        [site.map(|s| s.name), park_name, department_name],
+        today,
+        &store.calendar()?,
+    ))
+}
+
+/// A page of the store's ledger as the screen shows it.
+fn page(
+    store: &Store,
+    filter: &AppealFilter,
+    order: LedgerOrder,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<LedgerPage> {
+    let today = desk_core::time::local_date(store.now());
+    let calendar = store.calendar()?;
+    let page = store.ledger_page(filter, order, after, limit)?;
+    Ok(LedgerPage {
+        rows: page
+            .entries
+            .into_iter()
+            .map(|e| LedgerRow {
+                context: AppealContext::new(
+                    &e.appeal,
+                    [e.site_name, e.park_name, e.department_name],
+                    today,
+                    &calendar,
+                ),
+                appeal: e.appeal,
+            })
+            .collect(),
+        next: page.next,
+        total: page.total,
     })
 }
 
 impl Desk {
-    /// The ledger, filtered, with the names each appeal refers to.
-    pub fn ledger(&self, filter: &LedgerFilter) -> Result<Vec<LedgerRow>> {
+    /// A page of the ledger, filtered and ordered, after the cursor `after` of the page before.
+    pub fn ledger(
+        &self,
+        filter: &LedgerFilter,
+        order: LedgerOrder,
+        after: Option<&str>,
+    ) -> Result<LedgerPage> {
         let store = self.store();
-        let filter = AppealFilter {
-            status: filter.status,
-            park_id: filter.park_id,
-            department_id: filter.department_id,
-            category: filter.category,
-            overdue_on: filter
-                .overdue
-                .then(|| desk_core::time::local_date(store.now())),
+        let today = desk_core::time::local_date(store.now());
+        page(&store, &filter.to_store(today), order, after, PAGE)
+    }
+
+    /// What needs attention today, as `desk_core::deadline` defines it.
+    pub fn alerts(&self, within: u32) -> Result<Alerts> {
+        let store = self.store();
+        let today = desk_core::time::local_date(store.now());
+        let by_deadline = LedgerOrder {
+            by: LedgerSort::Deadline,
+            descending: false,
+        };
+        let until = desk_core::deadline::due_soon_until(today, &store.calendar()?, within);
+        let overdue = AppealFilter {
+            overdue_on: Some(today),
             ..AppealFilter::default()
         };
-        store
-            .appeals(&filter)?
-            .into_iter()
-            .map(|row| {
-                let appeal: Appeal = record(row)?;
-                let context = context(&store, &appeal)?;
-                Ok(LedgerRow { appeal, context })
-            })
-            .collect()
+        let due_soon = AppealFilter {
+            due_between: Some((today, until)),
+            ..AppealFilter::default()
+        };
+        Ok(Alerts {
+            overdue: page(&store, &overdue, by_deadline, None, ALERTS_SHOWN)?,
+            due_soon: page(&store, &due_soon, by_deadline, None, ALERTS_SHOWN)?,
+            within,
+        })
+    }
+
+    /// The day's reminder for the office: what needs attention, said once a day and only when
+    /// something does; `None` otherwise (and for department accounts, whose Today lists theirs).
+    pub fn daily_reminder(&self) -> Result<Option<String>> {
+        if self.store().account_role()?.is_some_and(|r| !r.is_office()) {
+            return Ok(None);
+        }
+        let today = desk_core::time::local_date(self.store().now()).to_string();
+        if self.store().local_setting("alerts.reminded_on")?.as_deref() == Some(today.as_str()) {
+            return Ok(None);
+        }
+        let alerts = self.alerts(desk_core::deadline::DUE_SOON_WITHIN)?;
+        let (late, soon) = (alerts.overdue.total, alerts.due_soon.total);
+        if late + soon == 0 {
+            return Ok(None);
+        }
+        self.store()
+            .set_local_setting("alerts.reminded_on", &today)?;
+        Ok(Some(format!(
+            "逾期未办结 {late} 件，{} 个工作日内到期 {soon} 件 ({late} overdue, {soon} due within {} working days)",
+            alerts.within, alerts.within
+        )))
+    }
+
+    /// Writes the ledger as filtered and ordered to `path` (XLSX or CSV by its extension);
+    /// returns how many appeals it holds.
+    pub fn export_ledger(
+        &self,
+        filter: &LedgerFilter,
+        order: LedgerOrder,
+        path: &std::path::Path,
+    ) -> Result<u32> {
+        let kind = match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => desk_export::Kind::Csv,
+            _ => desk_export::Kind::Xlsx,
+        };
+        let store = self.store();
+        let today = desk_core::time::local_date(store.now());
+        let title = format!("台账导出 {today}");
+        let mut export =
+            desk_export::LedgerExport::to_file(kind, path, &title).map_err(StoreError::from)?;
+        let rows = store.export_ledger(&filter.to_store(today), order, &mut export)?;
+        export.finish().map_err(StoreError::from)?;
+        Ok(rows)
     }
 
     /// One appeal with its ledger entries, oldest first, and what may be done to it next.
@@ -278,8 +443,9 @@ mod tests {
     }
 
     fn descriptions(desk: &Desk, filter: LedgerFilter) -> Vec<String> {
-        desk.ledger(&filter)
+        desk.ledger(&filter, LedgerOrder::default(), None)
             .unwrap()
+            .rows
             .into_iter()
             .map(|r| r.appeal.description.chars().take(4).collect())
             .collect()
@@ -322,11 +488,16 @@ mod tests {
     fn a_row_names_its_site_park_and_department() {
         let (_dir, desk) = demo_desk(Some("2024-11-15"));
         let rows = desk
-            .ledger(&LedgerFilter {
-                park_id: Some(id_of(&desk, Entity::Park, "新材料产业园")),
-                ..LedgerFilter::default()
-            })
-            .unwrap();
+            .ledger(
+                &LedgerFilter {
+                    park_id: Some(id_of(&desk, Entity::Park, "新材料产业园")),
+                    ..LedgerFilter::default()
+                },
+                LedgerOrder::default(),
+                None,
+            )
+            .unwrap()
+            .rows;
         assert_eq!(rows.len(), 2);
         let context = &rows[0].context;
         assert_eq!(context.site_name.as_deref(), Some("湖北斯诺新材料有限公司"));
@@ -388,7 +559,12 @@ mod tests {
     #[test]
     fn the_detail_offers_what_its_status_allows() {
         let (_dir, desk) = demo_desk(Some("2024-11-15"));
-        let id = desk.ledger(&LedgerFilter::default()).unwrap()[0].appeal.id;
+        let id = desk
+            .ledger(&LedgerFilter::default(), LedgerOrder::default(), None)
+            .unwrap()
+            .rows[0]
+            .appeal
+            .id;
         let detail = desk.act_on_appeal(id, AppealAction::Resolve, None).unwrap();
         assert_eq!(detail.allowed, [ActionKind::Confirm, ActionKind::Reopen]);
         assert!(!detail.context.overdue, "a resolved appeal is not overdue");
@@ -402,7 +578,12 @@ mod tests {
     #[test]
     fn a_missing_reason_department_or_deadline_is_named() {
         let (_dir, desk) = demo_desk(Some("2024-11-15"));
-        let id = desk.ledger(&LedgerFilter::default()).unwrap()[0].appeal.id;
+        let id = desk
+            .ledger(&LedgerFilter::default(), LedgerOrder::default(), None)
+            .unwrap()
+            .rows[0]
+            .appeal
+            .id;
         let field = |action| desk.act_on_appeal(id, action, None).unwrap_err().field;
         let reason = field(AppealAction::Return {
             reason: "  ".into(),
@@ -430,7 +611,12 @@ mod tests {
     #[test]
     fn transfer_and_extend_change_the_department_and_deadline() {
         let (_dir, desk) = demo_desk(Some("2024-11-15"));
-        let id = desk.ledger(&LedgerFilter::default()).unwrap()[0].appeal.id;
+        let id = desk
+            .ledger(&LedgerFilter::default(), LedgerOrder::default(), None)
+            .unwrap()
+            .rows[0]
+            .appeal
+            .id;
         let economy = id_of(&desk, Entity::Department, "经济发展局");
         let detail = desk
             .act_on_appeal(
@@ -465,5 +651,72 @@ mod tests {
             detail.progress.last().unwrap().reason.as_deref(),
             Some("等待设计")
         );
+    }
+
+    #[test]
+    fn alerts_list_the_late_and_the_due_soon_and_remind_once_a_day() {
+        // Friday 27 December 2024: the wall is long overdue, the power price is due Tuesday.
+        let (_dir, desk) = demo_desk(Some("2024-12-27"));
+        let alerts = desk.alerts(3).unwrap();
+        let first = |p: &LedgerPage| -> Vec<String> {
+            p.rows
+                .iter()
+                .map(|r| r.appeal.description.chars().take(4).collect())
+                .collect()
+        };
+        assert_eq!(first(&alerts.overdue), ["厂区围墙"]);
+        assert_eq!(first(&alerts.due_soon), ["生产用电"]);
+        assert_eq!((alerts.overdue.total, alerts.due_soon.total), (1, 1));
+        assert_eq!(alerts.due_soon.rows[0].context.days_left, Some(2));
+        assert!(alerts.overdue.rows[0].context.days_left.unwrap() < 0);
+        assert!(
+            desk.alerts(1).unwrap().due_soon.rows.is_empty(),
+            "Tuesday is two days on"
+        );
+
+        let reminder = desk
+            .daily_reminder()
+            .unwrap()
+            .expect("something needs attention");
+        assert!(reminder.contains("逾期未办结 1 件"), "{reminder}");
+        assert_eq!(desk.daily_reminder().unwrap(), None, "once a day");
+    }
+
+    #[test]
+    fn the_ledger_pages_and_searches_and_exports_as_shown() {
+        let (dir, desk) = demo_desk(Some("2024-11-15"));
+        let by_deadline = LedgerOrder {
+            by: LedgerSort::Deadline,
+            descending: true,
+        };
+        let page = desk
+            .ledger(&LedgerFilter::default(), by_deadline, None)
+            .unwrap();
+        assert_eq!(page.total, 2);
+        assert!(page.next.is_none());
+        assert!(page.rows[0].appeal.deadline > page.rows[1].appeal.deadline);
+        let found = desk
+            .ledger(
+                &LedgerFilter {
+                    search: Some(" 围墙 ".into()),
+                    ..LedgerFilter::default()
+                },
+                LedgerOrder::default(),
+                None,
+            )
+            .unwrap();
+        assert_eq!(found.total, 1);
+        let bad = desk
+            .ledger(&LedgerFilter::default(), by_deadline, Some("nonsense"))
+            .unwrap_err();
+        assert_eq!(bad.field.as_deref(), Some("after"));
+
+        let path = dir.path().join("台账.csv");
+        let rows = desk
+            .export_ledger(&LedgerFilter::default(), by_deadline, &path)
+            .unwrap();
+        assert_eq!(rows, 2);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.lines().nth(1).unwrap().contains("生产用电"), "{text}");
     }
 }

@@ -13,7 +13,9 @@ mod sites;
 pub mod visit;
 
 pub use figures::FigureBreakdown;
-pub use ledger::{AppealAction, AppealDetail, LedgerFilter, LedgerRow};
+pub use ledger::{
+    Alerts, AppealAction, AppealDetail, Exported, LedgerFilter, LedgerPage, LedgerRow,
+};
 pub use review::{ConflictItem, KeepValue, RejectionItem, SettleRejection};
 pub use sessions::{SessionDetail, SessionPlan, SessionView, StopPlan};
 pub use sites::{SiteHistory, SiteInput, SiteRow};
@@ -279,7 +281,10 @@ mod tests {
             status: Some(AppealStatus::Dispatched),
             ..LedgerFilter::default()
         };
-        let appeals = desk.ledger(&dispatched).unwrap();
+        let appeals = desk
+            .ledger(&dispatched, desk_store::LedgerOrder::default(), None)
+            .unwrap()
+            .rows;
         assert_eq!(appeals.len(), 2);
         assert_eq!(
             appeals[0].context.site_name.as_deref(),

@@ -626,11 +626,16 @@ mod tests {
         assert_eq!(visit.monthly_output_yuan, Some(12_000_000));
         assert_eq!(visit.enterprise_attendees, ["王总", "李经理"]);
         let ledger = desk
-            .ledger(&crate::desk::LedgerFilter {
-                status: Some(AppealStatus::Dispatched),
-                ..Default::default()
-            })
-            .unwrap();
+            .ledger(
+                &crate::desk::LedgerFilter {
+                    status: Some(AppealStatus::Dispatched),
+                    ..Default::default()
+                },
+                Default::default(),
+                None,
+            )
+            .unwrap()
+            .rows;
         assert_eq!(ledger.len(), 1);
         assert_eq!(ledger[0].appeal.deadline, Some(deadline));
         assert_eq!(desk.stats().unwrap().suggestions, 1);
@@ -683,7 +688,11 @@ mod tests {
 
         // Nothing of the visit was written; the draft is intact.
         assert!(desk.store().get::<Visit>(draft.id).unwrap().is_none());
-        assert!(desk.ledger(&Default::default()).unwrap().is_empty());
+        assert!(desk
+            .ledger(&Default::default(), Default::default(), None)
+            .unwrap()
+            .rows
+            .is_empty());
         assert_eq!(desk.visit_draft(draft.id).unwrap().appeals.len(), 2);
     }
 

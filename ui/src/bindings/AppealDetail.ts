@@ -6,4 +6,12 @@ import type { Progress } from "./Progress";
 /**
  * One appeal with its ledger entries (oldest first) and the actions its status allows.
  */
-export type AppealDetail = { appeal: Appeal, allowed: Array<ActionKind>, progress: Array<Progress>, site_name: string | null, park_name: string | null, department_name: string | null, overdue: boolean, };
+export type AppealDetail = { appeal: Appeal, allowed: Array<ActionKind>, progress: Array<Progress>, site_name: string | null, park_name: string | null, department_name: string | null, overdue: boolean, 
+/**
+ * Working days left to the deadline (negative: working days late), while open.
+ */
+days_left: number | null, 
+/**
+ * The count rests on a year whose holidays are not published yet (暂定).
+ */
+provisional: boolean, };

@@ -13,4 +13,8 @@ department_id?: string, category?: Category,
 /**
  * Only appeals past their deadline and not yet resolved, judged on the zone's calendar.
  */
-overdue: boolean, };
+overdue: boolean, 
+/**
+ * Words to find in the description or the site (name, pinyin initials, credit code).
+ */
+search?: string, };

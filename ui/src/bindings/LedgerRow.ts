@@ -16,4 +16,12 @@ satisfaction: number | null,
  * The hash of the last entry of the appeal's ledger, kept by the server: a ledger cut
  * short no longer ends there.
  */
-ledger_head: string | null, void_reason: string | null, site_name: string | null, park_name: string | null, department_name: string | null, overdue: boolean, };
+ledger_head: string | null, void_reason: string | null, site_name: string | null, park_name: string | null, department_name: string | null, overdue: boolean, 
+/**
+ * Working days left to the deadline (negative: working days late), while open.
+ */
+days_left: number | null, 
+/**
+ * The count rests on a year whose holidays are not published yet (暂定).
+ */
+provisional: boolean, };

@@ -2,7 +2,7 @@
 import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
-  AppealAction, AppealDetail, AppState, Department, DraftSummary, LedgerFilter, LedgerRow, Session, Stats, SyncReport, SyncStatus, VisitDraft, VisitSummary, WorkingDate,
+  Alerts, AppealAction, AppealDetail, AppState, Department, DraftSummary, Exported, LedgerFilter, LedgerOrder, LedgerPage, Session, Stats, SyncReport, SyncStatus, VisitDraft, VisitSummary, WorkingDate,
 } from './types'
 import type { SessionDetail, SessionPlan } from './types'
 import type {
@@ -19,7 +19,14 @@ export const session = (id: string) => invoke<SessionDetail>('session', { id })
 export const saveSession = (plan: SessionPlan) => invoke<SessionDetail>('save_session', { plan })
 export const startSession = (id: string) => invoke<SessionDetail>('start_session', { id })
 export const finishSession = (id: string, summary: string | null) => invoke<SessionDetail>('finish_session', { id, summary })
-export const ledger = (filter: LedgerFilter) => invoke<LedgerRow[]>('ledger', { filter })
+// The ledger a page at a time: `after` is the `next` of the page before (null for the first).
+export const ledger = (filter: LedgerFilter, order: LedgerOrder, after: string | null = null) =>
+  invoke<LedgerPage>('ledger', { filter, order, after })
+// What needs attention: overdue, and due within `within` working days (3 unless given).
+export const alerts = (within: number | null = null) => invoke<Alerts>('alerts', { within })
+// The ledger as shown, to a file the system's save dialog asks for; null when cancelled.
+export const exportLedger = (filter: LedgerFilter, order: LedgerOrder, format: 'xlsx' | 'csv') =>
+  invoke<Exported | null>('export_ledger', { filter, order, format })
 export const appeal = (id: string) => invoke<AppealDetail>('appeal', { id })
 export const actOnAppeal = (id: string, action: AppealAction, note?: string) =>
   invoke<AppealDetail>('act_on_appeal', { id, action, note: note ?? null })

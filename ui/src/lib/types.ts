@@ -20,6 +20,11 @@ export type { AppealDetail } from '../bindings/AppealDetail'
 export type { AppealAction } from '../bindings/AppealAction'
 export type { ActionKind } from '../bindings/ActionKind'
 export type { LedgerFilter } from '../bindings/LedgerFilter'
+export type { LedgerOrder } from '../bindings/LedgerOrder'
+export type { LedgerSort } from '../bindings/LedgerSort'
+export type { LedgerPage } from '../bindings/LedgerPage'
+export type { Alerts } from '../bindings/Alerts'
+export type { Exported } from '../bindings/Exported'
 export type { Stats } from '../bindings/Stats'
 
 // Desk sessions (src-tauri/src/desk/sessions.rs).

@@ -24,7 +24,8 @@ pub mod scopes;
 pub use accounts::*;
 pub use ingest::{ingest, IngestRules};
 pub use ledger::{
-    alerts, export_ledger, ledger, page_limit, stats, verify_ledger, Alerts, AlertsQuery, LedgerQuery,
+    alerts, export_ledger, ledger, page_limit, stats, verify_ledger, Alerts, AlertsQuery,
+    LedgerQuery,
 };
 pub use log::head;
 pub use pull::{bootstrap, pull, record_for};
