@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::harness::binary;
 
@@ -159,6 +159,8 @@ impl App {
             .env("DISPLAY", &display.name)
             // Inherited by WebKitWebDriver and so by the app it starts.
             .env("DESK_DATA_DIR", data_dir)
+            // The save dialog's answer: exports land here (a native dialog is out of reach).
+            .env("DESK_SAVE_DIR", data_dir)
             .stdout(out)
             .stderr(err)
             .process_group(0)
@@ -358,20 +360,47 @@ impl App {
         }
     }
 
+    /// All of an element's text, clipped or not (WebDriver's visible text leaves out a line cut
+    /// short with an ellipsis, as the desk's table cuts long descriptions).
+    async fn content(&self, el: &Element) -> String {
+        let arg = serde_json::to_value(el).expect("an element reference");
+        match self
+            .client()
+            .execute("return arguments[0].textContent", vec![arg])
+            .await
+        {
+            Ok(Value::String(s)) => s,
+            _ => el.text().await.unwrap_or_default(),
+        }
+    }
+
     /// The first displayed `css` whose text contains `text`, once there is one.
     pub async fn with_text(&self, css: &str, text: &str) -> Element {
         let deadline = Instant::now() + PATIENCE;
         loop {
             for el in self.all(css).await {
-                if el.text().await.unwrap_or_default().contains(text) {
+                if self.content(&el).await.contains(text) {
                     return el;
                 }
             }
             if Instant::now() > deadline {
+                let all = self
+                    .client()
+                    .find_all(locator(css))
+                    .await
+                    .unwrap_or_default();
+                let mut seen = Vec::new();
+                for el in all.iter().take(3) {
+                    seen.push(self.content(el).await);
+                }
                 panic!(
                     "{}",
-                    self.failure(format!("no visible `{css}` showing {text:?}"))
-                        .await
+                    self.failure(format!(
+                        "no visible `{css}` showing {text:?} ({} in the page, {} displayed; first: {seen:?})",
+                        all.len(),
+                        self.all(css).await.len()
+                    ))
+                    .await
                 );
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
@@ -436,13 +465,13 @@ impl App {
         self.find(css).await.text().await.unwrap_or_default()
     }
 
-    /// Waits until `css` shows text for which `want` holds; returns that text.
+    /// Waits until the first displayed `css` holds text for which `want` holds; returns it.
     pub async fn wait_text(&self, css: &str, what: &str, want: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + PATIENCE;
         let mut last = String::new();
         loop {
             if let Some(el) = self.all(css).await.into_iter().next() {
-                last = el.text().await.unwrap_or_default();
+                last = self.content(&el).await;
                 if want(&last) {
                     return last;
                 }

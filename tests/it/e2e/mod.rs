@@ -458,3 +458,191 @@ async fn a_visit_being_typed_survives_the_app_being_killed() {
     app.shot("crash-after-relaunch").await;
     app.quit().await;
 }
+
+/// The appeal the office looks for in a long ledger: raised first (June 2024, before the demo
+/// session), so last when the newest come first, and due first.
+const SEWAGE: &str = "排污许可证延续办理进度慢，影响二期投产";
+
+/// A device that has worked a while: the demo session, then `n` appeals more over 60 days,
+/// dispatched with deadlines around today (so some are late and some due soon), and the one
+/// the office will look for.
+fn long_ledger(dir: &std::path::Path, n: usize) {
+    use chrono::{Duration, Utc};
+    use desk_core::appeal::Action;
+    use desk_core::model::*;
+    let mut store = desk_store::Store::open(&dir.join("desk.db")).expect("open the store");
+    store.load_demo().expect("load the demo");
+    let site_id = store
+        .resolve(desk_core::Entity::Site, SITE)
+        .unwrap()
+        .expect("the demo site");
+    let department_id = store
+        .resolve(desk_core::Entity::Department, PLANNING_CENTRE)
+        .unwrap()
+        .expect("the demo department");
+    let today = desk_core::time::local_date(Utc::now());
+    store
+        .write(|w| {
+            for i in 0..=n {
+                let (description, raised, deadline) = if i == 0 {
+                    let raised = "2024-06-03T02:00:00Z".parse().unwrap();
+                    (SEWAGE.to_owned(), raised, "2024-07-01".parse().unwrap())
+                } else {
+                    let raised =
+                        Utc::now() - Duration::days(60) + Duration::minutes(i as i64 * 600);
+                    let due = today + Duration::days((i % 40) as i64 - 10);
+                    (
+                        format!("第{i}件：园区道路照明不足，夜间通行存在安全隐患，请予协调解决"),
+                        raised,
+                        due.max(raised.date_naive()),
+                    )
+                };
+                let appeal = w.create(Appeal {
+                    id: uuid::Uuid::now_v7(),
+                    site_id,
+                    visit_id: None,
+                    raised_at: raised,
+                    channel: Channel::OnSite,
+                    category: Category::Infrastructure,
+                    description,
+                    urgency: if i % 7 == 0 {
+                        Urgency::Urgent
+                    } else {
+                        Urgency::Normal
+                    },
+                    status: AppealStatus::Received,
+                    department_id: None,
+                    deadline: None,
+                    resolved_at: None,
+                    satisfaction: None,
+                    ledger_head: None,
+                    void_reason: None,
+                })?;
+                w.act_on_appeal(
+                    appeal.id,
+                    Action::Dispatch { department_id },
+                    "办公室",
+                    None,
+                )?;
+                w.act_on_appeal(
+                    appeal.id,
+                    Action::Extend {
+                        deadline,
+                        reason: "按承诺时限".into(),
+                    },
+                    "办公室",
+                    None,
+                )?;
+            }
+            Ok(())
+        })
+        .expect("write the ledger");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "end-to-end: needs Xvfb, tauri-driver and WebKitWebDriver; `cargo xtask test` runs it"]
+async fn the_office_works_a_long_ledger_at_its_desk() {
+    use calamine::{Reader, Xlsx};
+    let display = Display::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    long_ledger(data.path(), 120);
+    let mut app = App::launch(&display, data.path()).await;
+    start_offline(&mut app).await;
+
+    app.step("Today: what needs attention");
+    let counts = app.text("[data-test=attention-counts]").await;
+    app.ensure(
+        counts.contains("逾期未办结") && !counts.contains("逾期未办结 0 件"),
+        format!("late appeals are counted on Today: {counts:?}"),
+    )
+    .await;
+    app.shot("today-attention").await;
+    let badge = app.text("[data-test=tab-ledger] .van-badge").await;
+    app.ensure(
+        badge.trim().parse::<u32>().is_ok_and(|n| n > 0),
+        format!("the ledger's tab counts what needs attention: {badge:?}"),
+    )
+    .await;
+
+    app.step("ledger: the desk's table, newest first, paged to the appeal raised first");
+    app.click("[data-test=tab-ledger]").await;
+    app.find("[data-test=ledger-table]").await;
+    let total = app.text("[data-test=ledger-total]").await;
+    app.ensure(
+        total.contains("共 123 件"),
+        format!("123 appeals: {total:?}"),
+    )
+    .await;
+    app.shot("ledger-table").await;
+    for page in 2..=3 {
+        app.click("[data-test=page-next]").await;
+        app.wait_text("[data-test=page-number]", "the next page", |t| {
+            t.contains(&format!("第 {page} 页"))
+        })
+        .await;
+    }
+    app.with_text("[data-test=appeal]", SEWAGE).await;
+    app.shot("ledger-last-page").await;
+
+    app.step("ledger: sorted by deadline, the appeal due first leads the table");
+    app.click("[data-test=sort-deadline]").await;
+    app.wait_text("[data-test=appeal]", "the earliest deadline first", |t| {
+        t.contains(SEWAGE)
+    })
+    .await;
+    app.shot("ledger-by-deadline").await;
+
+    app.step("ledger: extend its deadline by 5 working days");
+    app.click_text("[data-test=appeal]", SEWAGE).await;
+    app.find("[data-test=appeal-detail]").await;
+    app.click("[data-test=act-extend]").await;
+    app.click("[data-test=extend-5]").await;
+    let zone_today = desk_core::time::local_date(chrono::Utc::now());
+    let due = desk_core::calendar::Calendar::built_in().add_working_days(zone_today, 5);
+    app.wait_value("", "deadline", |v| v == due.date.to_string())
+        .await;
+    app.fill("reason", "企业补充材料，按5个工作日办结").await;
+    app.shot("ledger-extend").await;
+    app.click("[data-test=act-submit]").await;
+    app.wait_text("[data-test=appeal-detail]", "the new deadline", |t| {
+        t.contains(&due.date.to_string())
+    })
+    .await;
+    app.click(".van-popup__close-icon").await;
+
+    app.step("ledger: export what is shown as XLSX");
+    app.click("[data-test=export-open]").await;
+    app.find("[data-test=export-dialog]").await;
+    app.shot("export-dialog").await;
+    app.click("[data-test=export-save]").await;
+    let done = app
+        .wait_text("[data-test=export-done]", "the export written", |t| {
+            t.contains("已导出 123 件")
+        })
+        .await;
+    app.shot("export-done").await;
+    let path = done
+        .split("件到 ")
+        .nth(1)
+        .map(str::trim)
+        .expect("the path")
+        .to_owned();
+    let mut book: Xlsx<_> = calamine::open_workbook(&path).expect("open the export");
+    let sheet = book.worksheet_range("台账").expect("the ledger sheet");
+    app.ensure(
+        sheet.height() == 124,
+        format!("a header and 123 rows, not {}", sheet.height()),
+    )
+    .await;
+    // Sorted by deadline as shown: the extended appeal has moved down; the first row is late.
+    let first_days = sheet
+        .get_value((1, 9))
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    app.ensure(
+        first_days.starts_with("逾期"),
+        format!("the first row is overdue: {first_days:?}"),
+    )
+    .await;
+    app.quit().await;
+}
