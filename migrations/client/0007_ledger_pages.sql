@@ -7,3 +7,6 @@ CREATE INDEX appeals_by_deadline ON appeals (ifnull(deadline, '9999-12-31'), id)
 CREATE INDEX appeals_by_status ON appeals (CASE status WHEN 'received' THEN 1 WHEN 'dispatched' THEN 2 WHEN 'in_progress' THEN 3 WHEN 'resolved' THEN 4 ELSE 5 END, id) WHERE void_reason IS NULL;
 CREATE INDEX appeals_by_urgency ON appeals ((urgency = 'urgent'), id) WHERE void_reason IS NULL;
 CREATE INDEX appeals_by_satisfaction ON appeals (ifnull(satisfaction, 0), id) WHERE void_reason IS NULL;
+-- Counting a page's matches: by status or category over live appeals, from the index alone.
+CREATE INDEX appeals_live_status ON appeals (status) WHERE void_reason IS NULL;
+CREATE INDEX appeals_live_category ON appeals (category) WHERE void_reason IS NULL;

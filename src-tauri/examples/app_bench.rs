@@ -82,8 +82,12 @@ fn capture() {
             status: Some(desk_core::model::AppealStatus::Dispatched),
             ..LedgerFilter::default()
         };
-        let rows = desk.ledger(&dispatched).expect("ledger");
-        assert!(rows.iter().any(|r| r.appeal.id == draft.appeals[4].id));
+        let newest = desk_store::LedgerOrder {
+            by: desk_store::LedgerSort::Raised,
+            descending: true,
+        };
+        let page = desk.ledger(&dispatched, newest, None).expect("ledger");
+        assert!(page.rows.iter().any(|r| r.appeal.id == draft.appeals[4].id));
         to_ledger.push(t.elapsed());
     }
     let appeals = VISITS * 5;

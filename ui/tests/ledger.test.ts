@@ -42,7 +42,7 @@ async function mountLedger(shown: AppealDetail, onAct: (args: Record<string, unk
     if (cmd === 'ledger') {
       // Two pages: the first says where the second starts.
       const after = (args as { after: string | null }).after
-      return after ? { rows: [{ ...row, id: 'a2', description: '第二页' }], next: null, total: 2 } : { rows: [row], next: 'c1', total: 2 }
+      return after ? { rows: [{ ...row, id: 'a2', description: '第二页' }], next: null, total: null } : { rows: [row], next: 'c1', total: 2 }
     }
     if (cmd === 'export_ledger') return { path: '/home/u/台账-2024-11-15.xlsx', rows: 2 }
     if (cmd === 'parks') return parks

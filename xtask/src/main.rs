@@ -516,11 +516,20 @@ fn app_bench() -> Result {
         "--release",
         "-p",
         "mobile-desk",
+        "-p",
+        "desk-cli",
         "--bins",
         "--example",
         "app_bench",
+        "--example",
+        "ledger_bench",
     ])?;
     let target = root().join("target/release");
+    // The desk's ledger at 10,000 and 100,000 appeals: pages, and the `desk` binary's export.
+    step(
+        &target.join("examples/ledger_bench").display().to_string(),
+        &[],
+    )?;
     let bench = target.join("examples/app_bench").display().to_string();
     let app = target.join("mobile-desk").display().to_string();
     if std::env::var_os("DISPLAY").is_some() {

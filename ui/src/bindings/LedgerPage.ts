@@ -2,6 +2,7 @@
 import type { LedgerRow } from "./LedgerRow";
 
 /**
- * A page of the ledger, where the next begins (none on the last), and how many match.
+ * A page of the ledger, where the next begins (none on the last), and how many match (on
+ * the first page; the pages after it leave it out).
  */
-export type LedgerPage = { rows: Array<LedgerRow>, next: string | null, total: number, };
+export type LedgerPage = { rows: Array<LedgerRow>, next: string | null, total: number | null, };
