@@ -106,6 +106,12 @@ pub async fn ledger<R: Runtime>(
     blocking(app, move |d| d.ledger(&filter, order, after.as_deref())).await
 }
 
+/// The visit minutes (走访纪要) as an A4 page, for the window to preview and print.
+#[tauri::command]
+pub async fn visit_minutes<R: Runtime>(app: AppHandle<R>, visit_id: Uuid) -> Result<String> {
+    blocking(app, move |d| d.visit_minutes(visit_id)).await
+}
+
 #[tauri::command]
 pub async fn alerts<R: Runtime>(app: AppHandle<R>, within: Option<u32>) -> Result<Alerts> {
     let within = within.unwrap_or(desk_core::deadline::DUE_SOON_WITHIN);

@@ -60,6 +60,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::finish_session,
         commands::ledger,
         commands::alerts,
+        commands::visit_minutes,
         commands::export_ledger,
         commands::appeal,
         commands::act_on_appeal,

@@ -368,6 +368,9 @@ const APP_PACKAGES: &[&str] = &[
     "fonts-noto-cjk",
     "xvfb",
     "webkit2gtk-driver",
+    // Printable pages printed to PDF as a browser prints them, and the PDF seen as images.
+    "chromium",
+    "poppler-utils",
     // Devices with their clocks set wrong, in the clock tests.
     "faketime",
 ];
@@ -384,7 +387,9 @@ fn ensure_app_packages() -> Result {
         .is_ok_and(|s| s.success())
         && on_path("Xvfb")
         && on_path("WebKitWebDriver")
-        && on_path("faketime");
+        && on_path("faketime")
+        && on_path("chromium")
+        && on_path("pdftoppm");
     if present {
         return Ok(());
     }

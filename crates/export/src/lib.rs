@@ -6,6 +6,8 @@
 //! 100,000 appeals holds what one of 10 does. The figures sheet is counted from the same rows,
 //! through `desk_core::stats`, so it always describes what was exported.
 
+pub mod print;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;

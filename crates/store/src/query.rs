@@ -126,6 +126,25 @@ impl Store {
         ))
     }
 
+    /// Live records of a kind whose reference `field` (e.g. an appeal's `visit_id`) is `id`, in
+    /// creation order.
+    pub fn live_with(
+        &self,
+        entity: Entity,
+        field: &str,
+        id: Uuid,
+    ) -> Result<Vec<Map<String, Value>>> {
+        let field = entity
+            .field(field)
+            .ok_or(StoreError::Corrupt("no such field"))?
+            .name;
+        self.rows(
+            entity,
+            &format!("{field} = ? AND void_reason IS NULL"),
+            &[id.to_string()],
+        )
+    }
+
     /// An appeal's ledger entries in the order they were made.
     pub fn progress_of(&self, appeal_id: Uuid) -> Result<Vec<Map<String, Value>>> {
         self.rows(Entity::Progress, "appeal_id = ?", &[appeal_id.to_string()])

@@ -7,6 +7,7 @@
 mod bindings;
 mod figures;
 mod ledger;
+mod print;
 mod review;
 mod sessions;
 mod sites;

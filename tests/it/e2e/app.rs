@@ -92,7 +92,7 @@ fn free_port() -> u16 {
 
 /// Where screenshots go: target/e2e-screenshots, emptied once per test run so it holds only
 /// this run's pictures, numbered in the order they were taken.
-fn screenshot_dir() -> PathBuf {
+pub fn screenshot_dir() -> PathBuf {
     static CLEAN: Once = Once::new();
     let app = binary("mobile-desk");
     let dir = app
@@ -207,6 +207,14 @@ impl App {
 
     fn client(&self) -> &Client {
         self.client.as_ref().expect("a WebDriver session")
+    }
+
+    /// Runs `js` in the window and returns what it returns.
+    pub async fn script(&self, js: &str) -> Value {
+        match self.client().execute(js, vec![]).await {
+            Ok(v) => v,
+            Err(e) => panic!("{}", self.failure(format!("script {js:?}: {e}")).await),
+        }
     }
 
     /// Names what the test is doing now, for the failure message.

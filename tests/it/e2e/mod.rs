@@ -149,6 +149,57 @@ async fn figure(app: &mut App, name: &str) -> String {
 /// Where the sync screen shows how many changes wait to be sent.
 const PENDING: &str = "[data-test=detail-pending] .van-cell__value";
 
+/// Prints the page the print preview shows as a browser prints it (Chromium, headless, to PDF),
+/// renders its first page to `<name>.png` beside the screenshots (poppler's `pdftoppm`), and
+/// returns the PDF's text (`pdftotext`, the layout kept).
+async fn print_page(app: &App, name: &str) -> String {
+    let html = app
+        .script("return document.querySelector('[data-test=print-page]').srcdoc")
+        .await;
+    let dir = app::screenshot_dir();
+    let page = dir.join(format!("{name}.html"));
+    std::fs::write(&page, html.as_str().expect("the page's HTML")).expect("write the page");
+    let pdf = dir.join(format!("{name}.pdf"));
+    let printed = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    app.ensure(
+        printed.status.success() && pdf.exists(),
+        format!(
+            "chromium printed the page: {}",
+            String::from_utf8_lossy(&printed.stderr)
+        ),
+    )
+    .await;
+    let png = Command::new("pdftoppm")
+        .args(["-png", "-r", "80", "-singlefile", "-f", "1"])
+        .arg(&pdf)
+        .arg(dir.join(name))
+        .status()
+        .expect("run pdftoppm");
+    app.ensure(png.success(), "pdftoppm rendered the first page")
+        .await;
+    let text = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
+    String::from_utf8_lossy(&text.stdout).into_owned()
+}
+
 /// A second device: the `desk` CLI signed in to `server` as the administrator.
 fn cli_device(server: &str) -> Device {
     let device = Device::new();
@@ -237,6 +288,26 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
         .await;
     }
     app.shot("visit-summary").await;
+
+    app.step("visit: the minutes, previewed as they will print");
+    app.click("[data-test=print-minutes]").await;
+    app.find("[data-test=print-preview]").await;
+    app.shot("minutes-preview").await;
+    let text = print_page(&app, "minutes").await;
+    for want in [
+        "走访纪要",
+        SITE,
+        GREENING,
+        PLANNING_CENTRE,
+        "企业代表（签字）",
+    ] {
+        app.ensure(
+            text.contains(want),
+            format!("the printed minutes say {want}; they say: {text}"),
+        )
+        .await;
+    }
+    app.click("[data-test=print-close]").await;
     app.click("[data-test=summary-close]").await;
     app.find("[data-test=today]").await;
     app.shot("today-after-visit").await;

@@ -22,6 +22,8 @@ export const finishSession = (id: string, summary: string | null) => invoke<Sess
 // The ledger a page at a time: `after` is the `next` of the page before (null for the first).
 export const ledger = (filter: LedgerFilter, order: LedgerOrder, after: string | null = null) =>
   invoke<LedgerPage>('ledger', { filter, order, after })
+// The visit minutes (走访纪要), an A4 HTML page to preview and print.
+export const visitMinutes = (visitId: string) => invoke<string>('visit_minutes', { visitId })
 // What needs attention: overdue, and due within `within` working days (3 unless given).
 export const alerts = (within: number | null = null) => invoke<Alerts>('alerts', { within })
 // The ledger as shown, to a file the system's save dialog asks for; null when cancelled.

@@ -62,6 +62,12 @@ export default {
     start: 'Start the session',
     finish: 'Finish the session',
   },
+  print: {
+    minutes: 'Print the minutes',
+    minutesTitle: 'Visit minutes',
+    print: 'Print',
+    close: 'Close',
+  },
   ledger: {
     search: 'Search appeals or enterprises',
     total: '{n} in all',

@@ -62,6 +62,12 @@ export default {
     start: '开始活动',
     finish: '结束活动',
   },
+  print: {
+    minutes: '打印走访纪要',
+    minutesTitle: '走访纪要',
+    print: '打印',
+    close: '关闭',
+  },
   ledger: {
     search: '搜索诉求内容或企业名称',
     total: '共 {n} 件',

@@ -1,0 +1,239 @@
+//! Printable papers: the visit minutes (走访纪要) as one A4 HTML page, with CJK fonts and the
+//! lines for signatures, printed by the app (or saved as PDF from its print dialog). The page
+//! carries its own styles, so it prints the same from any browser engine.
+
+use chrono::NaiveDate;
+
+/// What the minutes of one visit say, gathered by the app from its records.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Minutes {
+    pub site: String,
+    pub park: Option<String>,
+    pub credit_code: Option<String>,
+    pub address: Option<String>,
+    /// When the desk arrived, in the zone's time.
+    pub date: Option<NaiveDate>,
+    pub time: String,
+    /// The session's leader and the officials who came.
+    pub leader: Option<String>,
+    pub officials: Vec<String>,
+    pub attendees: Vec<String>,
+    pub production: Option<String>,
+    /// Monthly output in 万元, as written.
+    pub output_wan: Option<String>,
+    pub appeals: Vec<MinutesAppeal>,
+    pub consultations: Vec<(String, String, Option<String>)>,
+    pub ideas: Vec<String>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MinutesAppeal {
+    pub category: String,
+    pub description: String,
+    pub urgent: bool,
+    pub resolution: Option<MinutesResolution>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MinutesResolution {
+    pub action: String,
+    pub lead: String,
+    pub co: Vec<String>,
+    pub deadline: NaiveDate,
+    pub commitment: Option<String>,
+}
+
+/// Text as HTML: the five characters that could end an element or an attribute.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn zh_date(d: NaiveDate) -> String {
+    d.format("%Y年%-m月%-d日").to_string()
+}
+
+const STYLE: &str = r#"
+@page { size: A4; margin: 18mm 16mm 20mm; }
+* { box-sizing: border-box; }
+body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", "SimSun", serif;
+       font-size: 11pt; line-height: 1.6; color: #000; margin: 0; }
+h1 { font-size: 20pt; text-align: center; letter-spacing: 4pt; margin: 0 0 2mm; }
+.sub { text-align: center; color: #333; margin-bottom: 5mm; }
+table { width: 100%; border-collapse: collapse; margin-bottom: 4mm; page-break-inside: auto; }
+th, td { border: 0.6pt solid #000; padding: 1.6mm 2mm; vertical-align: top; text-align: left; }
+th { width: 24mm; font-weight: 600; background: #f3f3f3; white-space: nowrap; }
+h2 { font-size: 13pt; margin: 5mm 0 2mm; border-left: 3pt solid #000; padding-left: 2mm; }
+ol { margin: 0; padding-left: 6mm; }
+li { margin-bottom: 2mm; page-break-inside: avoid; }
+.urgent { font-weight: 700; }
+.res { margin-top: 1mm; padding-left: 3mm; border-left: 1pt solid #888; }
+.signs { display: flex; justify-content: space-between; margin-top: 12mm; page-break-inside: avoid; }
+.sign { width: 46%; }
+.line { border-bottom: 0.6pt solid #000; height: 12mm; margin-bottom: 2mm; }
+.foot { margin-top: 6mm; font-size: 9pt; color: #555; text-align: right; }
+@media screen { body { padding: 18mm 16mm 20mm; } }
+"#;
+
+/// The minutes as a complete HTML document, A4.
+pub fn minutes_html(m: &Minutes) -> String {
+    let mut rows = String::new();
+    let mut row = |name: &str, value: &str| {
+        if !value.trim().is_empty() {
+            rows += &format!("<tr><th>{name}</th><td>{}</td></tr>", esc(value));
+        }
+    };
+    let when = match m.date {
+        Some(d) => format!("{} {}", zh_date(d), m.time),
+        None => m.time.clone(),
+    };
+    row("企业/项目", &m.site);
+    row("统一社会信用代码", m.credit_code.as_deref().unwrap_or(""));
+    row("所在园区", m.park.as_deref().unwrap_or(""));
+    row("地址", m.address.as_deref().unwrap_or(""));
+    row("走访时间", &when);
+    row("带队领导", m.leader.as_deref().unwrap_or(""));
+    row("走访人员", &m.officials.join("、"));
+    row("企业参加人员", &m.attendees.join("、"));
+    row("生产经营情况", m.production.as_deref().unwrap_or(""));
+    row(
+        "月产值",
+        &m.output_wan
+            .as_deref()
+            .map(|w| format!("约 {w} 万元"))
+            .unwrap_or_default(),
+    );
+
+    let mut body = format!(
+        "<h1>走访纪要</h1><div class=\"sub\">流动办公桌 · {}</div><table>{rows}</table>",
+        m.date.map(zh_date).unwrap_or_default()
+    );
+    if !m.appeals.is_empty() {
+        body += &format!(
+            "<h2>企业诉求及现场议定事项（{} 项）</h2><ol>",
+            m.appeals.len()
+        );
+        for a in &m.appeals {
+            body += &format!(
+                "<li><span class=\"{}\">【{}{}】</span>{}",
+                if a.urgent { "urgent" } else { "" },
+                esc(&a.category),
+                if a.urgent { "·紧急" } else { "" },
+                esc(&a.description)
+            );
+            if let Some(r) = &a.resolution {
+                let co = if r.co.is_empty() {
+                    String::new()
+                } else {
+                    format!("，配合单位：{}", esc(&r.co.join("、")))
+                };
+                body += &format!(
+                    "<div class=\"res\">议定：{}。牵头单位：{}{co}；办结时限：{}。{}</div>",
+                    esc(r.action.trim_end_matches('。')),
+                    esc(&r.lead),
+                    zh_date(r.deadline),
+                    r.commitment
+                        .as_deref()
+                        .map(|c| format!("承诺：{}", esc(c)))
+                        .unwrap_or_default()
+                );
+            }
+            body += "</li>";
+        }
+        body += "</ol>";
+    }
+    if !m.consultations.is_empty() {
+        body += "<h2>政策咨询解答</h2><ol>";
+        for (topic, question, answer) in &m.consultations {
+            body += &format!(
+                "<li>【{}】{}<div class=\"res\">解答：{}</div></li>",
+                esc(topic),
+                esc(question),
+                esc(answer.as_deref().unwrap_or("待答复"))
+            );
+        }
+        body += "</ol>";
+    }
+    if !m.ideas.is_empty() {
+        body += "<h2>金点子</h2><ol>";
+        for idea in &m.ideas {
+            body += &format!("<li>{}</li>", esc(idea));
+        }
+        body += "</ol>";
+    }
+    if let Some(notes) = m.notes.as_deref().filter(|n| !n.trim().is_empty()) {
+        body += &format!("<h2>其他</h2><p>{}</p>", esc(notes));
+    }
+    body += "<div class=\"signs\">\
+             <div class=\"sign\"><div class=\"line\"></div>企业代表（签字）　　日期：</div>\
+             <div class=\"sign\"><div class=\"line\"></div>走访人员（签字）　　日期：</div></div>";
+    body += "<div class=\"foot\">以上内容经企业现场确认</div>";
+    format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <title>走访纪要 · {}</title><style>{STYLE}</style></head><body>{body}</body></html>",
+        esc(&m.site)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minutes() -> Minutes {
+        Minutes {
+            site: "湖北斯诺新材料有限公司".into(),
+            date: Some("2024-10-26".parse().unwrap()),
+            time: "08:30".into(),
+            leader: Some("党工委书记".into()),
+            attendees: vec!["总经理".into(), "生产副总".into()],
+            appeals: vec![MinutesAppeal {
+                category: "环境绿化".into(),
+                description: "厂区围墙外公共绿化<script>alert(1)</script>".into(),
+                urgent: true,
+                resolution: Some(MinutesResolution {
+                    action: "出具绿化方案。".into(),
+                    lead: "自然资源和规划中心".into(),
+                    co: vec!["城管局".into()],
+                    deadline: "2024-10-28".parse().unwrap(),
+                    commitment: None,
+                }),
+            }],
+            ..Minutes::default()
+        }
+    }
+
+    #[test]
+    fn the_minutes_say_who_what_and_by_when_and_leave_room_to_sign() {
+        let html = minutes_html(&minutes());
+        assert!(html.contains("<h1>走访纪要</h1>"));
+        assert!(html.contains("2024年10月26日 08:30"));
+        assert!(html.contains("总经理、生产副总"));
+        assert!(html.contains(
+            "议定：出具绿化方案。牵头单位：自然资源和规划中心，配合单位：城管局；办结时限：2024年10月28日。"
+        ));
+        assert!(html.contains("企业代表（签字）"));
+        assert!(html.contains("size: A4"));
+        assert!(
+            !html.contains("月产值"),
+            "rows without a value are left out"
+        );
+    }
+
+    #[test]
+    fn what_was_typed_is_text_never_markup() {
+        let html = minutes_html(&minutes());
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    }
+}
