@@ -112,6 +112,12 @@ pub async fn visit_minutes<R: Runtime>(app: AppHandle<R>, visit_id: Uuid) -> Res
     blocking(app, move |d| d.visit_minutes(visit_id)).await
 }
 
+/// The month's report (工作月报) as an A4 page, for the window to preview and print.
+#[tauri::command]
+pub async fn month_report<R: Runtime>(app: AppHandle<R>) -> Result<String> {
+    blocking(app, |d| d.month_report()).await
+}
+
 #[tauri::command]
 pub async fn alerts<R: Runtime>(app: AppHandle<R>, within: Option<u32>) -> Result<Alerts> {
     let within = within.unwrap_or(desk_core::deadline::DUE_SOON_WITHIN);

@@ -61,6 +61,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::ledger,
         commands::alerts,
         commands::visit_minutes,
+        commands::month_report,
         commands::export_ledger,
         commands::appeal,
         commands::act_on_appeal,

@@ -1,6 +1,7 @@
-//! Printable papers: the visit minutes (走访纪要) as one A4 HTML page, with CJK fonts and the
-//! lines for signatures, printed by the app (or saved as PDF from its print dialog). The page
-//! carries its own styles, so it prints the same from any browser engine.
+//! Printable papers, each one HTML document laid out for A4 with CJK fonts and its own styles
+//! (so it prints the same from any browser engine): the visit minutes (走访纪要), with lines for
+//! signatures, and the month's report (工作月报): the figures, bar charts drawn as inline SVG,
+//! the departments' loads and the overdue list. The app previews and prints them.
 
 use chrono::NaiveDate;
 
@@ -186,6 +187,132 @@ pub fn minutes_html(m: &Minutes) -> String {
     )
 }
 
+/// The month's report, gathered by the app from its figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    /// The month reported, "2026年11月".
+    pub month: String,
+    pub as_of: Option<NaiveDate>,
+    /// The headline figures: name and value as shown.
+    pub headline: Vec<(String, String)>,
+    /// Charts of counts: a heading and its bars (label, count).
+    pub charts: Vec<(String, Vec<(String, i64)>)>,
+    /// Month by month: month, raised, resolved.
+    pub months: Vec<(String, i64, i64)>,
+    /// Departments: name, open, overdue, resolved.
+    pub departments: Vec<(String, i64, i64, i64)>,
+    /// Overdue appeals: site, description, department, deadline, days late.
+    pub overdue: Vec<(String, String, String, String, i64)>,
+}
+
+/// Horizontal bars, longest first as given, scaled to the largest.
+fn bars_svg(bars: &[(String, i64)]) -> String {
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1) as f64;
+    let row = 7.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"170mm\" height=\"{}mm\" viewBox=\"0 0 170 {}\">",
+        bars.len() as f64 * row,
+        bars.len() as f64 * row
+    );
+    for (i, (label, count)) in bars.iter().enumerate() {
+        let y = i as f64 * row;
+        let width = 100.0 * *count as f64 / max;
+        svg += &format!(
+            "<text x=\"0\" y=\"{:.1}\" font-size=\"3.6\">{}</text>\
+             <rect x=\"42\" y=\"{:.1}\" width=\"{width:.1}\" height=\"4.6\" fill=\"#3a6fd8\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"3.6\">{count}</text>",
+            y + 4.4,
+            esc(label),
+            y + 1.0,
+            44.0 + width,
+            y + 4.4
+        );
+    }
+    svg + "</svg>"
+}
+
+fn table(head: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut out = String::from("<table class=\"grid\"><tr>");
+    for h in head {
+        out += &format!("<th>{h}</th>");
+    }
+    out += "</tr>";
+    for r in rows {
+        out += "<tr>";
+        for cell in r {
+            out += &format!("<td>{}</td>", esc(&cell));
+        }
+        out += "</tr>";
+    }
+    out + "</table>"
+}
+
+/// The month's report as a complete HTML document, A4.
+pub fn report_html(r: &Report) -> String {
+    let mut body = format!(
+        "<h1>{} 工作月报</h1><div class=\"sub\">流动办公桌 · 截至 {}</div>",
+        esc(&r.month),
+        r.as_of.map(zh_date).unwrap_or_default()
+    );
+    body += "<div class=\"cards\">";
+    for (name, value) in &r.headline {
+        body += &format!(
+            "<div class=\"card\"><div class=\"v\">{}</div><div>{}</div></div>",
+            esc(value),
+            esc(name)
+        );
+    }
+    body += "</div>";
+    for (heading, bars) in &r.charts {
+        if !bars.is_empty() {
+            body += &format!("<h2>{}</h2>{}", esc(heading), bars_svg(bars));
+        }
+    }
+    if !r.months.is_empty() {
+        body += "<h2>逐月受理与办结</h2>";
+        body += &table(
+            &["月份", "受理", "办结"],
+            r.months
+                .iter()
+                .map(|(m, a, b)| vec![m.clone(), a.to_string(), b.to_string()]),
+        );
+    }
+    if !r.departments.is_empty() {
+        body += "<h2>承办部门</h2>";
+        body += &table(
+            &["部门", "在办", "逾期", "已办结"],
+            r.departments
+                .iter()
+                .map(|(n, o, l, d)| vec![n.clone(), o.to_string(), l.to_string(), d.to_string()]),
+        );
+    }
+    body += &format!("<h2>逾期未办结（{} 件）</h2>", r.overdue.len());
+    if r.overdue.is_empty() {
+        body += "<p>无</p>";
+    } else {
+        body += &table(
+            &["企业/项目", "诉求", "承办部门", "期限", "逾期天数"],
+            r.overdue.iter().map(|(s, d, dep, dl, n)| {
+                vec![s.clone(), d.clone(), dep.clone(), dl.clone(), n.to_string()]
+            }),
+        );
+    }
+    format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <title>{} 工作月报</title><style>{STYLE}{REPORT_STYLE}</style></head><body>{body}</body></html>",
+        esc(&r.month)
+    )
+}
+
+const REPORT_STYLE: &str = r#"
+.cards { display: flex; flex-wrap: wrap; gap: 3mm; margin-bottom: 3mm; }
+.card { flex: 1 1 36mm; border: 0.6pt solid #000; padding: 2mm 3mm; text-align: center; }
+.card .v { font-size: 18pt; font-weight: 700; }
+table.grid th { width: auto; }
+table.grid td, table.grid th { font-size: 10pt; }
+svg { display: block; margin-bottom: 3mm; }
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +362,36 @@ mod tests {
         let html = minutes_html(&minutes());
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    }
+
+    #[test]
+    fn the_report_draws_its_bars_and_lists_the_overdue() {
+        let html = report_html(&Report {
+            month: "2026年11月".into(),
+            as_of: Some("2026-11-30".parse().unwrap()),
+            headline: vec![("诉求总数".into(), "123".into())],
+            charts: vec![(
+                "按类别".into(),
+                vec![("基础设施".into(), 121), ("环境&绿化".into(), 1)],
+            )],
+            overdue: vec![(
+                "湖北斯诺新材料有限公司".into(),
+                "厂区围墙外公共绿化".into(),
+                "自然资源和规划中心".into(),
+                "2024-10-28".into(),
+                763,
+            )],
+            ..Report::default()
+        });
+        assert!(html.contains("2026年11月 工作月报"));
+        assert!(html.contains("截至 2026年11月30日"));
+        assert_eq!(html.matches("<rect").count(), 2);
+        assert!(
+            html.contains("width=\"100.0\""),
+            "the largest bar is full width"
+        );
+        assert!(html.contains("环境&amp;绿化"));
+        assert!(html.contains("逾期未办结（1 件）"));
+        assert!(html.contains("<td>763</td>"));
     }
 }

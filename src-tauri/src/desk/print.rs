@@ -1,9 +1,10 @@
-//! Printable papers: the visit minutes (走访纪要) gathered from the records, as the A4 page
-//! `desk_export::print` lays out; the window previews it and prints it.
+//! Printable papers: the visit minutes (走访纪要) gathered from the records, and the month's
+//! report (工作月报) from the figures, as the A4 pages `desk_export::print` lays out; the
+//! window previews them and prints them.
 
 use desk_core::model::{Appeal, Consultation, Resolution, Session, Site, Suggestion, Visit};
 use desk_core::{time, Entity, ValidationError};
-use desk_export::print::{Minutes, MinutesAppeal, MinutesResolution};
+use desk_export::print::{Minutes, MinutesAppeal, MinutesResolution, Report};
 use uuid::Uuid;
 
 use super::sites::{names, records};
@@ -85,6 +86,68 @@ impl Desk {
     }
 }
 
+impl Desk {
+    /// The month's report as of today: the zone's figures, charts by status, category and
+    /// park, the trend, the departments' loads and the overdue list.
+    pub fn month_report(&self) -> Result<String> {
+        let stats = self.stats()?;
+        let figures = self.figures()?;
+        let today = time::local_date(self.store().now());
+        let rate = |r: Option<f64>| r.map_or("—".to_owned(), |r| format!("{r}%"));
+        let slices = |v: &[super::figures::FigureSlice]| -> Vec<(String, i64)> {
+            v.iter().map(|s| (s.label.clone(), s.count)).collect()
+        };
+        let report = Report {
+            month: today.format("%Y年%-m月").to_string(),
+            as_of: Some(today),
+            headline: vec![
+                ("走访企业".into(), stats.visits.to_string()),
+                ("诉求总数".into(), stats.appeals.to_string()),
+                ("已办结".into(), stats.appeals_resolved.to_string()),
+                ("办结率".into(), rate(stats.resolution_rate)),
+                ("按期办结率".into(), rate(stats.on_time_rate)),
+                ("逾期未办结".into(), stats.overdue_appeals.to_string()),
+                (
+                    "平均满意度".into(),
+                    stats
+                        .satisfaction_average
+                        .map_or("—".into(), |s| s.to_string()),
+                ),
+                ("金点子".into(), stats.suggestions.to_string()),
+            ],
+            charts: vec![
+                ("按办理状态".into(), slices(&figures.by_status)),
+                ("按诉求类别".into(), slices(&figures.by_category)),
+                ("按园区".into(), slices(&figures.by_park)),
+            ],
+            months: figures
+                .by_month
+                .iter()
+                .map(|m| (m.month.clone(), m.raised, m.resolved))
+                .collect(),
+            departments: figures
+                .by_department
+                .iter()
+                .map(|d| (d.name.clone(), d.open, d.overdue, d.resolved))
+                .collect(),
+            overdue: figures
+                .overdue
+                .into_iter()
+                .map(|o| {
+                    (
+                        o.site_name.unwrap_or_default(),
+                        o.description,
+                        o.department_name.unwrap_or_default(),
+                        o.deadline,
+                        o.days_overdue,
+                    )
+                })
+                .collect(),
+        };
+        Ok(desk_export::print::report_html(&report))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::desk::testing::demo_desk;
@@ -115,5 +178,15 @@ mod tests {
         assert!(html.contains("2024年10月26日"));
         let missing = desk.visit_minutes(uuid::Uuid::now_v7()).unwrap_err();
         assert_eq!(missing.field.as_deref(), Some("visit_id"));
+    }
+
+    #[test]
+    fn the_month_report_has_the_figures_and_the_overdue_list() {
+        let (_dir, desk) = demo_desk(Some("2024-11-15"));
+        let html = desk.month_report().unwrap();
+        assert!(html.contains("2024年11月 工作月报"), "{html}");
+        assert!(html.contains("逾期未办结（1 件）"));
+        assert!(html.contains("厂区围墙"));
+        assert!(html.contains("<rect"), "charts are drawn");
     }
 }

@@ -369,6 +369,26 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
     .await;
     app.shot("figures-after-resolve").await;
 
+    app.step("figures: the month's report, previewed and printed");
+    app.click("[data-test=print-report]").await;
+    app.find("[data-test=print-preview]").await;
+    app.shot("report-preview").await;
+    let text = print_page(&app, "month-report").await;
+    for want in [
+        "工作月报",
+        "诉求总数",
+        "按诉求类别",
+        "逾期未办结",
+        PLANNING_CENTRE,
+    ] {
+        app.ensure(
+            text.contains(want),
+            format!("the printed report says {want}; it says: {text}"),
+        )
+        .await;
+    }
+    app.click("[data-test=print-close]").await;
+
     app.step("sites: the new enterprise, found by its pinyin initials, with its history");
     app.click("[data-test=tab-sites]").await;
     app.find("[data-test=sites]").await;

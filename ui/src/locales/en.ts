@@ -63,6 +63,8 @@ export default {
     finish: 'Finish the session',
   },
   print: {
+    report: 'Print the month report',
+    reportTitle: 'Month report',
     minutes: 'Print the minutes',
     minutesTitle: 'Visit minutes',
     print: 'Print',

@@ -63,6 +63,8 @@ export default {
     finish: '结束活动',
   },
   print: {
+    report: '打印月报',
+    reportTitle: '工作月报',
     minutes: '打印走访纪要',
     minutesTitle: '走访纪要',
     print: '打印',
