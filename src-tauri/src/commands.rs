@@ -112,6 +112,12 @@ pub async fn visit_minutes<R: Runtime>(app: AppHandle<R>, visit_id: Uuid) -> Res
     blocking(app, move |d| d.visit_minutes(visit_id)).await
 }
 
+/// A session's summary (活动小结) as an A4 page, for the window to preview and print.
+#[tauri::command]
+pub async fn session_summary<R: Runtime>(app: AppHandle<R>, session_id: Uuid) -> Result<String> {
+    blocking(app, move |d| d.session_summary(session_id)).await
+}
+
 /// The month's report (工作月报) as an A4 page, for the window to preview and print.
 #[tauri::command]
 pub async fn month_report<R: Runtime>(app: AppHandle<R>) -> Result<String> {

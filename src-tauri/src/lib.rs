@@ -62,6 +62,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::alerts,
         commands::visit_minutes,
         commands::month_report,
+        commands::session_summary,
         commands::export_ledger,
         commands::appeal,
         commands::act_on_appeal,

@@ -200,6 +200,31 @@ describe('session page', () => {
     expect((w.find('[data-test=session-summary] textarea').element as HTMLTextAreaElement).value).toContain('已走访 1 个')
   })
 
+  it('previews a saved session’s summary as it will print', async () => {
+    const calls: [string, unknown][] = []
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args])
+      if (cmd === 'session') return detail()
+      if (cmd === 'session_summary') return '<!DOCTYPE html><html><body><h1>活动小结</h1></body></html>'
+    })
+    const w = mount(SessionEdit, { props: { sessionId: 'x1' }, attachTo: document.body })
+    await flushPromises()
+    await w.find('[data-test=print-session]').trigger('click')
+    await flushPromises()
+    expect(calls.at(-1)).toEqual(['session_summary', { sessionId: 'x1' }])
+    const page = document.querySelector('[data-test=print-page]') as HTMLIFrameElement
+    expect(page.getAttribute('srcdoc')).toContain('<h1>活动小结</h1>')
+    w.unmount()
+    document.body.innerHTML = ''
+  })
+
+  it('has nothing to print before the session is saved', async () => {
+    mockIPC(() => undefined)
+    const w = mount(SessionEdit, { props: { sessionId: null } })
+    await flushPromises()
+    expect(w.find('[data-test=print-session]').exists()).toBe(false)
+  })
+
   it('removes a stop from the plan', async () => {
     const plans: { stops: { id: string }[] }[] = []
     mockIPC((cmd, args) => {

@@ -187,6 +187,84 @@ pub fn minutes_html(m: &Minutes) -> String {
     )
 }
 
+/// A desk session's summary (活动小结), gathered by the app from its records.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionSummary {
+    pub date: Option<NaiveDate>,
+    pub leader: String,
+    pub participants: Vec<String>,
+    pub desks: Vec<String>,
+    /// The stops in order: site, time slot, and whether it was visited.
+    pub stops: Vec<(String, String, bool)>,
+    /// Appeals raised at the session's visits: site, category, description, lead department,
+    /// deadline.
+    pub appeals: Vec<(String, String, String, String, String)>,
+    pub consultations: usize,
+    pub ideas: usize,
+    pub summary: Option<String>,
+}
+
+/// A session's summary as a complete HTML document, A4.
+pub fn session_html(s: &SessionSummary) -> String {
+    let date = s.date.map(zh_date).unwrap_or_default();
+    let mut body = format!(
+        "<h1>活动小结</h1><div class=\"sub\">{} · {}</div><table>",
+        esc(&s.desks.join("、")),
+        date
+    );
+    for (name, value) in [
+        ("日期", date.clone()),
+        ("带队领导", s.leader.clone()),
+        ("参加人员", s.participants.join("、")),
+        (
+            "走访情况",
+            format!(
+                "计划 {} 站，走访 {} 站；收集诉求 {} 项，解答咨询 {} 项，金点子 {} 条",
+                s.stops.len(),
+                s.stops.iter().filter(|x| x.2).count(),
+                s.appeals.len(),
+                s.consultations,
+                s.ideas
+            ),
+        ),
+    ] {
+        if !value.is_empty() {
+            body += &format!("<tr><th>{name}</th><td>{}</td></tr>", esc(&value));
+        }
+    }
+    body += "</table><h2>站点</h2>";
+    body += &table(
+        &["序号", "企业/项目", "时段", "走访"],
+        s.stops
+            .iter()
+            .enumerate()
+            .map(|(i, (site, slot, visited))| {
+                vec![
+                    (i + 1).to_string(),
+                    site.clone(),
+                    slot.clone(),
+                    if *visited { "已走访" } else { "未走访" }.to_owned(),
+                ]
+            }),
+    );
+    if !s.appeals.is_empty() {
+        body += &format!("<h2>收集的诉求（{} 项）</h2>", s.appeals.len());
+        body += &table(
+            &["企业/项目", "类别", "诉求", "牵头单位", "办结时限"],
+            s.appeals
+                .iter()
+                .map(|(a, b, c, d, e)| vec![a.clone(), b.clone(), c.clone(), d.clone(), e.clone()]),
+        );
+    }
+    if let Some(text) = s.summary.as_deref().filter(|t| !t.trim().is_empty()) {
+        body += &format!("<h2>小结</h2><p>{}</p>", esc(text));
+    }
+    format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <title>活动小结 · {date}</title><style>{STYLE}{REPORT_STYLE}</style></head><body>{body}</body></html>"
+    )
+}
+
 /// The month's report, gathered by the app from its figures.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
@@ -393,5 +471,30 @@ mod tests {
         assert!(html.contains("环境&amp;绿化"));
         assert!(html.contains("逾期未办结（1 件）"));
         assert!(html.contains("<td>763</td>"));
+    }
+
+    #[test]
+    fn a_session_summary_counts_its_stops_and_lists_its_appeals() {
+        let html = session_html(&SessionSummary {
+            date: Some("2024-10-26".parse().unwrap()),
+            leader: "党工委书记".into(),
+            desks: vec!["流动办公桌".into()],
+            stops: vec![
+                ("湖北斯诺新材料有限公司".into(), "08:30–09:30".into(), true),
+                ("污水处理厂二期".into(), String::new(), false),
+            ],
+            appeals: vec![(
+                "湖北斯诺新材料有限公司".into(),
+                "环境绿化".into(),
+                "厂区围墙外公共绿化".into(),
+                "自然资源和规划中心".into(),
+                "2024-10-28".into(),
+            )],
+            ..SessionSummary::default()
+        });
+        assert!(html.contains("<h1>活动小结</h1>"));
+        assert!(html.contains("计划 2 站，走访 1 站；收集诉求 1 项"));
+        assert!(html.contains("<td>未走访</td>"));
+        assert!(html.contains("<td>自然资源和规划中心</td>"));
     }
 }

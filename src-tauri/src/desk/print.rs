@@ -2,9 +2,9 @@
 //! report (工作月报) from the figures, as the A4 pages `desk_export::print` lays out; the
 //! window previews them and prints them.
 
-use desk_core::model::{Appeal, Consultation, Resolution, Session, Site, Suggestion, Visit};
+use desk_core::model::{Appeal, Consultation, Resolution, Session, Site, Stop, Suggestion, Visit};
 use desk_core::{time, Entity, ValidationError};
-use desk_export::print::{Minutes, MinutesAppeal, MinutesResolution, Report};
+use desk_export::print::{Minutes, MinutesAppeal, MinutesResolution, Report, SessionSummary};
 use uuid::Uuid;
 
 use super::sites::{names, records};
@@ -87,6 +87,89 @@ impl Desk {
 }
 
 impl Desk {
+    /// A desk session's summary (活动小结): its plan, its stops and whether each was visited,
+    /// the appeals its visits raised with their lead departments, and the summary written.
+    pub fn session_summary(&self, session_id: Uuid) -> Result<String> {
+        let store = self.store();
+        let session = store
+            .get::<Session>(session_id)?
+            .ok_or(ValidationError::NotFound {
+                field: "session_id",
+                entity: "session",
+                entity_zh: "活动",
+                id: session_id.to_string(),
+            })?;
+        let sites = names(store.list(Entity::Site)?);
+        let departments = names(store.list(Entity::Department)?);
+        let name = |names: &std::collections::HashMap<Uuid, String>, id: &Uuid| {
+            names.get(id).cloned().unwrap_or_default()
+        };
+        let mut stops: Vec<Stop> =
+            records(store.live_with(Entity::Stop, "session_id", session_id)?)?;
+        stops.sort_by_key(|s| s.position);
+        let visits: Vec<Visit> =
+            records(store.live_with(Entity::Visit, "session_id", session_id)?)?;
+        let mut summary = SessionSummary {
+            date: Some(session.date),
+            leader: session.leader,
+            participants: session.participants,
+            desks: session
+                .desk_types
+                .iter()
+                .map(|d| d.label_zh().to_owned())
+                .collect(),
+            stops: stops
+                .iter()
+                .map(|s| {
+                    let slot = match (&s.slot_start, &s.slot_end) {
+                        (None, None) => String::new(),
+                        (a, b) => format!(
+                            "{}–{}",
+                            a.as_deref().unwrap_or(""),
+                            b.as_deref().unwrap_or("")
+                        ),
+                    };
+                    let visited = visits.iter().any(|v| v.site_id == s.site_id);
+                    (name(&sites, &s.site_id), slot, visited)
+                })
+                .collect(),
+            summary: session.summary,
+            ..SessionSummary::default()
+        };
+        for visit in &visits {
+            let appeals: Vec<Appeal> =
+                records(store.live_with(Entity::Appeal, "visit_id", visit.id)?)?;
+            for a in appeals {
+                let resolution = records::<Resolution>(store.live_with(
+                    Entity::Resolution,
+                    "appeal_id",
+                    a.id,
+                )?)?
+                .into_iter()
+                .next();
+                summary.appeals.push((
+                    name(&sites, &a.site_id),
+                    a.category.label_zh().to_owned(),
+                    a.description,
+                    resolution
+                        .as_ref()
+                        .map(|r| name(&departments, &r.lead_department_id))
+                        .unwrap_or_default(),
+                    resolution
+                        .map(|r| r.deadline.to_string())
+                        .unwrap_or_default(),
+                ));
+            }
+            summary.consultations += store
+                .live_with(Entity::Consultation, "visit_id", visit.id)?
+                .len();
+            summary.ideas += store
+                .live_with(Entity::Suggestion, "visit_id", visit.id)?
+                .len();
+        }
+        Ok(desk_export::print::session_html(&summary))
+    }
+
     /// The month's report as of today: the zone's figures, charts by status, category and
     /// park, the trend, the departments' loads and the overdue list.
     pub fn month_report(&self) -> Result<String> {
@@ -188,5 +271,19 @@ mod tests {
         assert!(html.contains("逾期未办结（1 件）"));
         assert!(html.contains("厂区围墙"));
         assert!(html.contains("<rect"), "charts are drawn");
+    }
+
+    #[test]
+    fn the_demo_sessions_summary_counts_its_stops_and_appeals() {
+        let (_dir, desk) = demo_desk(Some("2024-11-15"));
+        let session = desk.store().list(Entity::Session).unwrap().remove(0);
+        let id = session["id"].as_str().unwrap().parse().unwrap();
+        let html = desk.session_summary(id).unwrap();
+        assert!(html.contains("<h1>活动小结</h1>"), "{html}");
+        assert!(html.contains("计划 5 站"), "{html}");
+        assert!(html.contains("收集诉求 2 项"), "{html}");
+        assert!(html.contains("2024年10月26日"));
+        let missing = desk.session_summary(uuid::Uuid::now_v7()).unwrap_err();
+        assert_eq!(missing.field.as_deref(), Some("session_id"));
     }
 }

@@ -24,6 +24,8 @@ export const ledger = (filter: LedgerFilter, order: LedgerOrder, after: string |
   invoke<LedgerPage>('ledger', { filter, order, after })
 // The visit minutes (走访纪要), an A4 HTML page to preview and print.
 export const visitMinutes = (visitId: string) => invoke<string>('visit_minutes', { visitId })
+// A session's summary (活动小结), an A4 HTML page to preview and print.
+export const sessionSummary = (sessionId: string) => invoke<string>('session_summary', { sessionId })
 // The month's report (工作月报), an A4 HTML page to preview and print.
 export const monthReport = () => invoke<string>('month_report')
 // What needs attention: overdue, and due within `within` working days (3 unless given).

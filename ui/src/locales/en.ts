@@ -63,6 +63,8 @@ export default {
     finish: 'Finish the session',
   },
   print: {
+    session: 'Print the summary',
+    sessionTitle: 'Session summary',
     report: 'Print the month report',
     reportTitle: 'Month report',
     minutes: 'Print the minutes',

@@ -63,6 +63,8 @@ export default {
     finish: '结束活动',
   },
   print: {
+    session: '打印活动小结',
+    sessionTitle: '活动小结',
     report: '打印月报',
     reportTitle: '工作月报',
     minutes: '打印走访纪要',
