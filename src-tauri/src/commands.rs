@@ -144,27 +144,22 @@ pub async fn export_ledger<R: Runtime>(
     let today = desk_core::time::local_date(chrono::Utc::now());
     let name = format!("台账-{today}.{extension}");
     let dialog = app.clone();
-    let path = tokio::task::spawn_blocking(move || match std::env::var_os("DESK_SAVE_DIR") {
-        Some(dir) => Some(std::path::PathBuf::from(dir).join(&name)),
-        None => {
-            use tauri_plugin_dialog::DialogExt;
-            dialog
-                .dialog()
-                .file()
-                .set_file_name(&name)
-                .add_filter(extension.to_uppercase(), &[extension])
-                .blocking_save_file()
-                .and_then(|p| p.into_path().ok())
-        }
-    })
-    .await
-    .map_err(|e| AppError {
-        code: "failed".into(),
-        field: None,
-        message: e.to_string(),
-    })?;
-    let Some(path) = path else { return Ok(None) };
+    // One blocking thread for both: the dialog waits for the user, the export for the disk.
     blocking(app, move |d| {
+        let path = match std::env::var_os("DESK_SAVE_DIR") {
+            Some(dir) => Some(std::path::PathBuf::from(dir).join(&name)),
+            None => {
+                use tauri_plugin_dialog::DialogExt;
+                dialog
+                    .dialog()
+                    .file()
+                    .set_file_name(&name)
+                    .add_filter(extension.to_uppercase(), &[extension])
+                    .blocking_save_file()
+                    .and_then(|p| p.into_path().ok())
+            }
+        };
+        let Some(path) = path else { return Ok(None) };
         let rows = d.export_ledger(&filter, order, &path)?;
         Ok(Some(Exported {
             path: path.display().to_string(),

@@ -61,6 +61,17 @@ fn esc(text: &str) -> String {
     out
 }
 
+/// A table of named fields, a row each; fields left empty are left out.
+fn fields(rows: &[(&str, String)]) -> String {
+    let mut out = String::from("<table>");
+    for (name, value) in rows {
+        if !value.trim().is_empty() {
+            out += &format!("<tr><th>{name}</th><td>{}</td></tr>", esc(value));
+        }
+    }
+    out + "</table>"
+}
+
 fn zh_date(d: NaiveDate) -> String {
     d.format("%Y年%-m月%-d日").to_string()
 }
@@ -89,37 +100,33 @@ li { margin-bottom: 2mm; page-break-inside: avoid; }
 
 /// The minutes as a complete HTML document, A4.
 pub fn minutes_html(m: &Minutes) -> String {
-    let mut rows = String::new();
-    let mut row = |name: &str, value: &str| {
-        if !value.trim().is_empty() {
-            rows += &format!("<tr><th>{name}</th><td>{}</td></tr>", esc(value));
-        }
-    };
     let when = match m.date {
         Some(d) => format!("{} {}", zh_date(d), m.time),
         None => m.time.clone(),
     };
-    row("企业/项目", &m.site);
-    row("统一社会信用代码", m.credit_code.as_deref().unwrap_or(""));
-    row("所在园区", m.park.as_deref().unwrap_or(""));
-    row("地址", m.address.as_deref().unwrap_or(""));
-    row("走访时间", &when);
-    row("带队领导", m.leader.as_deref().unwrap_or(""));
-    row("走访人员", &m.officials.join("、"));
-    row("企业参加人员", &m.attendees.join("、"));
-    row("生产经营情况", m.production.as_deref().unwrap_or(""));
-    row(
-        "月产值",
-        &m.output_wan
-            .as_deref()
-            .map(|w| format!("约 {w} 万元"))
-            .unwrap_or_default(),
-    );
-
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut body = format!(
-        "<h1>走访纪要</h1><div class=\"sub\">流动办公桌 · {}</div><table>{rows}</table>",
+        "<h1>走访纪要</h1><div class=\"sub\">流动办公桌 · {}</div>",
         m.date.map(zh_date).unwrap_or_default()
     );
+    body += &fields(&[
+        ("企业/项目", m.site.clone()),
+        ("统一社会信用代码", text(&m.credit_code)),
+        ("所在园区", text(&m.park)),
+        ("地址", text(&m.address)),
+        ("走访时间", when),
+        ("带队领导", text(&m.leader)),
+        ("走访人员", m.officials.join("、")),
+        ("企业参加人员", m.attendees.join("、")),
+        ("生产经营情况", text(&m.production)),
+        (
+            "月产值",
+            m.output_wan
+                .as_deref()
+                .map(|w| format!("约 {w} 万元"))
+                .unwrap_or_default(),
+        ),
+    ]);
     if !m.appeals.is_empty() {
         body += &format!(
             "<h2>企业诉求及现场议定事项（{} 项）</h2><ol>",
@@ -208,11 +215,11 @@ pub struct SessionSummary {
 pub fn session_html(s: &SessionSummary) -> String {
     let date = s.date.map(zh_date).unwrap_or_default();
     let mut body = format!(
-        "<h1>活动小结</h1><div class=\"sub\">{} · {}</div><table>",
+        "<h1>活动小结</h1><div class=\"sub\">{} · {}</div>",
         esc(&s.desks.join("、")),
         date
     );
-    for (name, value) in [
+    body += &fields(&[
         ("日期", date.clone()),
         ("带队领导", s.leader.clone()),
         ("参加人员", s.participants.join("、")),
@@ -227,12 +234,8 @@ pub fn session_html(s: &SessionSummary) -> String {
                 s.ideas
             ),
         ),
-    ] {
-        if !value.is_empty() {
-            body += &format!("<tr><th>{name}</th><td>{}</td></tr>", esc(&value));
-        }
-    }
-    body += "</table><h2>站点</h2>";
+    ]);
+    body += "<h2>站点</h2>";
     body += &table(
         &["序号", "企业/项目", "时段", "走访"],
         s.stops

@@ -371,22 +371,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use desk_core::model::{Channel, Site, SiteKind, Urgency};
-
-    fn site(name: &str) -> Site {
-        Site {
-            id: Uuid::now_v7(),
-            kind: SiteKind::Enterprise,
-            name: name.into(),
-            credit_code: None,
-            park_id: None,
-            address: None,
-            industry: None,
-            contact: None,
-            phone: None,
-            void_reason: None,
-        }
-    }
+    use crate::tests::site;
+    use desk_core::model::{Channel, Urgency};
 
     /// 120 appeals over two sites, their ledger fields spread so every order has ties; the
     /// fields actions own are set straight in the table (what is read here is the order).

@@ -16,7 +16,7 @@ fn store() -> Store {
     s
 }
 
-fn site(name: &str) -> Site {
+pub(crate) fn site(name: &str) -> Site {
     Site {
         id: Uuid::now_v7(),
         kind: SiteKind::Enterprise,

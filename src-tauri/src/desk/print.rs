@@ -10,6 +10,15 @@ use uuid::Uuid;
 use super::sites::{names, records};
 use super::{Desk, Result};
 
+/// The resolution decided on the spot for an appeal, if one was.
+fn on_site_resolution(store: &desk_store::Store, appeal_id: Uuid) -> Result<Option<Resolution>> {
+    Ok(
+        records(store.live_with(Entity::Resolution, "appeal_id", appeal_id)?)?
+            .into_iter()
+            .next(),
+    )
+}
+
 impl Desk {
     /// The minutes of a finished visit, as a complete HTML page.
     pub fn visit_minutes(&self, visit_id: Uuid) -> Result<String> {
@@ -35,10 +44,7 @@ impl Desk {
         appeals.sort_by_key(|a| a.raised_at);
         let mut lines = Vec::new();
         for a in appeals {
-            let resolution: Option<Resolution> =
-                records::<Resolution>(store.live_with(Entity::Resolution, "appeal_id", a.id)?)?
-                    .into_iter()
-                    .next();
+            let resolution = on_site_resolution(&store, a.id)?;
             lines.push(MinutesAppeal {
                 category: a.category.label_zh().into(),
                 description: a.description,
@@ -140,13 +146,7 @@ impl Desk {
             let appeals: Vec<Appeal> =
                 records(store.live_with(Entity::Appeal, "visit_id", visit.id)?)?;
             for a in appeals {
-                let resolution = records::<Resolution>(store.live_with(
-                    Entity::Resolution,
-                    "appeal_id",
-                    a.id,
-                )?)?
-                .into_iter()
-                .next();
+                let resolution = on_site_resolution(&store, a.id)?;
                 summary.appeals.push((
                     name(&sites, &a.site_id),
                     a.category.label_zh().to_owned(),

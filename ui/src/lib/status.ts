@@ -1,7 +1,7 @@
 // One colour per appeal status, used by the status tags and by every chart, so a status reads
 // the same everywhere. Each has at least 4.5:1 contrast against white (WCAG AA) both ways: as
 // text on the light page and as the ground of a tag's white text, so it stays legible outdoors.
-import type { AppealStatus } from './types'
+import type { AppealStatus, LedgerRow } from './types'
 
 export const statusColor: Record<AppealStatus, string> = {
   received: '#4e5969', // grey: not yet with anyone
@@ -13,3 +13,12 @@ export const statusColor: Record<AppealStatus, string> = {
 
 /** Overdue is an alarm whatever the status. */
 export const overdueColor = '#cb2634'
+
+/** "剩 3 个工作日" / "今天到期" / "逾期 2 个工作日", 暂定 when the year's holidays are not published;
+ * nothing for an appeal without a deadline or already resolved. */
+export function daysLeft(t: (key: string, named?: Record<string, unknown>) => string, a: LedgerRow): string {
+  if (a.days_left === null) return ''
+  const n = a.days_left
+  const text = n < 0 ? t('ledger.late', { n: -n }) : n === 0 ? t('ledger.dueToday') : t('ledger.left', { n })
+  return a.provisional ? `${text}（${t('ledger.provisional')}）` : text
+}
