@@ -11,6 +11,9 @@
 //! - the XLSX export through the real `desk` binary (`desk export ledger --xlsx`), its time
 //!   and its peak memory (VmHWM, read from /proc while it runs).
 //!
+//! - the deliberation desk's grouping of alike appeals (`Desk::policy_suggestions`) over 10,000
+//!   appeals of varied text, beside the exhaustive comparison of every pair it replaces.
+//!
 //! `ledger_bench [N...] [--desk PATH]`; default 10000 100000.
 
 use std::path::{Path, PathBuf};
@@ -69,6 +72,221 @@ fn main() {
         pages(dir.path());
         export(dir.path(), &desk_bin, n);
     }
+    policy(10_000);
+}
+
+/// Problems many enterprises raise, each by a few words any wording of it uses.
+const PROBLEMS: [[&str; 4]; 24] = [
+    ["电价", "用电成本", "电费", "工业用电"],
+    ["停车位", "停车难", "车位", "停车场"],
+    ["招工难", "一线工人", "普工", "招聘会"],
+    ["公交班次", "末班车", "通勤", "夜班员工"],
+    ["贷款", "流动资金", "融资担保", "银行"],
+    ["天然气", "用气价格", "燃气管网", "供气"],
+    ["物流成本", "货运车辆", "限行", "通行证"],
+    ["污水管网", "排水", "管网接入", "雨污分流"],
+    ["子女入学", "学位", "就近入学", "外来员工"],
+    ["人才公寓", "住房", "租房补贴", "宿舍"],
+    ["土地证", "不动产登记", "产权证", "办证"],
+    ["环评审批", "排污许可", "环评", "审批时限"],
+    ["出口退税", "退税进度", "税务", "退税"],
+    ["网络信号", "宽带", "5G基站", "通信"],
+    ["路灯", "夜间照明", "道路破损", "修补路面"],
+    ["食堂", "就餐", "餐饮网点", "饭菜"],
+    ["消防验收", "验收排期", "消防", "投产"],
+    ["高新技术企业", "认定", "申报材料", "研发费用"],
+    ["技改补贴", "设备更新", "补贴资金", "兑现"],
+    ["标准厂房", "厂房租金", "扩产", "用地指标"],
+    ["供水压力", "停水", "水压不足", "自来水"],
+    ["医保", "社保缴费", "社保", "参保"],
+    ["专利", "知识产权", "侵权", "维权"],
+    ["检验检测", "送检", "检测周期", "质检"],
+];
+const INDUSTRIES: [&str; 12] = [
+    "汽车零部件",
+    "新材料",
+    "食品加工",
+    "电子元器件",
+    "纺织服装",
+    "机械制造",
+    "医药化工",
+    "家居建材",
+    "光伏组件",
+    "包装印刷",
+    "农产品深加工",
+    "精密铸造",
+];
+const OPENINGS: [&str; 6] = [
+    "企业是一家{i}企业，{y}年投产，现有员工{n}人，去年产值约{m}亿元。",
+    "该公司主营{i}，{y}年入驻园区，目前员工{n}人，年产值{m}亿元左右。",
+    "走访中企业负责人介绍，公司从事{i}生产，员工{n}人，今年订单比去年增长{m}成。",
+    "{i}项目{y}年开工建设，一期已投产，用工{n}人，计划追加投资{m}亿元。",
+    "企业生产{i}产品，产品销往全国{n}个城市，{y}年以来产值年均增长{m}成。",
+    "公司是园区重点培育的{i}企业，员工{n}人，其中技术人员{m}十余人。",
+];
+const ASKS: [&str; 6] = [
+    "近期{a}问题比较突出，{b}方面压力较大，希望管委会帮助协调。",
+    "企业反映{a}，{b}已影响正常生产经营，希望相关部门尽快解决。",
+    "{a}的问题持续了一段时间，企业多次反映，{b}仍未落实。",
+    "希望在{a}和{b}上给予支持，帮助企业降低经营成本。",
+    "目前{a}已成为企业扩大生产的主要制约，{b}需要进一步推动。",
+    "企业提出{a}和{b}两方面诉求，希望尽快给予答复。",
+];
+const CLOSINGS: [&str; 6] = [
+    "企业表示将继续扩大投资，争取明年产值再上新台阶。",
+    "企业对园区服务总体满意，希望今后多到企业走访。",
+    "公司计划明年新上两条生产线，届时将新增就业岗位。",
+    "企业负责人表示愿意配合园区做好安全生产和环保工作。",
+    "企业希望园区继续搭建产销对接平台，帮助开拓市场。",
+    "企业正在申报省级专精特新企业，希望得到指导。",
+];
+
+/// A ~200-character description: one enterprise's opening, its ask (about a recurring problem
+/// for three in ten appeals, otherwise about two words drawn from the whole list), and closings.
+fn varied(i: usize) -> String {
+    let r = |k: usize| (i.wrapping_mul(2_654_435_761).wrapping_add(k * 40_503) >> 7) % 1_000_003;
+    let fill = |t: &str, a: &str, b: &str| {
+        t.replace("{i}", INDUSTRIES[r(1) % INDUSTRIES.len()])
+            .replace("{y}", &(2005 + r(2) % 19).to_string())
+            .replace("{n}", &(50 + r(3) % 900).to_string())
+            .replace("{m}", &(1 + r(4) % 9).to_string())
+            .replace("{a}", a)
+            .replace("{b}", b)
+    };
+    let (a, b) = if i % 10 < 3 {
+        let p = PROBLEMS[r(5) % PROBLEMS.len()];
+        (p[r(6) % 4], p[(r(6) + 1 + r(7) % 3) % 4])
+    } else {
+        let words = PROBLEMS.as_flattened();
+        (words[r(8) % words.len()], words[r(9) % words.len()])
+    };
+    let mut text = fill(OPENINGS[r(10) % OPENINGS.len()], a, b);
+    text += &fill(ASKS[r(11) % ASKS.len()], a, b);
+    let mut k = 12;
+    while text.chars().count() < 190 {
+        text += CLOSINGS[r(k) % CLOSINGS.len()];
+        k += 1;
+    }
+    text
+}
+
+/// The deliberation desk's suggestions over `n` appeals of varied text from 2,000 enterprises,
+/// through the app's engine; then the grouping alone beside comparing every pair.
+fn policy(n: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("desk.db")).expect("open");
+    store
+        .write(|w| {
+            let sites: Vec<Uuid> = (0..2000)
+                .map(|i| {
+                    w.create(Site {
+                        id: Uuid::now_v7(),
+                        kind: SiteKind::Enterprise,
+                        name: format!("随州市第{i}号科技有限公司"),
+                        credit_code: None,
+                        park_id: None,
+                        address: None,
+                        industry: None,
+                        contact: None,
+                        phone: None,
+                        void_reason: None,
+                    })
+                    .map(|s| s.id)
+                })
+                .collect::<desk_store::Result<_>>()?;
+            for i in 0..n {
+                w.create(Appeal {
+                    id: Uuid::now_v7(),
+                    site_id: sites[(i * 7919) % sites.len()],
+                    visit_id: None,
+                    raised_at: chrono::Utc::now(),
+                    channel: Channel::OnSite,
+                    category: Category::ALL[i % Category::ALL.len()],
+                    description: varied(i),
+                    urgency: Urgency::Normal,
+                    status: AppealStatus::Received,
+                    department_id: None,
+                    deadline: None,
+                    resolved_at: None,
+                    satisfaction: None,
+                    ledger_head: None,
+                    policy_issue_id: None,
+                    void_reason: None,
+                })?;
+            }
+            Ok(())
+        })
+        .expect("appeals");
+    drop(store);
+    let chars: usize = (0..n).map(|i| varied(i).chars().count()).sum();
+    println!(
+        "### The deliberation desk: alike appeals grouped, {n} appeals\n\n\
+         Descriptions of {} characters on average from 2,000 enterprises; three in ten about \
+         one of {} recurring problems, each in varied words.\n",
+        chars / n,
+        PROBLEMS.len()
+    );
+    let desk = Desk::open(dir.path()).expect("open the desk");
+    let mut times = Vec::new();
+    let mut groups = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        groups = desk.policy_suggestions().expect("suggestions");
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let largest = groups.first().map_or(0, |g| g.appeals.len());
+    println!("| what | p50 of 5 | groups | largest |");
+    println!("|---|---|---|---|");
+    println!(
+        "| `Desk::policy_suggestions` (read, group, the 30 largest with their sites) | {} | {} shown | {largest} appeals |",
+        ms(times[2]),
+        groups.len()
+    );
+    let texts: Vec<String> = (0..n).map(varied).collect();
+    let items: Vec<desk_core::cluster::Item> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| desk_core::cluster::Item {
+            text,
+            site: ((i * 7919) % 2000) as u128,
+        })
+        .collect();
+    let t = Instant::now();
+    let joined = desk_core::cluster::group(&items, desk_core::cluster::THRESHOLD);
+    let join_time = t.elapsed();
+    let t = Instant::now();
+    let reference = desk_core::cluster::every_pair(&items, desk_core::cluster::THRESHOLD);
+    let every_time = t.elapsed();
+    let mut found: Vec<Vec<usize>> = joined.iter().map(|g| g.members.clone()).collect();
+    found.sort();
+    let same = found
+        == reference
+            .iter()
+            .filter(|g| {
+                let mut sites: Vec<u128> = g.iter().map(|m| items[*m].site).collect();
+                sites.sort();
+                sites.dedup();
+                sites.len() > 1
+            })
+            .cloned()
+            .collect::<Vec<_>>();
+    println!(
+        "| micro: `cluster::group` (prefix-filtered join) | {} | {} | |",
+        ms(join_time),
+        joined.len()
+    );
+    println!(
+        "| micro, peer: every pair compared ({} pairs) | {} | {} | |\n",
+        n * (n - 1) / 2,
+        ms(every_time),
+        reference.len()
+    );
+    println!(
+        "The join found {} the groups comparing every pair finds; {:.0}× faster.\n",
+        if same { "exactly" } else { "NOT" },
+        every_time.as_secs_f64() / join_time.as_secs_f64()
+    );
 }
 
 fn fill(dir: &Path, n: usize) {
@@ -117,6 +335,7 @@ fn fill(dir: &Path, n: usize) {
                         resolved_at: None,
                         satisfaction: None,
                         ledger_head: None,
+                        policy_issue_id: None,
                         void_reason: None,
                     })?;
                 }

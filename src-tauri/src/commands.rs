@@ -18,6 +18,7 @@ use crate::desk::{
     ConflictItem, FigureBreakdown, KeepValue, RejectionItem, SettleRejection, SiteHistory,
     SiteInput, SiteRow,
 };
+use crate::desk::{NewPolicyIssue, PolicyIssueChange, PolicyIssueView, SuggestedGroup};
 use crate::desk::{SessionDetail, SessionPlan, SessionView};
 use desk_store::LedgerOrder;
 
@@ -250,6 +251,37 @@ pub async fn create_department<R: Runtime>(app: AppHandle<R>, name: String) -> R
 #[tauri::command]
 pub async fn stats<R: Runtime>(app: AppHandle<R>) -> Result<Stats> {
     blocking(app, |d| d.stats()).await
+}
+
+#[tauri::command]
+pub async fn policy_suggestions<R: Runtime>(app: AppHandle<R>) -> Result<Vec<SuggestedGroup>> {
+    blocking(app, |d| d.policy_suggestions()).await
+}
+
+#[tauri::command]
+pub async fn policy_issues<R: Runtime>(app: AppHandle<R>) -> Result<Vec<PolicyIssueView>> {
+    blocking(app, |d| d.policy_issues()).await
+}
+
+#[tauri::command]
+pub async fn create_policy_issue<R: Runtime>(
+    app: AppHandle<R>,
+    issue: NewPolicyIssue,
+) -> Result<PolicyIssueView> {
+    blocking(app, move |d| d.create_policy_issue(issue)).await
+}
+
+#[tauri::command]
+pub async fn change_policy_issue<R: Runtime>(
+    app: AppHandle<R>,
+    change: PolicyIssueChange,
+) -> Result<PolicyIssueView> {
+    blocking(app, move |d| d.change_policy_issue(change)).await
+}
+
+#[tauri::command]
+pub async fn unlink_appeal<R: Runtime>(app: AppHandle<R>, appeal_id: Uuid) -> Result<()> {
+    blocking(app, move |d| d.unlink_appeal(appeal_id)).await
 }
 
 #[tauri::command]

@@ -435,6 +435,7 @@ pub fn appeal_at(
         resolved_at: None,
         satisfaction: None,
         ledger_head: None,
+        policy_issue_id: None,
         void_reason: None,
     }
 }

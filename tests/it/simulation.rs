@@ -395,6 +395,7 @@ fn forge(
                 resolved_at: Some(Utc::now()),
                 satisfaction: Some(5),
                 ledger_head: None,
+                policy_issue_id: None,
                 void_reason: None,
             };
             a.validate().unwrap();
@@ -505,6 +506,7 @@ fn perform(d: &SimDevice, w: &Write, parks: &[Uuid], depts: &[Uuid]) {
                     resolved_at: None,
                     satisfaction: None,
                     ledger_head: None,
+                    policy_issue_id: None,
                     void_reason: None,
                 })?;
             }

@@ -1042,3 +1042,162 @@ async fn the_server_exports_the_ledger_within_scope() {
         s.stop().await;
     }
 }
+
+/// The zone's time limits, set by the admin on the server, reach every device; an appeal left
+/// unanswered past the response limit is listed; an officer may not change the limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn time_limits_are_the_admins_and_reach_every_device() {
+    for backend in backends() {
+        let s = Server::start(&backend).await;
+        let zone = seed(&s.db.url);
+        let set = |args: &[&str]| {
+            Command::new(binary("desk-server"))
+                .args(["--db", &s.db.url, "admin", "time-limits"])
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let shown = set(&[]);
+        assert!(
+            String::from_utf8_lossy(&shown.stdout).contains("1 个工作日内响应，15 个工作日内办结")
+        );
+        let changed = set(&["--response", "2", "--handling", "10"]);
+        assert!(
+            changed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&changed.stderr)
+        );
+        // A response limit longer than the handling limit is refused, naming the field.
+        let refused = set(&["--response", "12"]);
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("response_days"));
+
+        let officer = Tablet::sign_in(&s.url, "officer1").await;
+        officer.sync().await;
+        let limits = officer.engine.store().time_limits().unwrap();
+        assert_eq!(
+            (limits.response_days, limits.handling_days),
+            (2, 10),
+            "{backend:?}"
+        );
+
+        // Raised a week ago (five working days at least) and never answered; and one just now.
+        let site_id = officer
+            .write(|w| w.create(site("随创贸易", Some(zone.park1))))
+            .id;
+        let old = officer
+            .write(|w| w.create(appeal_at(site_id, Utc::now() - Duration::days(7))))
+            .id;
+        officer.write(|w| w.create(appeal_at(site_id, Utc::now())));
+        // An officer's device trying the admin's limits: refused by the server.
+        officer.write(|w| w.update::<TimeLimits>(TimeLimits::ID, |l| l.handling_days = 30));
+        officer.sync().await;
+        assert_eq!(officer.engine.store().rejections().unwrap().len(), 1);
+
+        let leader = Client::login(&s.url, "leader").await;
+        let (status, v) = leader.get("/v1/alerts").await;
+        assert_eq!(status, 200, "{v}");
+        let unanswered: Vec<&str> = v["unanswered"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(unanswered, [old.to_string()], "{backend:?} {v}");
+        assert_eq!(v["response_days"], 2);
+        s.stop().await;
+    }
+}
+
+/// Policy issues (议题) are zone-wide records: an officer takes up appeals of two enterprises
+/// in their park as one issue; the leader's figures count the issue and the enterprises; a
+/// department, which sees the appeals dispatched to it, is not sent the issue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn policy_issues_sync_and_are_counted_within_scope() {
+    for backend in backends() {
+        let s = Server::start(&backend).await;
+        let zone = seed(&s.db.url);
+        let officer = Tablet::sign_in(&s.url, "officer1").await;
+        officer.sync().await;
+        let mut appeals = Vec::new();
+        for name in ["随创贸易", "楚风食品"] {
+            let site_id = officer.write(|w| w.create(site(name, Some(zone.park1)))).id;
+            let mut a = appeal_at(site_id, Utc::now() - Duration::days(2));
+            a.description = format!("{name}反映工业电价偏高，用电成本压力大");
+            let id = officer.write(|w| w.create(a)).id;
+            officer.write(|w| {
+                w.act_on_appeal(
+                    id,
+                    Action::Dispatch {
+                        department_id: zone.dept1,
+                    },
+                    "officer1",
+                    None,
+                )
+            });
+            appeals.push(id);
+        }
+        let issue = Uuid::now_v7();
+        officer.write(|w| {
+            w.create(PolicyIssue {
+                id: issue,
+                title: "工业电价偏高".into(),
+                description: None,
+                category: Some(Category::Utilities),
+                status: PolicyIssueStatus::Open,
+                conclusion: None,
+                void_reason: None,
+            })?;
+            for a in &appeals {
+                w.update::<Appeal>(*a, |x| x.policy_issue_id = Some(issue))?;
+            }
+            Ok(())
+        });
+        officer.sync().await;
+        assert!(
+            officer.engine.store().rejections().unwrap().is_empty(),
+            "{backend:?}"
+        );
+
+        let leader = Tablet::sign_in(&s.url, "leader").await;
+        leader.sync().await;
+        assert!(leader.has::<PolicyIssue>(issue).is_some());
+        assert_eq!(
+            leader.has::<Appeal>(appeals[0]).unwrap().policy_issue_id,
+            Some(issue)
+        );
+        let (_, figures) = leader.client.get("/v1/stats").await;
+        assert_eq!(
+            (
+                figures["policy_issues"].as_i64(),
+                figures["policy_enterprises"].as_i64()
+            ),
+            (Some(1), Some(2)),
+            "{backend:?} {figures}"
+        );
+
+        let dept = Tablet::sign_in(&s.url, "dept1").await;
+        dept.sync().await;
+        assert!(dept.has::<Appeal>(appeals[0]).is_some());
+        assert!(dept.has::<PolicyIssue>(issue).is_none(), "{backend:?}");
+        // Nor may a department write one.
+        dept.write(|w| {
+            w.create(PolicyIssue {
+                id: Uuid::now_v7(),
+                title: "停车难".into(),
+                description: None,
+                category: None,
+                status: PolicyIssueStatus::Open,
+                conclusion: None,
+                void_reason: None,
+            })
+        });
+        dept.sync().await;
+        assert_eq!(
+            dept.engine.store().rejections().unwrap().len(),
+            1,
+            "{backend:?}"
+        );
+        s.stop().await;
+    }
+}

@@ -26,7 +26,7 @@ afterAll(() => {
 // Since August, as the zone reported it (DOMAIN.md), with one appeal now overdue.
 const stats: Stats = {
   sessions: 12, visits: 40, consultations: 220, appeals: 23, appeals_resolved: 22, resolution_rate: 95.7,
-  on_time_rate: 90.9, overdue_appeals: 1, suggestions: 33, suggestions_adopted: 8, satisfaction_average: 4.6,
+  on_time_rate: 90.9, overdue_appeals: 1, suggestions: 33, suggestions_adopted: 8, satisfaction_average: 4.6, policy_issues: 2, policy_enterprises: 7,
 }
 const breakdown: FigureBreakdown = {
   by_status: [

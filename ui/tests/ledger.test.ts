@@ -16,7 +16,7 @@ afterEach(() => {
 const appeal = {
   id: 'a1', site_id: 's1', visit_id: null, raised_at: '2024-10-26T00:30:00Z', channel: 'on_site',
   category: 'environment', description: '厂区围墙外公共绿化', urgency: 'normal', status: 'dispatched',
-  department_id: 'd1', deadline: '2024-10-28', resolved_at: null, satisfaction: null, ledger_head: null, void_reason: null,
+  department_id: 'd1', deadline: '2024-10-28', resolved_at: null, satisfaction: null, ledger_head: null, policy_issue_id: null, void_reason: null,
 } as const
 const context = { site_name: '湖北斯诺新材料有限公司', park_name: '新材料产业园', department_name: '自然资源和规划中心', overdue: true, days_left: -3, provisional: false }
 const row: LedgerRow = { ...appeal, ...context }

@@ -30,7 +30,7 @@ const history: SiteHistory = {
   appeals: [{
     id: 'a1', site_id: 's1', visit_id: 'v1', raised_at: '2024-10-26T00:30:00Z', channel: 'on_site', category: 'environment',
     description: '厂区围墙外公共绿化', urgency: 'normal', status: 'dispatched', department_id: 'd1', deadline: '2024-10-28',
-    resolved_at: null, satisfaction: null, ledger_head: null, void_reason: null, department_name: '自然资源和规划中心', overdue: true,
+    resolved_at: null, satisfaction: null, ledger_head: null, policy_issue_id: null, void_reason: null, department_name: '自然资源和规划中心', overdue: true,
   }],
   consultations: [],
   suggestions: [{ id: 'g1', site_id: 's1', visit_id: 'v1', at: '2024-10-26T01:00:00Z', content: '建议开通园区公交', adopted: true, void_reason: null }],

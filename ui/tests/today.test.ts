@@ -8,10 +8,13 @@ import type { Alerts, LedgerRow } from '../src/lib/types'
 
 afterEach(() => clearMocks())
 
+const limits = { id: 'l', response_days: 1, handling_days: 15, void_reason: null }
+const empty = { rows: [], next: null, total: 0 }
+
 const row = (id: string, description: string, days_left: number, provisional = false): LedgerRow => ({
   id, site_id: 's1', visit_id: null, raised_at: '2024-10-26T00:30:00Z', channel: 'on_site', category: 'utilities',
   description, urgency: 'normal', status: 'dispatched', department_id: 'd1', deadline: '2024-12-31', resolved_at: null,
-  satisfaction: null, ledger_head: null, void_reason: null, site_name: '湖北斯诺新材料有限公司', park_name: null,
+  satisfaction: null, ledger_head: null, policy_issue_id: null, void_reason: null, site_name: '湖北斯诺新材料有限公司', park_name: null,
   department_name: '经济发展局', overdue: days_left < 0, days_left, provisional,
 })
 
@@ -28,7 +31,9 @@ describe('today', () => {
     const w = mountToday({
       overdue: { rows: [row('a1', '厂区围墙破损', -2)], next: null, total: 1 },
       due_soon: { rows: [row('a2', '生产用电价格偏高', 1, true)], next: null, total: 1 },
+      unanswered: empty,
       within: 3,
+      limits,
     })
     await flushPromises()
     expect(w.find('[data-test=attention-counts]').text()).toBe('逾期未办结 1 件 · 3 个工作日内到期 1 件')
@@ -39,9 +44,18 @@ describe('today', () => {
     expect(nav.tab).toBe('ledger')
   })
 
+  it('lists appeals left unanswered past the response limit', async () => {
+    const waiting = { ...row('a3', '厂区门前道路破损', 0), status: 'received' as const, department_id: null, department_name: null }
+    const w = mountToday({ overdue: empty, due_soon: empty, unanswered: { rows: [waiting], next: null, total: 1 }, within: 3, limits })
+    await flushPromises()
+    expect(w.find('[data-test=attention-unanswered]').text()).toContain('超过 1 个工作日未响应 1 件')
+    const item = w.find('[data-test=attention-unanswered-item]').text()
+    expect(item).toContain('厂区门前道路破损')
+    expect(item).toContain('未响应')
+  })
+
   it('says nothing when nothing needs attention', async () => {
-    const empty = { rows: [], next: null, total: 0 }
-    const w = mountToday({ overdue: empty, due_soon: empty, within: 3 })
+    const w = mountToday({ overdue: empty, due_soon: empty, unanswered: empty, within: 3, limits })
     await flushPromises()
     expect(w.find('[data-test=attention]').exists()).toBe(false)
   })

@@ -394,6 +394,7 @@ fn appeal(s: &mut Store, cmd: AppealCmd, out: &Out) -> Result<(), StoreError> {
                 resolved_at: None,
                 satisfaction: None,
                 ledger_head: None,
+                policy_issue_id: None,
                 void_reason: None,
             };
             let appeal = s.write(|w| w.create(appeal))?;
@@ -485,6 +486,7 @@ fn appeal_filter(
             .transpose()?,
         overdue_on: f.overdue.then(|| time::local_date(s.now())),
         due_between: None,
+        unanswered_before: None,
         search,
     })
 }

@@ -37,6 +37,8 @@ fn summary_fields(entity: Entity) -> &'static [&'static str] {
         Entity::Consultation => &["topic", "question"],
         Entity::Suggestion => &["adopted", "content"],
         Entity::CalendarYear => &["year"],
+        Entity::PolicyIssue => &["status", "title"],
+        Entity::TimeLimits => &["response_days", "handling_days"],
     }
 }
 

@@ -314,6 +314,7 @@ mod tests {
             resolved_at: None,
             satisfaction: None,
             ledger_head: None,
+            policy_issue_id: None,
             void_reason: None,
         }
     }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::calendar::Calendar;
-use crate::model::AppealStatus;
+use crate::model::{AppealStatus, TimeLimits};
 use crate::time;
 
 /// Open, and past its deadline day.
@@ -60,6 +60,57 @@ pub fn working_days_left(
     }
 }
 
+/// The deadline an appeal raised at `raised_at` is given when no one set one: the zone's
+/// handling limit in working days (with whether that rests on an unpublished year).
+pub fn handling_deadline(
+    raised_at: DateTime<Utc>,
+    calendar: &Calendar,
+    limits: &TimeLimits,
+) -> (NaiveDate, bool) {
+    let due = calendar.add_working_days(time::local_date(raised_at), limits.handling());
+    (due.date, due.provisional)
+}
+
+/// The last day on which an appeal raised at `raised_at` is answered in time (dispatched, or
+/// resolved on the spot): the zone's response limit in working days.
+pub fn response_due(
+    raised_at: DateTime<Utc>,
+    calendar: &Calendar,
+    limits: &TimeLimits,
+) -> NaiveDate {
+    calendar
+        .add_working_days(time::local_date(raised_at), limits.response())
+        .date
+}
+
+/// Still received (unanswered) after the day it was to be answered by.
+pub fn is_unanswered(
+    status: AppealStatus,
+    raised_at: DateTime<Utc>,
+    today: NaiveDate,
+    calendar: &Calendar,
+    limits: &TimeLimits,
+) -> bool {
+    status == AppealStatus::Received && response_due(raised_at, calendar, limits) < today
+}
+
+/// The instant before which an appeal still received on `today` is unanswered past the
+/// response limit: the start, in the zone, of the first day whose answer is not yet late. (The
+/// answer day moves with the raising day, so the late ones are exactly those raised earlier.)
+pub fn unanswered_before(
+    today: NaiveDate,
+    calendar: &Calendar,
+    limits: &TimeLimits,
+) -> DateTime<Utc> {
+    let late =
+        |raised: NaiveDate| calendar.add_working_days(raised, limits.response()).date < today;
+    let mut first_in_time = today;
+    while let Some(before) = first_in_time.pred_opt().filter(|d| !late(*d)) {
+        first_in_time = before;
+    }
+    time::from_local(first_in_time, chrono::NaiveTime::MIN)
+}
+
 /// Resolved by the end of its deadline day in the zone; `None` without both.
 pub fn resolved_on_time(
     deadline: Option<NaiveDate>,
@@ -86,6 +137,12 @@ pub mod sql {
         format!(
             "{alias}status NOT IN ('resolved', 'confirmed') AND {alias}deadline >= {today} AND {alias}deadline <= {until}"
         )
+    }
+
+    /// Unanswered past the response limit: still received, raised before `before`
+    /// ([`super::unanswered_before`], bound as UTC text like `raised_at`).
+    pub fn unanswered(alias: &str, before: &str) -> String {
+        format!("{alias}status = 'received' AND {alias}raised_at < {before}")
     }
 
     /// Resolved on time. `resolved_at` is UTC text (RFC 3339, `Z`), and a deadline day in the
@@ -202,5 +259,69 @@ mod tests {
             Some(false)
         );
         assert_eq!(resolved_on_time(None, at("2024-10-28T01:00:00Z")), None);
+    }
+
+    #[test]
+    fn time_limits_count_working_days() {
+        let cal = &Calendar::built_in();
+        let limits = TimeLimits::DEFAULT;
+        // Friday 13 February 2026, before the Spring Festival: 15 working days later is
+        // 12 March (15–23 February off, 14 and 28 February worked).
+        let raised = time::from_local(day("2026-02-13"), chrono::NaiveTime::MIN);
+        assert_eq!(
+            handling_deadline(raised, cal, &limits),
+            (day("2026-03-12"), false)
+        );
+        // Answered by the make-up Saturday, 14 February.
+        assert_eq!(response_due(raised, cal, &limits), day("2026-02-14"));
+        assert!(!is_unanswered(
+            AppealStatus::Received,
+            raised,
+            day("2026-02-14"),
+            cal,
+            &limits
+        ));
+        assert!(is_unanswered(
+            AppealStatus::Received,
+            raised,
+            day("2026-02-15"),
+            cal,
+            &limits
+        ));
+        assert!(!is_unanswered(
+            AppealStatus::Dispatched,
+            raised,
+            day("2026-03-01"),
+            cal,
+            &limits
+        ));
+    }
+
+    #[test]
+    fn unanswered_before_agrees_with_the_rule_day_by_day() {
+        let cal = &Calendar::built_in();
+        for limits in [TimeLimits::DEFAULT, TimeLimits::zone(3, 15)] {
+            let mut today = day("2026-01-25");
+            while today <= day("2026-03-10") {
+                let before = unanswered_before(today, cal, &limits);
+                let mut raised = today - chrono::Days::new(40);
+                while raised <= today {
+                    for hour in [0, 9, 23] {
+                        let at = time::from_local(
+                            raised,
+                            chrono::NaiveTime::from_hms_opt(hour, 30, 0).unwrap(),
+                        );
+                        assert_eq!(
+                            at < before,
+                            is_unanswered(AppealStatus::Received, at, today, cal, &limits),
+                            "raised {at}, today {today}, limit {}",
+                            limits.response_days
+                        );
+                    }
+                    raised = raised.succ_opt().unwrap();
+                }
+                today = today.succ_opt().unwrap();
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! - [`ledger`]: the hash chain of each appeal's ledger entries;
 //! - [`role`]: the roles of accounts;
 //! - [`calendar`]: working days, with the State Council's holidays and make-up days;
+//! - [`cluster`]: appeals about the same problem, grouped by the likeness of their words;
 //! - [`deadline`]: what "overdue" and "on time" mean, in Rust and in SQL;
 //! - [`credit_code`]: the unified social credit code check (GB 32100-2015);
 //! - [`hlc`]: the hybrid logical clock that orders every write;
@@ -16,6 +17,7 @@
 
 pub mod appeal;
 pub mod calendar;
+pub mod cluster;
 pub mod credit_code;
 pub mod deadline;
 mod error;

@@ -86,6 +86,12 @@ choice!(SessionStatus {
     Finished = "finished" / "已结束",
 });
 
+choice!(PolicyIssueStatus {
+    Open = "open" / "待议",
+    Deliberated = "deliberated" / "已议定",
+    Closed = "closed" / "已办结",
+});
+
 choice!(Channel {
     OnSite = "on_site" / "现场提出",
     Online = "online" / "线上点单",
@@ -228,6 +234,8 @@ pub fn check_fields(
         Entity::Consultation => check::<Consultation>(value),
         Entity::Suggestion => check::<Suggestion>(value),
         Entity::CalendarYear => check::<CalendarYear>(value),
+        Entity::PolicyIssue => check::<PolicyIssue>(value),
+        Entity::TimeLimits => check::<TimeLimits>(value),
     }
 }
 
@@ -565,6 +573,9 @@ pub struct Appeal {
     /// The hash of the last entry of the appeal's ledger, kept by the server: a ledger cut
     /// short no longer ends there.
     pub ledger_head: Option<String>,
+    /// The policy issue (议题) this appeal is one instance of.
+    #[serde(default)]
+    pub policy_issue_id: Option<Uuid>,
     pub void_reason: Option<String>,
 }
 
@@ -589,6 +600,10 @@ impl Record for Appeal {
         refs.extend(
             self.department_id
                 .map(|d| ("department_id", Entity::Department, d)),
+        );
+        refs.extend(
+            self.policy_issue_id
+                .map(|p| ("policy_issue_id", Entity::PolicyIssue, p)),
         );
         refs
     }
@@ -827,6 +842,106 @@ impl Record for CalendarYear {
     }
 }
 
+/// A problem that several enterprises raised in their own words (电价偏高, 停车难), taken up as
+/// one issue for the deliberation desk (流动议事桌). Its appeals point at it by
+/// `policy_issue_id`, so linking one is a change of that appeal alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PolicyIssue {
+    pub id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub category: Option<Category>,
+    pub status: PolicyIssueStatus,
+    /// What the deliberation decided.
+    pub conclusion: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+impl Record for PolicyIssue {
+    const ENTITY: Entity = Entity::PolicyIssue;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("title", &mut self.title, SHORT_MAX)?;
+        optional("description", &mut self.description, TEXT_MAX)?;
+        optional("conclusion", &mut self.conclusion, TEXT_MAX)
+    }
+}
+
+/// The zone's time limits in working days (办理时限): an appeal is to be answered (dispatched)
+/// within `response_days` of being raised, and handled within `handling_days`, the deadline
+/// it gets when none was set. One record for the zone, the admin's to set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TimeLimits {
+    pub id: Uuid,
+    pub response_days: i64,
+    pub handling_days: i64,
+    pub void_reason: Option<String>,
+}
+
+impl TimeLimits {
+    /// The zone's one record.
+    pub const ID: Uuid = Uuid::from_u128(0x7111_e000_0000_7000_8000_0000_0000_0001);
+
+    /// Until the office sets its own: an answer within 1 working day, handled within 15.
+    pub const DEFAULT: TimeLimits = TimeLimits::zone(1, 15);
+
+    pub const fn zone(response_days: i64, handling_days: i64) -> TimeLimits {
+        TimeLimits {
+            id: TimeLimits::ID,
+            response_days,
+            handling_days,
+            void_reason: None,
+        }
+    }
+
+    pub fn response(&self) -> u32 {
+        self.response_days as u32
+    }
+
+    pub fn handling(&self) -> u32 {
+        self.handling_days as u32
+    }
+}
+
+impl Record for TimeLimits {
+    const ENTITY: Entity = Entity::TimeLimits;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        let within = |field, value: i64, max: i64| {
+            if (1..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(ValidationError::Invalid {
+                    field,
+                    value: value.to_string(),
+                    expected: format!("1 to {max} working days"),
+                })
+            }
+        };
+        within("response_days", self.response_days, 30)?;
+        within("handling_days", self.handling_days, 250)?;
+        if self.response_days > self.handling_days {
+            return Err(ValidationError::Invalid {
+                field: "response_days",
+                value: self.response_days.to_string(),
+                expected: format!("no more than the handling limit, {}", self.handling_days),
+            });
+        }
+        if self.id != TimeLimits::ID {
+            return Err(ValidationError::Invalid {
+                field: "id",
+                value: self.id.to_string(),
+                expected: format!("the zone's time limits, {}", TimeLimits::ID),
+            });
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -871,6 +986,7 @@ mod tests {
             resolved_at: None,
             satisfaction: Some(5),
             ledger_head: None,
+            policy_issue_id: None,
             void_reason: None,
         }
     }

@@ -30,6 +30,8 @@ pub enum Entity {
     Consultation,
     Suggestion,
     CalendarYear,
+    PolicyIssue,
+    TimeLimits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +134,7 @@ const APPEAL: &[Field] = &[
     text("resolved_at"),
     int("satisfaction"),
     text("ledger_head"),
+    text("policy_issue_id"),
     VOID,
 ];
 const RESOLUTION: &[Field] = &[
@@ -180,8 +183,20 @@ const SUGGESTION: &[Field] = &[
     VOID,
 ];
 
+/// A problem many enterprises share (议事桌), with the appeals it gathers pointing at it.
+const POLICY_ISSUE: &[Field] = &[
+    text("title"),
+    text("description"),
+    text("category"),
+    text("status"),
+    text("conclusion"),
+    VOID,
+];
+/// The zone's time limits, in working days (one record, the admin's to set).
+const TIME_LIMITS: &[Field] = &[int("response_days"), int("handling_days"), VOID];
+
 impl Entity {
-    pub const ALL: [Entity; 12] = [
+    pub const ALL: [Entity; 14] = [
         Entity::Park,
         Entity::Department,
         Entity::Site,
@@ -194,6 +209,8 @@ impl Entity {
         Entity::Consultation,
         Entity::Suggestion,
         Entity::CalendarYear,
+        Entity::PolicyIssue,
+        Entity::TimeLimits,
     ];
 
     /// The SQL table holding the current state of this entity, on devices and on the server.
@@ -211,6 +228,8 @@ impl Entity {
             Entity::Consultation => "consultations",
             Entity::Suggestion => "suggestions",
             Entity::CalendarYear => "calendar_years",
+            Entity::PolicyIssue => "policy_issues",
+            Entity::TimeLimits => "time_limits",
         }
     }
 
@@ -229,6 +248,8 @@ impl Entity {
             Entity::Consultation => CONSULTATION,
             Entity::Suggestion => SUGGESTION,
             Entity::CalendarYear => CALENDAR_YEAR,
+            Entity::PolicyIssue => POLICY_ISSUE,
+            Entity::TimeLimits => TIME_LIMITS,
         }
     }
 
@@ -256,6 +277,8 @@ impl Entity {
             Entity::Consultation => "咨询",
             Entity::Suggestion => "金点子",
             Entity::CalendarYear => "节假日安排",
+            Entity::PolicyIssue => "议题",
+            Entity::TimeLimits => "办理时限",
         }
     }
 
@@ -273,6 +296,8 @@ impl Entity {
             Entity::Consultation => "consultation",
             Entity::Suggestion => "suggestion",
             Entity::CalendarYear => "calendar year",
+            Entity::PolicyIssue => "policy issue",
+            Entity::TimeLimits => "time limits",
         }
     }
 }

@@ -21,7 +21,15 @@ pub struct Counts {
     pub suggestions_adopted: i64,
     pub satisfaction_ratings: i64,
     pub satisfaction_sum: i64,
+    pub policy_issues: i64,
+    pub policy_enterprises: i64,
 }
+
+/// The condition, over a table of sites `t`, for the enterprises a live policy issue covers
+/// through their live appeals; devices and the server count with it.
+pub const COVERED_BY_POLICY_ISSUES: &str = "t.id IN (SELECT a.site_id FROM appeals a
+     JOIN policy_issues p ON p.id = a.policy_issue_id
+     WHERE a.void_reason IS NULL AND p.void_reason IS NULL)";
 
 /// Rates are percentages with one decimal, absent when there is nothing to divide by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -39,6 +47,10 @@ pub struct Stats {
     pub suggestions_adopted: i64,
     /// 1 to 5, with one decimal.
     pub satisfaction_average: Option<f64>,
+    /// Policy issues taken up for deliberation (议题), and the enterprises whose appeals they
+    /// gather.
+    pub policy_issues: i64,
+    pub policy_enterprises: i64,
 }
 
 fn percent(part: i64, whole: i64) -> Option<f64> {
@@ -61,6 +73,8 @@ impl From<Counts> for Stats {
             satisfaction_average: (c.satisfaction_ratings > 0).then(|| {
                 (c.satisfaction_sum as f64 * 10.0 / c.satisfaction_ratings as f64).round() / 10.0
             }),
+            policy_issues: c.policy_issues,
+            policy_enterprises: c.policy_enterprises,
         }
     }
 }

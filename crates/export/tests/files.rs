@@ -30,6 +30,7 @@ fn appeal(description: &str, status: AppealStatus, deadline: Option<&str>) -> Ap
             .then(|| "2026-03-02T03:00:00Z".parse().unwrap()),
         satisfaction: (status == AppealStatus::Confirmed).then_some(5),
         ledger_head: None,
+        policy_issue_id: None,
         void_reason: None,
     }
 }

@@ -185,6 +185,25 @@ pub fn import_calendar(db: &Db, json: &str) -> Result<desk_core::calendar::Year,
     Ok(year)
 }
 
+/// The zone's time limits, changed where `response` or `handling` is given (and then sent to
+/// every device); with neither, as they stand.
+pub fn time_limits(
+    db: &Db,
+    response: Option<i64>,
+    handling: Option<i64>,
+) -> Result<desk_core::model::TimeLimits, ApiError> {
+    let current = db.tx_blocking(|sql| crate::state::ledger::time_limits(sql))?;
+    if response.is_none() && handling.is_none() {
+        return Ok(current);
+    }
+    let limits = desk_core::model::TimeLimits::zone(
+        response.unwrap_or(current.response_days),
+        handling.unwrap_or(current.handling_days),
+    );
+    write_record(db, limits.clone())?;
+    Ok(limits)
+}
+
 /// Changes the parks and departments (ids or names) a user serves.
 pub fn set_scope(
     db: &Db,

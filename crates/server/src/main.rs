@@ -103,6 +103,14 @@ enum AdminCmd {
     /// year) to every device.
     #[command(subcommand)]
     Calendar(CalendarCmd),
+    /// Show, or set, the zone's time limits in working days: an appeal answered (dispatched)
+    /// within --response, handled within --handling (the deadline of appeals given none).
+    TimeLimits {
+        #[arg(long)]
+        response: Option<i64>,
+        #[arg(long)]
+        handling: Option<i64>,
+    },
     /// Walk every appeal's ledger (its hash chain, and the status it leads to) and name the
     /// first broken link; exits with 2 when there is one.
     VerifyLedger,
@@ -337,6 +345,13 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
                 year.year,
                 year.holidays(),
                 year.make_up_days()
+            ))
+        }
+        AdminCmd::TimeLimits { response, handling } => {
+            let limits = admin::time_limits(&db, response, handling).map_err(err)?;
+            Ok(format!(
+                "办理时限：{} 个工作日内响应，{} 个工作日内办结 (time limits: answered within {} working days, handled within {})",
+                limits.response_days, limits.handling_days, limits.response_days, limits.handling_days
             ))
         }
         AdminCmd::VerifyLedger => {

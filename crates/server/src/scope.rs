@@ -3,15 +3,15 @@
 //!
 //! - admin, leader: the whole zone (parks and departments, the reference data, only admin);
 //! - officer: sees the records of their parks and zone-wide records that belong to no park
-//!   (sessions, sites without a park); changes the records of their parks, and of zone-wide
-//!   records only those they created: a session the admin planned, or a park-less site someone
-//!   else registered, is not theirs to change, void or move into a park;
+//!   (sessions, policy issues, sites without a park); changes the records of their parks, and
+//!   of zone-wide records only those they created: a session the admin planned, or a park-less
+//!   site someone else registered, is not theirs to change, void or move into a park;
 //! - department: sees the appeals dispatched to it or naming it in a resolution, with their
 //!   resolutions and ledgers and the sites they concern; it writes ledger entries on those
 //!   appeals (notes, and the actions `desk-core` lets a department take) and nothing else.
 //!
-//! Parks, departments and the calendar's years are public reference data: every device needs
-//! them, and only an admin changes them.
+//! Parks, departments, the calendar's years and the zone's time limits are public reference
+//! data: every device needs them, and only an admin changes them.
 
 use std::collections::BTreeSet;
 
@@ -121,7 +121,7 @@ impl Caller {
     ) -> Result<(), String> {
         let reference_data = matches!(
             entity,
-            Entity::Park | Entity::Department | Entity::CalendarYear
+            Entity::Park | Entity::Department | Entity::CalendarYear | Entity::TimeLimits
         );
         let allowed = match self.role {
             Role::Admin => true,

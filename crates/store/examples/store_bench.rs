@@ -95,6 +95,7 @@ fn appeal(site_id: Uuid, visit_id: Option<Uuid>, n: usize) -> Appeal {
         resolved_at: None,
         satisfaction: None,
         ledger_head: None,
+        policy_issue_id: None,
         void_reason: None,
     }
 }

@@ -213,6 +213,7 @@ impl Store {
                 resolved_at: None,
                 satisfaction: None,
                 ledger_head: None,
+                policy_issue_id: None,
                 void_reason: None,
             };
             let greening_deadline = NaiveDate::from_ymd_opt(2024, 10, 28).expect("valid date");

@@ -2,7 +2,7 @@
 //! index after the last row shown (keyset paging, so page 2,000 costs what page 1 does), and
 //! every matching row streamed in that order for the exports.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use desk_core::model::{Appeal, AppealStatus, Category};
 use desk_core::Entity;
 use rusqlite::types::Value as SqlValue;
@@ -27,6 +27,9 @@ pub struct AppealFilter {
     /// Due soon: open, with a deadline from the first day to the second
     /// (`desk_core::deadline::due_soon_until`).
     pub due_between: Option<(NaiveDate, NaiveDate)>,
+    /// Unanswered past the response limit: still received, raised before this instant
+    /// (`desk_core::deadline::unanswered_before`).
+    pub unanswered_before: Option<DateTime<Utc>>,
     /// Words that must each be found in the description or the site's name (or its pinyin
     /// initials, credit code, address, industry).
     pub search: Option<String>,
@@ -156,6 +159,11 @@ impl Where {
             w.conditions
                 .push(desk_core::deadline::sql::due_soon("", &today, &until));
         }
+        if let Some(before) = filter.unanswered_before {
+            let before = w.bind(desk_core::time::stamp(before));
+            w.conditions
+                .push(desk_core::deadline::sql::unanswered("", &before));
+        }
         for term in filter.search.iter().flat_map(|s| s.split_whitespace()) {
             // Through the search indexes for two characters or more, by a scan for one.
             let condition = if is_indexed_term(term) {
@@ -252,6 +260,28 @@ impl Store {
             Ok(row_to_json(Entity::Appeal, r))
         })?;
         rows.map(|r| r?).collect()
+    }
+
+    /// The live appeals no policy issue has taken up yet, as (id, site, description): what the
+    /// deliberation desk groups.
+    pub fn unlinked_appeal_texts(&self) -> Result<Vec<(Uuid, Uuid, String)>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, site_id, description FROM appeals
+             WHERE void_reason IS NULL AND policy_issue_id IS NULL ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let id: String = r.get(0)?;
+            let site: String = r.get(1)?;
+            Ok((id, site, r.get::<_, Option<String>>(2)?.unwrap_or_default()))
+        })?;
+        rows.map(|r| {
+            let (id, site, text) = r?;
+            match (id.parse(), site.parse()) {
+                (Ok(id), Ok(site)) => Ok((id, site, text)),
+                _ => Err(StoreError::Corrupt("appeals")),
+            }
+        })
+        .collect()
     }
 
     /// A page of `limit` appeals in `order` after the cursor `after` (the first page without;
@@ -411,6 +441,7 @@ mod tests {
                     resolved_at: None,
                     satisfaction: None,
                     ledger_head: None,
+                    policy_issue_id: None,
                     void_reason: None,
                 })?;
             }

@@ -34,6 +34,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_ledger_pages",
         include_str!("../../../migrations/client/0007_ledger_pages.sql"),
     ),
+    (
+        "0008_policy_issues_and_time_limits",
+        include_str!("../../../migrations/client/0008_policy_issues_and_time_limits.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -1,6 +1,7 @@
 //! Reads: records, the ledger, the zone's figures, full-text search and the export.
 
 use desk_core::model::Record;
+use desk_core::model::TimeLimits;
 use desk_core::stats::{Counts, Stats};
 use desk_core::{time, Entity};
 use pinyin::ToPinyin;
@@ -126,6 +127,14 @@ impl Store {
         ))
     }
 
+    /// The zone's time limits as the office set them, or the defaults until it has.
+    pub fn time_limits(&self) -> Result<TimeLimits> {
+        Ok(self
+            .get::<TimeLimits>(TimeLimits::ID)?
+            .filter(|l| l.void_reason.is_none())
+            .unwrap_or(TimeLimits::DEFAULT))
+    }
+
     /// Live records of a kind whose reference `field` (e.g. an appeal's `visit_id`) is `id`, in
     /// creation order.
     pub fn live_with(
@@ -186,6 +195,11 @@ impl Store {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        let policy_issues = count(&format!("SELECT count(*) FROM policy_issues WHERE {live}"))?;
+        let policy_enterprises = count(&format!(
+            "SELECT count(*) FROM sites t WHERE {live} AND {}",
+            desk_core::stats::COVERED_BY_POLICY_ISSUES
+        ))?;
         Ok(Counts {
             sessions,
             visits,
@@ -199,6 +213,8 @@ impl Store {
             suggestions_adopted,
             satisfaction_ratings,
             satisfaction_sum,
+            policy_issues,
+            policy_enterprises,
         }
         .into())
     }

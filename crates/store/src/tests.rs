@@ -56,6 +56,7 @@ fn appeal(site_id: Uuid) -> Appeal {
         resolved_at: None,
         satisfaction: None,
         ledger_head: None,
+        policy_issue_id: None,
         void_reason: None,
     }
 }

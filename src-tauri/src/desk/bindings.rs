@@ -38,6 +38,10 @@ fn shared(b: &mut Bindings) {
     b.add::<super::KeepValue>();
     b.add::<super::RejectionItem>();
     b.add::<super::SettleRejection>();
+    b.add::<super::SuggestedGroup>();
+    b.add::<super::PolicyIssueView>();
+    b.add::<super::NewPolicyIssue>();
+    b.add::<super::PolicyIssueChange>();
     b.add::<desk_sync::SyncReport>();
     b.add::<desk_core::stats::Stats>();
     b.add::<desk_core::calendar::WorkingDate>();

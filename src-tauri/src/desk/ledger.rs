@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use desk_core::appeal::Action;
 use desk_core::model::{
     parse_date, ActionKind, Appeal, AppealStatus, Category, Department, Park, Progress, Record,
-    Site,
+    Site, TimeLimits,
 };
 use desk_core::stats::Stats;
 use desk_core::{Role, ValidationError};
@@ -79,12 +79,16 @@ pub struct LedgerPage {
 }
 
 /// What needs attention (需要关注): the open appeals past their deadline and those due within
-/// `within` working days, the earliest deadline first; each list's first page, and its count.
+/// `within` working days, the earliest deadline first, and those still unanswered past the
+/// zone's response limit, the oldest first; each list's first page, and its count.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Alerts {
     pub overdue: LedgerPage,
     pub due_soon: LedgerPage,
+    pub unanswered: LedgerPage,
     pub within: u32,
+    /// The zone's time limits the lists are judged by.
+    pub limits: TimeLimits,
 }
 
 /// An action on an appeal, as the ledger screen sends it. Fields the screen may leave empty are
@@ -322,7 +326,19 @@ impl Desk {
             by: LedgerSort::Deadline,
             descending: false,
         };
-        let until = desk_core::deadline::due_soon_until(today, &store.calendar()?, within);
+        let calendar = store.calendar()?;
+        let limits = store.time_limits()?;
+        let until = desk_core::deadline::due_soon_until(today, &calendar, within);
+        let unanswered = AppealFilter {
+            unanswered_before: Some(desk_core::deadline::unanswered_before(
+                today, &calendar, &limits,
+            )),
+            ..AppealFilter::default()
+        };
+        let oldest_first = LedgerOrder {
+            by: LedgerSort::Raised,
+            descending: false,
+        };
         let overdue = AppealFilter {
             overdue_on: Some(today),
             ..AppealFilter::default()
@@ -334,7 +350,9 @@ impl Desk {
         Ok(Alerts {
             overdue: page(&store, &overdue, by_deadline, None, ALERTS_SHOWN)?,
             due_soon: page(&store, &due_soon, by_deadline, None, ALERTS_SHOWN)?,
+            unanswered: page(&store, &unanswered, oldest_first, None, ALERTS_SHOWN)?,
             within,
+            limits,
         })
     }
 
@@ -350,14 +368,18 @@ impl Desk {
         }
         let alerts = self.alerts(desk_core::deadline::DUE_SOON_WITHIN)?;
         let count = |p: &LedgerPage| p.total.unwrap_or_default();
-        let (late, soon) = (count(&alerts.overdue), count(&alerts.due_soon));
-        if late + soon == 0 {
+        let (late, soon, unanswered) = (
+            count(&alerts.overdue),
+            count(&alerts.due_soon),
+            count(&alerts.unanswered),
+        );
+        if late + soon + unanswered == 0 {
             return Ok(None);
         }
         self.store()
             .set_local_setting("alerts.reminded_on", &today)?;
         Ok(Some(format!(
-            "逾期未办结 {late} 件，{} 个工作日内到期 {soon} 件 ({late} overdue, {soon} due within {} working days)",
+            "逾期未办结 {late} 件，{} 个工作日内到期 {soon} 件，超时未响应 {unanswered} 件 ({late} overdue, {soon} due within {} working days, {unanswered} unanswered)",
             alerts.within, alerts.within
         )))
     }

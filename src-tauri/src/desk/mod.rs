@@ -1,12 +1,14 @@
 //! What the app does, over the store and the sync engine; nothing here knows Tauri.
 //!
 //! One file per screen family: [`ledger`] (appeals, progress, figures), [`sessions`], [`visit`]
-//! (visit capture), [`sites`], [`review`] (conflicts and rejected changes).
+//! (visit capture), [`sites`], [`review`] (conflicts and rejected changes), [`policy`] (the
+//! deliberation desk: appeals grouped into policy issues).
 
 #[cfg(test)]
 mod bindings;
 mod figures;
 mod ledger;
+mod policy;
 mod print;
 mod review;
 mod sessions;
@@ -16,6 +18,9 @@ pub mod visit;
 pub use figures::FigureBreakdown;
 pub use ledger::{
     Alerts, AppealAction, AppealDetail, Exported, LedgerFilter, LedgerPage, LedgerRow,
+};
+pub use policy::{
+    NewPolicyIssue, PolicyAppeal, PolicyIssueChange, PolicyIssueView, SuggestedGroup,
 };
 pub use review::{ConflictItem, KeepValue, RejectionItem, SettleRejection};
 pub use sessions::{SessionDetail, SessionPlan, SessionView, StopPlan};

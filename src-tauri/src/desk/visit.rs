@@ -181,9 +181,15 @@ impl Desk {
             message: "请先选择走访的企业或项目 (choose the site visited first)".into(),
         })?;
         let departments = self.department_names()?;
+        // An appeal no resolution gives a deadline is to be handled within the zone's limit.
+        let handling = {
+            let store = self.store();
+            let (calendar, limits) = (store.calendar()?, store.time_limits()?);
+            desk_core::deadline::handling_deadline(draft.started_at, &calendar, &limits).0
+        };
         let mut place = String::new();
         self.store()
-            .write(|w| write_visit(w, &draft, site_id, &author, &mut place))
+            .write(|w| write_visit(w, &draft, site_id, &author, handling, &mut place))
             .map_err(|e| located(e, &place))?;
         Ok(VisitSummary {
             visit_id: draft.id,
@@ -302,6 +308,7 @@ fn write_visit(
     d: &VisitDraft,
     site_id: Uuid,
     author: &str,
+    handling: NaiveDate,
     place: &mut String,
 ) -> desk_store::Result<()> {
     let now = w.now();
@@ -344,9 +351,9 @@ fn write_visit(
             *place = format!("appeals.{i}.resolution");
             let deadline = parse_date("deadline", &r.deadline)?;
             *place = format!("appeals.{i}");
-            Some(deadline)
+            deadline
         } else {
-            None
+            handling
         };
         w.create(Appeal {
             id: a.id,
@@ -359,17 +366,17 @@ fn write_visit(
             urgency,
             status: AppealStatus::Received,
             department_id: None,
-            deadline,
+            deadline: Some(deadline),
             resolved_at: None,
             satisfaction: None,
             ledger_head: None,
+            policy_issue_id: None,
             void_reason: None,
         })?;
         if !has_resolution {
             continue;
         }
         *place = format!("appeals.{i}.resolution");
-        let deadline = deadline.unwrap_or_default();
         let lead = r.lead_department_id.ok_or(ValidationError::Required {
             field: "lead_department_id",
         })?;

@@ -607,6 +607,7 @@ fn long_ledger(dir: &std::path::Path, n: usize) {
                     resolved_at: None,
                     satisfaction: None,
                     ledger_head: None,
+                    policy_issue_id: None,
                     void_reason: None,
                 })?;
                 w.act_on_appeal(
@@ -625,10 +626,58 @@ fn long_ledger(dir: &std::path::Path, n: usize) {
                     None,
                 )?;
             }
+            // Three enterprises, one problem in their own words: the deliberation desk's.
+            for (name, text) in POWER_PRICE {
+                let site = w.create(Site {
+                    id: uuid::Uuid::now_v7(),
+                    kind: SiteKind::Enterprise,
+                    name: name.into(),
+                    credit_code: None,
+                    park_id: None,
+                    address: None,
+                    industry: None,
+                    contact: None,
+                    phone: None,
+                    void_reason: None,
+                })?;
+                w.create(Appeal {
+                    id: uuid::Uuid::now_v7(),
+                    site_id: site.id,
+                    visit_id: None,
+                    raised_at: Utc::now() - Duration::days(90),
+                    channel: Channel::OnSite,
+                    category: Category::Utilities,
+                    description: text.into(),
+                    urgency: Urgency::Normal,
+                    status: AppealStatus::Received,
+                    department_id: None,
+                    deadline: Some(today + Duration::days(30)),
+                    resolved_at: None,
+                    satisfaction: None,
+                    ledger_head: None,
+                    policy_issue_id: None,
+                    void_reason: None,
+                })?;
+            }
             Ok(())
         })
         .expect("write the ledger");
 }
+
+const POWER_PRICE: [(&str, &str); 3] = [
+    (
+        "随州恒达机械有限公司",
+        "园区工业用电价格偏高，每度电比周边园区贵一毛多，生产成本压力大，希望协调降低电价。",
+    ),
+    (
+        "湖北楚风食品有限公司",
+        "我们企业用电成本高，电价比周边园区高，希望管委会协调降低工业电价。",
+    ),
+    (
+        "随州宏泰包装有限公司",
+        "工业电价偏高，企业用电成本压力很大，每月电费占成本近两成。",
+    ),
+];
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "end-to-end: needs Xvfb, tauri-driver and WebKitWebDriver; `cargo xtask test` runs it"]
@@ -660,8 +709,8 @@ async fn the_office_works_a_long_ledger_at_its_desk() {
     app.find("[data-test=ledger-table]").await;
     let total = app.text("[data-test=ledger-total]").await;
     app.ensure(
-        total.contains("共 123 件"),
-        format!("123 appeals: {total:?}"),
+        total.contains("共 126 件"),
+        format!("126 appeals: {total:?}"),
     )
     .await;
     app.shot("ledger-table").await;
@@ -708,7 +757,7 @@ async fn the_office_works_a_long_ledger_at_its_desk() {
     app.click("[data-test=export-save]").await;
     let done = app
         .wait_text("[data-test=export-done]", "the export written", |t| {
-            t.contains("已导出 123 件")
+            t.contains("已导出 126 件")
         })
         .await;
     app.shot("export-done").await;
@@ -721,8 +770,8 @@ async fn the_office_works_a_long_ledger_at_its_desk() {
     let mut book: Xlsx<_> = calamine::open_workbook(&path).expect("open the export");
     let sheet = book.worksheet_range("台账").expect("the ledger sheet");
     app.ensure(
-        sheet.height() == 124,
-        format!("a header and 123 rows, not {}", sheet.height()),
+        sheet.height() == 127,
+        format!("a header and 126 rows, not {}", sheet.height()),
     )
     .await;
     // Sorted by deadline as shown: the extended appeal has moved down; the first row is late.
@@ -735,5 +784,27 @@ async fn the_office_works_a_long_ledger_at_its_desk() {
         format!("the first row is overdue: {first_days:?}"),
     )
     .await;
+
+    app.step("the deliberation desk: three enterprises' appeals about the price of power");
+    app.click("[data-test=export-close]").await;
+    app.click("[data-test=policy-open]").await;
+    app.wait_text(
+        "[data-test=policy-suggestion]",
+        "the suggested group",
+        |t| t.contains("3 家企业反映同类问题"),
+    )
+    .await;
+    app.shot("policy-suggestions").await;
+    app.click("[data-test=policy-take-up-0]").await;
+    app.find("[data-test=policy-title]").await;
+    app.click("[data-test=policy-take-up-dialog] .van-dialog__confirm")
+        .await;
+    app.wait_text(
+        "[data-test=policy-issue]",
+        "the policy issue taken up",
+        |t| t.contains("3 件诉求 · 3 家企业"),
+    )
+    .await;
+    app.shot("policy-issue").await;
     app.quit().await;
 }

@@ -20,4 +20,8 @@ satisfaction: number | null,
  * The hash of the last entry of the appeal's ledger, kept by the server: a ledger cut
  * short no longer ends there.
  */
-ledger_head: string | null, void_reason: string | null, };
+ledger_head: string | null, 
+/**
+ * The policy issue (议题) this appeal is one instance of.
+ */
+policy_issue_id: string | null, void_reason: string | null, };

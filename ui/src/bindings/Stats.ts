@@ -7,4 +7,9 @@ export type Stats = { sessions: number, visits: number, consultations: number, a
 /**
  * 1 to 5, with one decimal.
  */
-satisfaction_average: number | null, };
+satisfaction_average: number | null, 
+/**
+ * Policy issues taken up for deliberation (议题), and the enterprises whose appeals they
+ * gather.
+ */
+policy_issues: number, policy_enterprises: number, };

@@ -5,6 +5,7 @@ import type {
   Alerts, AppealAction, AppealDetail, AppState, Department, DraftSummary, Exported, LedgerFilter, LedgerOrder, LedgerPage, Session, Stats, SyncReport, SyncStatus, VisitDraft, VisitSummary, WorkingDate,
 } from './types'
 import type { SessionDetail, SessionPlan } from './types'
+import type { NewPolicyIssue, PolicyIssueChange, PolicyIssueView, SuggestedGroup } from './types'
 import type {
   ConflictItem, FigureBreakdown, KeepValue, Park, RejectionItem, SettleRejection, Site, SiteHistory, SiteInput,
 } from './types'
@@ -55,6 +56,12 @@ export const createSite = (input: SiteInput) => invoke<Site>('create_site', { in
 export const siteHistory = (id: string) => invoke<SiteHistory>('site_history', { id })
 export const parks = () => invoke<Park[]>('parks')
 export const figures = () => invoke<FigureBreakdown>('figures')
+// The deliberation desk: suggested groups of alike appeals, and the policy issues taken up.
+export const policySuggestions = () => invoke<SuggestedGroup[]>('policy_suggestions')
+export const policyIssues = () => invoke<PolicyIssueView[]>('policy_issues')
+export const createPolicyIssue = (issue: NewPolicyIssue) => invoke<PolicyIssueView>('create_policy_issue', { issue })
+export const changePolicyIssue = (change: PolicyIssueChange) => invoke<PolicyIssueView>('change_policy_issue', { change })
+export const unlinkAppeal = (appealId: string) => invoke<void>('unlink_appeal', { appealId })
 // Sync review: each returns the app's state, so the counts shown follow.
 export const conflicts = () => invoke<ConflictItem[]>('conflicts')
 export const resolveConflict = (id: number, keep: KeepValue) => invoke<AppState>('resolve_conflict', { id, keep })

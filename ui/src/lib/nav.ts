@@ -1,11 +1,12 @@
 // Where the app is: a tab of the bottom bar, and over it at most one full-screen page (visit
-// capture, a session being planned). Screens open pages through these functions.
+// capture, a session being planned, the deliberation desk). Screens open pages through these functions.
 import { reactive } from 'vue'
 
 export type Tab = 'today' | 'ledger' | 'sites' | 'figures' | 'sync'
 export type Page =
   | { name: 'visit'; draftId: string }
   | { name: 'session'; sessionId: string | null }
+  | { name: 'policy' }
 
 export const nav = reactive<{ tab: Tab; page: Page | null }>({ tab: 'today', page: null })
 

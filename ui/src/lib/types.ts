@@ -56,6 +56,16 @@ export type { Visit } from '../bindings/Visit'
 export type { Consultation } from '../bindings/Consultation'
 export type { Suggestion } from '../bindings/Suggestion'
 
+// The deliberation desk (src-tauri/src/desk/policy.rs).
+export type { SuggestedGroup } from '../bindings/SuggestedGroup'
+export type { PolicyAppeal } from '../bindings/PolicyAppeal'
+export type { PolicyIssue } from '../bindings/PolicyIssue'
+export type { PolicyIssueStatus } from '../bindings/PolicyIssueStatus'
+export type { PolicyIssueView } from '../bindings/PolicyIssueView'
+export type { NewPolicyIssue } from '../bindings/NewPolicyIssue'
+export type { PolicyIssueChange } from '../bindings/PolicyIssueChange'
+export type { TimeLimits } from '../bindings/TimeLimits'
+
 // The zone's figures beyond Stats, for the charts (src-tauri/src/desk/figures.rs).
 export type { FigureBreakdown } from '../bindings/FigureBreakdown'
 export type { FigureSlice } from '../bindings/FigureSlice'

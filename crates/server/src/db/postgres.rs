@@ -29,6 +29,12 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_calendar_years",
         include_str!("../../../../migrations/server-postgres/0003_calendar_years.sql"),
     ),
+    (
+        "0004_policy_issues_and_time_limits",
+        include_str!(
+            "../../../../migrations/server-postgres/0004_policy_issues_and_time_limits.sql"
+        ),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

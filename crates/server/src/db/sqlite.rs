@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_calendar_years",
         include_str!("../../../../migrations/server-sqlite/0003_calendar_years.sql"),
     ),
+    (
+        "0004_policy_issues_and_time_limits",
+        include_str!("../../../../migrations/server-sqlite/0004_policy_issues_and_time_limits.sql"),
+    ),
 ];
 
 pub struct SqliteDb {

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use desk_core::ledger;
-use desk_core::model::Progress;
+use desk_core::model::{Progress, TimeLimits};
 use desk_core::stats::{Counts, Stats};
 use desk_core::Entity;
 use serde_json::{Map, Value};
@@ -236,6 +236,20 @@ pub fn calendar(sql: &mut dyn Sql) -> Result<desk_core::calendar::Calendar> {
     ))
 }
 
+/// The zone's time limits as the admin set them, or the defaults until then.
+pub fn time_limits(sql: &mut dyn Sql) -> Result<TimeLimits> {
+    let row = sql.row(
+        "SELECT response_days, handling_days FROM time_limits WHERE id = $1 AND void_reason IS NULL",
+        &[TimeLimits::ID.to_string().into()],
+    )?;
+    Ok(
+        match row.and_then(|r| Some((r.int("response_days")?, r.int("handling_days")?))) {
+            Some((response, handling)) => TimeLimits::zone(response, handling),
+            None => TimeLimits::DEFAULT,
+        },
+    )
+}
+
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsQuery {
@@ -246,15 +260,20 @@ pub struct AlertsQuery {
 }
 
 /// What needs attention (需要关注): open appeals past their deadline, and those due within a
-/// few working days, earliest deadline first.
+/// few working days, earliest deadline first; and those still unanswered (received) past the
+/// zone's response limit, oldest first.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Alerts {
     #[schema(value_type = Vec<Object>)]
     pub overdue: Vec<Map<String, Value>>,
     #[schema(value_type = Vec<Object>)]
     pub due_soon: Vec<Map<String, Value>>,
+    #[schema(value_type = Vec<Object>)]
+    pub unanswered: Vec<Map<String, Value>>,
     /// The working days "due soon" looked ahead.
     pub within: u32,
+    /// The response limit "unanswered" was judged by, in working days.
+    pub response_days: i64,
 }
 
 pub fn alerts(
@@ -273,6 +292,7 @@ pub fn alerts(
         .field("within"));
     }
     let calendar = calendar(sql)?;
+    let limits = time_limits(sql)?;
     let appeals = ledger(
         sql,
         caller,
@@ -285,7 +305,9 @@ pub fn alerts(
     let mut alerts = Alerts {
         overdue: Vec::new(),
         due_soon: Vec::new(),
+        unanswered: Vec::new(),
         within,
+        response_days: limits.response_days,
     };
     for a in appeals {
         let status = a
@@ -297,6 +319,15 @@ pub fn alerts(
             .and_then(Value::as_str)
             .and_then(|d| d.parse::<NaiveDate>().ok());
         let Some(status) = status else { continue };
+        let raised_at = a
+            .get("raised_at")
+            .and_then(Value::as_str)
+            .and_then(|r| r.parse::<chrono::DateTime<chrono::Utc>>().ok());
+        if raised_at.is_some_and(|r| {
+            desk_core::deadline::is_unanswered(status, r, today, &calendar, &limits)
+        }) {
+            alerts.unanswered.push(a.clone());
+        }
         if desk_core::deadline::is_overdue(status, deadline, today) {
             alerts.overdue.push(a);
         } else if desk_core::deadline::is_due_soon(status, deadline, today, &calendar, within) {
@@ -307,6 +338,12 @@ pub fn alerts(
         |a: &Map<String, Value>| a.get("deadline").and_then(Value::as_str).map(str::to_owned);
     alerts.overdue.sort_by_key(by_deadline);
     alerts.due_soon.sort_by_key(by_deadline);
+    let by_raised = |a: &Map<String, Value>| {
+        a.get("raised_at")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    alerts.unanswered.sort_by_key(by_raised);
     Ok(alerts)
 }
 
@@ -345,6 +382,11 @@ pub fn stats(sql: &mut dyn Sql, caller: &Caller, today: NaiveDate) -> Result<Sta
     let overdue_appeals = count(Entity::Appeal, &format!("AND {}", sql::overdue("t.", "$2")))?;
     let suggestions = count(Entity::Suggestion, "")?;
     let suggestions_adopted = count(Entity::Suggestion, "AND t.adopted = 1")?;
+    let policy_issues = count(Entity::PolicyIssue, "")?;
+    let policy_enterprises = count(
+        Entity::Site,
+        &format!("AND {}", desk_core::stats::COVERED_BY_POLICY_ISSUES),
+    )?;
     let (satisfaction_ratings, satisfaction_sum) = sql
         .row(
             &format!(
@@ -370,6 +412,8 @@ pub fn stats(sql: &mut dyn Sql, caller: &Caller, today: NaiveDate) -> Result<Sta
         suggestions_adopted,
         satisfaction_ratings,
         satisfaction_sum,
+        policy_issues,
+        policy_enterprises,
     }
     .into())
 }

@@ -186,8 +186,10 @@ pub(crate) fn scope_for(
     fields: &Map<String, Value>,
 ) -> Result<RecordScope> {
     Ok(match entity {
-        Entity::Park | Entity::Department | Entity::CalendarYear => RecordScope::public(),
-        Entity::Session => RecordScope::default(),
+        Entity::Park | Entity::Department | Entity::CalendarYear | Entity::TimeLimits => {
+            RecordScope::public()
+        }
+        Entity::Session | Entity::PolicyIssue => RecordScope::default(),
         Entity::Site => {
             let departments = sql
                 .rows(
