@@ -66,6 +66,8 @@ describe('figures', () => {
     expect(value('overdue')).toBe('1')
     expect(value('ideas')).toBe('33')
     expect(w.find('[data-test=figure-ideas]').text()).toContain('已采纳 8')
+    expect(value('policy')).toBe('2')
+    expect(w.find('[data-test=figure-policy]').text()).toContain('涉及 7 家企业')
     expect(value('satisfaction')).toBe('4.6')
   })
 

@@ -6,7 +6,12 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import Policy from '../src/screens/Policy.vue'
 import type { PolicyAppeal, PolicyIssueView, SuggestedGroup } from '../src/lib/types'
 
-afterEach(() => clearMocks())
+// The nav bar measures itself three times in its first 300 ms: let it finish before the
+// environment goes.
+afterEach(async () => {
+  await new Promise((r) => setTimeout(r, 350))
+  clearMocks()
+})
 
 const appeal = (id: string, site: string, description: string): PolicyAppeal => ({
   id, site_id: `s-${site}`, site_name: site, category: 'utilities', status: 'received', description, raised_on: '2024-11-01',
