@@ -785,13 +785,14 @@ async fn the_office_works_a_long_ledger_at_its_desk() {
     )
     .await;
 
-    app.step("the deliberation desk: three enterprises' appeals about the price of power");
+    // With the demo's own "生产用电价格偏高", four enterprises raised it.
+    app.step("the deliberation desk: four enterprises' appeals about the price of power");
     app.click("[data-test=export-close]").await;
     app.click("[data-test=policy-open]").await;
     app.wait_text(
         "[data-test=policy-suggestion]",
         "the suggested group",
-        |t| t.contains("3 家企业反映同类问题"),
+        |t| t.contains("4 家企业反映同类问题"),
     )
     .await;
     app.shot("policy-suggestions").await;
@@ -802,7 +803,7 @@ async fn the_office_works_a_long_ledger_at_its_desk() {
     app.wait_text(
         "[data-test=policy-issue]",
         "the policy issue taken up",
-        |t| t.contains("3 件诉求 · 3 家企业"),
+        |t| t.contains("4 件诉求 · 4 家企业"),
     )
     .await;
     app.shot("policy-issue").await;
