@@ -179,40 +179,17 @@ fn policy(n: usize) {
         .write(|w| {
             let sites: Vec<Uuid> = (0..2000)
                 .map(|i| {
-                    w.create(Site {
-                        id: Uuid::now_v7(),
-                        kind: SiteKind::Enterprise,
-                        name: format!("随州市第{i}号科技有限公司"),
-                        credit_code: None,
-                        park_id: None,
-                        address: None,
-                        industry: None,
-                        contact: None,
-                        phone: None,
-                        void_reason: None,
-                    })
-                    .map(|s| s.id)
+                    w.create(Site::enterprise(format!("随州市第{i}号科技有限公司")))
+                        .map(|s| s.id)
                 })
                 .collect::<desk_store::Result<_>>()?;
             for i in 0..n {
-                w.create(Appeal {
-                    id: Uuid::now_v7(),
-                    site_id: sites[(i * 7919) % sites.len()],
-                    visit_id: None,
-                    raised_at: chrono::Utc::now(),
-                    channel: Channel::OnSite,
-                    category: Category::ALL[i % Category::ALL.len()],
-                    description: varied(i),
-                    urgency: Urgency::Normal,
-                    status: AppealStatus::Received,
-                    department_id: None,
-                    deadline: None,
-                    resolved_at: None,
-                    satisfaction: None,
-                    ledger_head: None,
-                    policy_issue_id: None,
-                    void_reason: None,
-                })?;
+                w.create(Appeal::raised(
+                    sites[(i * 7919) % sites.len()],
+                    chrono::Utc::now(),
+                    Category::ALL[i % Category::ALL.len()],
+                    varied(i),
+                ))?;
             }
             Ok(())
         })
@@ -295,19 +272,8 @@ fn fill(dir: &Path, n: usize) {
         .write(|w| {
             (0..500)
                 .map(|i| {
-                    w.create(Site {
-                        id: Uuid::now_v7(),
-                        kind: SiteKind::Enterprise,
-                        name: format!("随州市第{i}号新材料科技有限公司"),
-                        credit_code: None,
-                        park_id: None,
-                        address: None,
-                        industry: None,
-                        contact: None,
-                        phone: None,
-                        void_reason: None,
-                    })
-                    .map(|s| s.id)
+                    w.create(Site::enterprise(format!("随州市第{i}号新材料科技有限公司")))
+                        .map(|s| s.id)
                 })
                 .collect()
         })
@@ -317,26 +283,17 @@ fn fill(dir: &Path, n: usize) {
             .write(|w| {
                 for i in chunk * 10_000..((chunk + 1) * 10_000).min(n) {
                     w.create(Appeal {
-                        id: Uuid::now_v7(),
-                        site_id: sites[i % sites.len()],
-                        visit_id: None,
-                        raised_at: chrono::Utc::now() - chrono::Duration::minutes(i as i64 * 7),
-                        channel: Channel::OnSite,
-                        category: Category::ALL[i % Category::ALL.len()],
-                        description: format!("第{i}件：{DESCRIPTION}"),
                         urgency: if i % 9 == 0 {
                             Urgency::Urgent
                         } else {
                             Urgency::Normal
                         },
-                        status: AppealStatus::Received,
-                        department_id: None,
-                        deadline: None,
-                        resolved_at: None,
-                        satisfaction: None,
-                        ledger_head: None,
-                        policy_issue_id: None,
-                        void_reason: None,
+                        ..Appeal::raised(
+                            sites[i % sites.len()],
+                            chrono::Utc::now() - chrono::Duration::minutes(i as i64 * 7),
+                            Category::ALL[i % Category::ALL.len()],
+                            format!("第{i}件：{DESCRIPTION}"),
+                        )
                     })?;
                 }
                 Ok(())

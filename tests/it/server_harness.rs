@@ -399,18 +399,9 @@ pub fn accepted(r: &PushResponse) -> usize {
 
 /// An enterprise, in a park or in none.
 pub fn site(name: &str, park: Option<Uuid>) -> desk_core::model::Site {
-    use desk_core::model::*;
-    Site {
-        id: Uuid::now_v7(),
-        kind: SiteKind::Enterprise,
-        name: name.into(),
-        credit_code: None,
+    desk_core::model::Site {
         park_id: park,
-        address: None,
-        industry: None,
-        contact: None,
-        phone: None,
-        void_reason: None,
+        ..desk_core::model::Site::enterprise(name)
     }
 }
 
@@ -421,22 +412,13 @@ pub fn appeal_at(
 ) -> desk_core::model::Appeal {
     use desk_core::model::*;
     Appeal {
-        id: Uuid::now_v7(),
-        site_id,
-        visit_id: None,
-        raised_at,
-        channel: Channel::OnSite,
-        category: Category::Utilities,
-        description: "生产用电价格偏高，希望降低用电成本。".into(),
-        urgency: Urgency::Normal,
-        status: AppealStatus::Received,
-        department_id: None,
         deadline: Some(raised_at.date_naive() + chrono::Duration::days(30)),
-        resolved_at: None,
-        satisfaction: None,
-        ledger_head: None,
-        policy_issue_id: None,
-        void_reason: None,
+        ..Appeal::raised(
+            site_id,
+            raised_at,
+            Category::Utilities,
+            "生产用电价格偏高，希望降低用电成本。",
+        )
     }
 }
 

@@ -383,6 +383,24 @@ pub struct Site {
     pub void_reason: Option<String>,
 }
 
+impl Site {
+    /// A new enterprise known by its name alone, in no park; the rest is filled in later.
+    pub fn enterprise(name: impl Into<String>) -> Site {
+        Site {
+            id: Uuid::now_v7(),
+            kind: SiteKind::Enterprise,
+            name: name.into(),
+            credit_code: None,
+            park_id: None,
+            address: None,
+            industry: None,
+            contact: None,
+            phone: None,
+            void_reason: None,
+        }
+    }
+}
+
 impl Record for Site {
     const ENTITY: Entity = Entity::Site;
     fn id(&self) -> Uuid {
@@ -577,6 +595,36 @@ pub struct Appeal {
     #[serde(default)]
     pub policy_issue_id: Option<Uuid>,
     pub void_reason: Option<String>,
+}
+
+impl Appeal {
+    /// A new appeal as an official records it on site: received, of normal urgency, outside
+    /// any visit, with no deadline and nothing that only actions decide.
+    pub fn raised(
+        site_id: Uuid,
+        raised_at: DateTime<Utc>,
+        category: Category,
+        description: impl Into<String>,
+    ) -> Appeal {
+        Appeal {
+            id: Uuid::now_v7(),
+            site_id,
+            visit_id: None,
+            raised_at,
+            channel: Channel::OnSite,
+            category,
+            description: description.into(),
+            urgency: Urgency::Normal,
+            status: AppealStatus::Received,
+            department_id: None,
+            deadline: None,
+            resolved_at: None,
+            satisfaction: None,
+            ledger_head: None,
+            policy_issue_id: None,
+            void_reason: None,
+        }
+    }
 }
 
 impl Record for Appeal {

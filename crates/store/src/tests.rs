@@ -17,18 +17,7 @@ fn store() -> Store {
 }
 
 pub(crate) fn site(name: &str) -> Site {
-    Site {
-        id: Uuid::now_v7(),
-        kind: SiteKind::Enterprise,
-        name: name.into(),
-        credit_code: None,
-        park_id: None,
-        address: None,
-        industry: None,
-        contact: None,
-        phone: None,
-        void_reason: None,
-    }
+    Site::enterprise(name)
 }
 
 fn department(name: &str) -> Department {
@@ -41,24 +30,12 @@ fn department(name: &str) -> Department {
 }
 
 fn appeal(site_id: Uuid) -> Appeal {
-    Appeal {
-        id: Uuid::now_v7(),
+    Appeal::raised(
         site_id,
-        visit_id: None,
-        raised_at: "2024-10-26T00:30:00Z".parse().unwrap(),
-        channel: Channel::OnSite,
-        category: Category::Utilities,
-        description: "生产用电价格偏高".into(),
-        urgency: Urgency::Normal,
-        status: AppealStatus::Received,
-        department_id: None,
-        deadline: None,
-        resolved_at: None,
-        satisfaction: None,
-        ledger_head: None,
-        policy_issue_id: None,
-        void_reason: None,
-    }
+        "2024-10-26T00:30:00Z".parse().unwrap(),
+        Category::Utilities,
+        "生产用电价格偏高",
+    )
 }
 
 fn date(s: &str) -> NaiveDate {

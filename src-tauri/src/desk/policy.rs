@@ -268,7 +268,7 @@ impl Desk {
 mod tests {
     use super::*;
     use crate::desk::testing::demo_desk;
-    use desk_core::model::{Channel, Site, SiteKind, Urgency};
+    use desk_core::model::Site;
 
     /// Four enterprises: three speak of the price of power (as the demo's site did), one of
     /// schooling.
@@ -285,36 +285,9 @@ mod tests {
                 let now = w.now();
                 let mut ids = Vec::new();
                 for (i, text) in RAISED.iter().enumerate() {
-                    let site = w.create(Site {
-                        id: Uuid::now_v7(),
-                        kind: SiteKind::Enterprise,
-                        name: format!("企业{}", i + 1),
-                        credit_code: None,
-                        park_id: None,
-                        address: None,
-                        industry: None,
-                        contact: None,
-                        phone: None,
-                        void_reason: None,
-                    })?;
-                    let appeal = w.create(Appeal {
-                        id: Uuid::now_v7(),
-                        site_id: site.id,
-                        visit_id: None,
-                        raised_at: now,
-                        channel: Channel::OnSite,
-                        category: Category::Utilities,
-                        description: (*text).into(),
-                        urgency: Urgency::Normal,
-                        status: AppealStatus::Received,
-                        department_id: None,
-                        deadline: None,
-                        resolved_at: None,
-                        satisfaction: None,
-                        ledger_head: None,
-                        policy_issue_id: None,
-                        void_reason: None,
-                    })?;
+                    let site = w.create(Site::enterprise(format!("企业{}", i + 1)))?;
+                    let appeal =
+                        w.create(Appeal::raised(site.id, now, Category::Utilities, *text))?;
                     ids.push(appeal.id);
                 }
                 Ok(ids)

@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use desk_core::appeal::Action;
 use desk_core::calendar::WorkingDate;
 use desk_core::model::{
-    Appeal, AppealStatus, Category, Channel, Consultation, Department, DepartmentLevel, Resolution,
-    Site, Suggestion, Urgency, Visit,
+    Appeal, Category, Consultation, Department, DepartmentLevel, Resolution, Site, Suggestion,
+    Urgency, Visit,
 };
 use desk_core::{Entity, ValidationError};
 use desk_store::{Store, StoreError, Writer};
@@ -357,21 +357,10 @@ fn write_visit(
         };
         w.create(Appeal {
             id: a.id,
-            site_id,
             visit_id: Some(d.id),
-            raised_at: d.started_at,
-            channel: Channel::OnSite,
-            category,
-            description: a.description.clone(),
             urgency,
-            status: AppealStatus::Received,
-            department_id: None,
             deadline: Some(deadline),
-            resolved_at: None,
-            satisfaction: None,
-            ledger_head: None,
-            policy_issue_id: None,
-            void_reason: None,
+            ..Appeal::raised(site_id, d.started_at, category, a.description.clone())
         })?;
         if !has_resolution {
             continue;
@@ -537,6 +526,7 @@ mod working_days {
 mod tests {
     use super::*;
     use crate::desk::SiteInput;
+    use desk_core::model::AppealStatus;
 
     fn desk() -> (tempfile::TempDir, Desk) {
         let dir = tempfile::tempdir().unwrap();

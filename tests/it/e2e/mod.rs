@@ -589,26 +589,12 @@ fn long_ledger(dir: &std::path::Path, n: usize) {
                     )
                 };
                 let appeal = w.create(Appeal {
-                    id: uuid::Uuid::now_v7(),
-                    site_id,
-                    visit_id: None,
-                    raised_at: raised,
-                    channel: Channel::OnSite,
-                    category: Category::Infrastructure,
-                    description,
                     urgency: if i % 7 == 0 {
                         Urgency::Urgent
                     } else {
                         Urgency::Normal
                     },
-                    status: AppealStatus::Received,
-                    department_id: None,
-                    deadline: None,
-                    resolved_at: None,
-                    satisfaction: None,
-                    ledger_head: None,
-                    policy_issue_id: None,
-                    void_reason: None,
+                    ..Appeal::raised(site_id, raised, Category::Infrastructure, description)
                 })?;
                 w.act_on_appeal(
                     appeal.id,
@@ -628,35 +614,15 @@ fn long_ledger(dir: &std::path::Path, n: usize) {
             }
             // Three enterprises, one problem in their own words: the deliberation desk's.
             for (name, text) in POWER_PRICE {
-                let site = w.create(Site {
-                    id: uuid::Uuid::now_v7(),
-                    kind: SiteKind::Enterprise,
-                    name: name.into(),
-                    credit_code: None,
-                    park_id: None,
-                    address: None,
-                    industry: None,
-                    contact: None,
-                    phone: None,
-                    void_reason: None,
-                })?;
+                let site = w.create(Site::enterprise(name))?;
                 w.create(Appeal {
-                    id: uuid::Uuid::now_v7(),
-                    site_id: site.id,
-                    visit_id: None,
-                    raised_at: Utc::now() - Duration::days(90),
-                    channel: Channel::OnSite,
-                    category: Category::Utilities,
-                    description: text.into(),
-                    urgency: Urgency::Normal,
-                    status: AppealStatus::Received,
-                    department_id: None,
                     deadline: Some(today + Duration::days(30)),
-                    resolved_at: None,
-                    satisfaction: None,
-                    ledger_head: None,
-                    policy_issue_id: None,
-                    void_reason: None,
+                    ..Appeal::raised(
+                        site.id,
+                        Utc::now() - Duration::days(90),
+                        Category::Utilities,
+                        text,
+                    )
                 })?;
             }
             Ok(())
