@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use super::sessions::{live, non_empty};
 use super::sites::{names, records};
 use super::{Desk, Result};
+use desk_store::Store;
 
 /// How many suggestions the desk shows, largest first.
 const SUGGESTIONS_SHOWN: usize = 30;
@@ -78,19 +80,53 @@ fn enterprises(appeals: &[PolicyAppeal]) -> Vec<String> {
         .collect()
 }
 
-impl Desk {
-    fn policy_appeal(&self, a: Appeal, sites: &HashMap<Uuid, String>) -> PolicyAppeal {
-        PolicyAppeal {
-            id: a.id,
-            site_id: a.site_id,
-            site_name: sites.get(&a.site_id).cloned().unwrap_or_default(),
-            category: a.category,
-            status: a.status,
-            description: a.description,
-            raised_on: time::local_date(a.raised_at).to_string(),
-        }
+/// The category most of them have; on a tie, the first in the list's order of categories.
+fn most_common(categories: impl Iterator<Item = Category>) -> Option<Category> {
+    let mut counts: HashMap<Category, usize> = HashMap::new();
+    for c in categories {
+        *counts.entry(c).or_default() += 1;
     }
+    Category::ALL
+        .iter()
+        .copied()
+        .filter_map(|c| Some((c, *counts.get(&c)?)))
+        .rev()
+        .max_by_key(|(_, n)| *n)
+        .map(|(c, _)| c)
+}
 
+fn policy_appeal(a: Appeal, sites: &HashMap<Uuid, String>) -> PolicyAppeal {
+    PolicyAppeal {
+        id: a.id,
+        site_id: a.site_id,
+        site_name: sites.get(&a.site_id).cloned().unwrap_or_default(),
+        category: a.category,
+        status: a.status,
+        description: a.description,
+        raised_on: time::local_date(a.raised_at).to_string(),
+    }
+}
+
+/// An issue with the live appeals that point at it.
+fn view(
+    store: &Store,
+    issue: PolicyIssue,
+    sites: &HashMap<Uuid, String>,
+) -> Result<PolicyIssueView> {
+    let linked: Vec<Appeal> =
+        records(store.live_with(Entity::Appeal, "policy_issue_id", issue.id)?)?;
+    let appeals: Vec<PolicyAppeal> = linked
+        .into_iter()
+        .map(|a| policy_appeal(a, sites))
+        .collect();
+    Ok(PolicyIssueView {
+        enterprises: enterprises(&appeals),
+        appeals,
+        issue,
+    })
+}
+
+impl Desk {
     /// Groups of appeals, not yet in a policy issue, that several enterprises raised about what
     /// looks like one problem; largest first.
     pub fn policy_suggestions(&self) -> Result<Vec<SuggestedGroup>> {
@@ -110,18 +146,11 @@ impl Desk {
             let mut appeals = Vec::with_capacity(g.members.len());
             for m in &g.members {
                 if let Some(a) = store.get::<Appeal>(texts[*m].0)? {
-                    appeals.push(self.policy_appeal(a, &sites));
+                    appeals.push(policy_appeal(a, &sites));
                 }
             }
-            let mut counts: HashMap<Category, usize> = HashMap::new();
-            for a in &appeals {
-                *counts.entry(a.category).or_default() += 1;
-            }
-            let category = counts
-                .into_iter()
-                .max_by_key(|(c, n)| (*n, std::cmp::Reverse(c.as_str())))
-                .map(|(c, _)| c)
-                .unwrap_or(Category::Other);
+            let category =
+                most_common(appeals.iter().map(|a| a.category)).unwrap_or(Category::Other);
             suggestions.push(SuggestedGroup {
                 enterprises: enterprises(&appeals),
                 appeals,
@@ -135,28 +164,11 @@ impl Desk {
     /// The live policy issues, open ones first, each with its appeals.
     pub fn policy_issues(&self) -> Result<Vec<PolicyIssueView>> {
         let store = self.store();
-        let issues: Vec<PolicyIssue> = records(
-            store
-                .list(Entity::PolicyIssue)?
-                .into_iter()
-                .filter(|r| r["void_reason"].is_null())
-                .collect(),
-        )?;
         let sites = names(store.list(Entity::Site)?);
-        let mut views = Vec::with_capacity(issues.len());
-        for issue in issues {
-            let linked: Vec<Appeal> =
-                records(store.live_with(Entity::Appeal, "policy_issue_id", issue.id)?)?;
-            let appeals: Vec<PolicyAppeal> = linked
-                .into_iter()
-                .map(|a| self.policy_appeal(a, &sites))
-                .collect();
-            views.push(PolicyIssueView {
-                enterprises: enterprises(&appeals),
-                appeals,
-                issue,
-            });
-        }
+        let mut views = live::<PolicyIssue>(&store)?
+            .into_iter()
+            .map(|issue| view(&store, issue, &sites))
+            .collect::<Result<Vec<_>>>()?;
         let rank = |s: PolicyIssueStatus| PolicyIssueStatus::ALL.iter().position(|x| *x == s);
         views.sort_by(|a, b| {
             rank(a.issue.status)
@@ -187,16 +199,11 @@ impl Desk {
                 .iter()
                 .map(|a| w.get_live::<Appeal>(*a, "appeal_ids"))
                 .collect::<desk_store::Result<_>>()?;
-            let mut counts: HashMap<Category, usize> = HashMap::new();
-            for a in &appeals {
-                *counts.entry(a.category).or_default() += 1;
-            }
-            let category = counts.into_iter().max_by_key(|(_, n)| *n).map(|(c, _)| c);
             w.create(PolicyIssue {
                 id,
                 title: new.title.clone(),
                 description: new.description.clone(),
-                category,
+                category: most_common(appeals.iter().map(|a| a.category)),
                 status: PolicyIssueStatus::Open,
                 conclusion: None,
                 void_reason: None,
@@ -218,29 +225,22 @@ impl Desk {
     }
 
     fn policy_issue(&self, id: Uuid) -> Result<PolicyIssueView> {
-        self.policy_issues()?
-            .into_iter()
-            .find(|v| v.issue.id == id)
-            .ok_or_else(|| {
-                ValidationError::NotFound {
-                    field: "id",
-                    entity: Entity::PolicyIssue.name_en(),
-                    entity_zh: Entity::PolicyIssue.name_zh(),
-                    id: id.to_string(),
-                }
-                .into()
-            })
+        let store = self.store();
+        let issue = store
+            .get::<PolicyIssue>(id)?
+            .ok_or(ValidationError::NotFound {
+                field: "id",
+                entity: Entity::PolicyIssue.name_en(),
+                entity_zh: Entity::PolicyIssue.name_zh(),
+                id: id.to_string(),
+            })?;
+        view(&store, issue, &names(store.list(Entity::Site)?))
     }
 
     /// Records what deliberation made of an issue: its status and conclusion. An issue is
     /// concluded (已议定) or closed only with a conclusion written.
     pub fn change_policy_issue(&self, change: PolicyIssueChange) -> Result<PolicyIssueView> {
-        let conclusion = change
-            .conclusion
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned);
+        let conclusion = non_empty(change.conclusion);
         if change.status != PolicyIssueStatus::Open && conclusion.is_none() {
             return Err(ValidationError::Required {
                 field: "conclusion",

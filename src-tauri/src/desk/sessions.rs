@@ -85,7 +85,7 @@ pub struct SessionDetail {
 const STOP_REMOVED: &str = "从活动计划中移除 (removed from the plan)";
 
 /// An empty text box means "no value".
-fn non_empty(s: Option<String>) -> Option<String> {
+pub(super) fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
@@ -118,7 +118,7 @@ fn not_found(entity: Entity, field: &'static str, id: Uuid) -> ValidationError {
 }
 
 /// The live records of a kind.
-fn live<R: Record>(store: &Store) -> Result<Vec<R>> {
+pub(super) fn live<R: Record>(store: &Store) -> Result<Vec<R>> {
     store
         .list(R::ENTITY)?
         .into_iter()
