@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import Policy from '../src/screens/Policy.vue'
-import type { PolicyAppeal, PolicyIssueView, SuggestedGroup } from '../src/lib/types'
+import type { PolicyAppeal, PolicyIssueView, Stats, SuggestedGroup } from '../src/lib/types'
 
 // The nav bar measures itself three times in its first 300 ms: let it finish before the
 // environment goes.
@@ -32,6 +32,14 @@ function issueOf(status: 'open' | 'deliberated', conclusion: string | null = nul
   }
 }
 
+// The figures as the stats command gives them, with the issues and the enterprises counted.
+function figures(policy_issues: number, policy_enterprises: number): Stats {
+  return {
+    sessions: 0, visits: 0, consultations: 0, appeals: 2, appeals_resolved: 0, resolution_rate: 0, on_time_rate: null,
+    overdue_appeals: 0, suggestions: 0, suggestions_adopted: 0, satisfaction_average: null, policy_issues, policy_enterprises,
+  }
+}
+
 describe('the deliberation desk', () => {
   it('takes up a suggested group as a policy issue, titled from its first appeal', async () => {
     let issues: PolicyIssueView[] = []
@@ -39,6 +47,7 @@ describe('the deliberation desk', () => {
     mockIPC((cmd, args) => {
       if (cmd === 'policy_issues') return issues
       if (cmd === 'policy_suggestions') return issues.length ? [] : [group]
+      if (cmd === 'stats') return figures(issues.length, issues.length ? 2 : 0)
       if (cmd === 'create_policy_issue') {
         created = (args as { issue: unknown }).issue
         issues = [issueOf('open')]
@@ -69,6 +78,7 @@ describe('the deliberation desk', () => {
     mockIPC((cmd, args) => {
       if (cmd === 'policy_issues') return [issue]
       if (cmd === 'policy_suggestions') return []
+      if (cmd === 'stats') return figures(1, 2)
       if (cmd === 'change_policy_issue') {
         const change = (args as { change: { conclusion: string } }).change
         sent.push(change)

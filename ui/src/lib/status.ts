@@ -1,7 +1,7 @@
 // One colour per appeal status, used by the status tags and by every chart, so a status reads
 // the same everywhere. Each has at least 4.5:1 contrast against white (WCAG AA) both ways: as
 // text on the light page and as the ground of a tag's white text, so it stays legible outdoors.
-import type { AppealStatus, LedgerRow } from './types'
+import type { Alerts, AppealStatus, LedgerRow } from './types'
 
 export const statusColor: Record<AppealStatus, string> = {
   received: '#4e5969', // grey: not yet with anyone
@@ -21,4 +21,9 @@ export function daysLeft(t: (key: string, named?: Record<string, unknown>) => st
   const n = a.days_left
   const text = n < 0 ? t('ledger.late', { n: -n }) : n === 0 ? t('ledger.dueToday') : t('ledger.left', { n })
   return a.provisional ? `${text}（${t('ledger.provisional')}）` : text
+}
+
+/** How many appeals need attention: overdue, due soon and unanswered (the ledger tab's badge). */
+export function attentionCount(a: Alerts): number {
+  return (a.overdue.total ?? 0) + (a.due_soon.total ?? 0) + (a.unanswered.total ?? 0)
 }
