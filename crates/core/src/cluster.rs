@@ -233,7 +233,8 @@ pub fn group(items: &[Item], threshold: f64) -> Vec<Group> {
     for &x in &order {
         let set = &sets[x];
         let least = (threshold * set.len() as f64).ceil() as usize;
-        for token in &set[..prefix(set.len()).min(set.len())] {
+        let head = &set[..prefix(set.len()).min(set.len())];
+        for token in head {
             for &y in postings.get(token).into_iter().flatten() {
                 if !seen[y as usize] && sets[y as usize].len() >= least {
                     seen[y as usize] = true;
@@ -252,7 +253,7 @@ pub fn group(items: &[Item], threshold: f64) -> Vec<Group> {
                 weakest[rx] = least;
             }
         }
-        for token in &set[..prefix(set.len()).min(set.len())] {
+        for token in head {
             postings.entry(*token).or_default().push(x as u32);
         }
     }
