@@ -208,12 +208,42 @@ fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     }
 }
 
-fn root(parent: &mut [usize], mut i: usize) -> usize {
-    while parent[i] != i {
-        parent[i] = parent[parent[i]];
-        i = parent[i];
+/// Which items are joined, transitively (a union-find over their indices).
+struct Joined {
+    parent: Vec<usize>,
+}
+
+impl Joined {
+    fn new(n: usize) -> Joined {
+        Joined {
+            parent: (0..n).collect(),
+        }
     }
-    i
+
+    fn root(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    /// Joins `a`'s group to `b`'s; returns the root of the group they now make.
+    fn join(&mut self, a: usize, b: usize) -> usize {
+        let (ra, rb) = (self.root(a), self.root(b));
+        self.parent[rb] = ra;
+        ra
+    }
+
+    /// The groups of more than one item, each with its root, members in index order.
+    fn groups(mut self) -> Vec<(usize, Vec<usize>)> {
+        let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+        for i in 0..self.parent.len() {
+            let r = self.root(i);
+            groups.entry(r).or_default().push(i);
+        }
+        groups.into_iter().filter(|(_, g)| g.len() > 1).collect()
+    }
 }
 
 /// Groups the items whose descriptions are alike (at least `threshold`, see [`THRESHOLD`]),
@@ -222,7 +252,7 @@ fn root(parent: &mut [usize], mut i: usize) -> usize {
 pub fn group(items: &[Item], threshold: f64) -> Vec<Group> {
     let sets = ranked_sets(items);
     let prefix = |len: usize| len - (threshold * len as f64).ceil() as usize + 1;
-    let mut parent: Vec<usize> = (0..items.len()).collect();
+    let mut joined = Joined::new(items.len());
     let mut weakest = vec![1.0f64; items.len()];
     // Smallest sets first, so a set is only compared with those no larger than itself.
     let mut order: Vec<usize> = (0..items.len()).filter(|i| !sets[*i].is_empty()).collect();
@@ -247,24 +277,19 @@ pub fn group(items: &[Item], threshold: f64) -> Vec<Group> {
             seen[y] = false;
             let likeness = jaccard(set, &sets[y]);
             if likeness >= threshold {
-                let (rx, ry) = (root(&mut parent, x), root(&mut parent, y));
-                let least = weakest[rx].min(weakest[ry]).min(likeness);
-                parent[ry] = rx;
-                weakest[rx] = least;
+                let least = weakest[joined.root(x)]
+                    .min(weakest[joined.root(y)])
+                    .min(likeness);
+                weakest[joined.join(x, y)] = least;
             }
         }
         for token in head {
             postings.entry(*token).or_default().push(x as u32);
         }
     }
-    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..items.len() {
-        let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(i);
-    }
-    let mut out: Vec<Group> = groups
+    let mut out: Vec<Group> = joined
+        .groups()
         .into_iter()
-        .filter(|(_, members)| members.len() > 1)
         .map(|(r, members)| {
             let mut sites: Vec<u128> = members.iter().map(|m| items[*m].site).collect();
             sites.sort_unstable();
@@ -289,21 +314,15 @@ pub fn group(items: &[Item], threshold: f64) -> Vec<Group> {
 /// is tested and benchmarked against. Groups as sorted member lists, sorted; no site rule.
 pub fn every_pair(items: &[Item], threshold: f64) -> Vec<Vec<usize>> {
     let sets = ranked_sets(items);
-    let mut parent: Vec<usize> = (0..items.len()).collect();
+    let mut joined = Joined::new(items.len());
     for a in 0..items.len() {
         for b in a + 1..items.len() {
             if !sets[a].is_empty() && jaccard(&sets[a], &sets[b]) >= threshold {
-                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-                parent[rb] = ra;
+                joined.join(a, b);
             }
         }
     }
-    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..items.len() {
-        let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(i);
-    }
-    let mut groups: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
+    let mut groups: Vec<Vec<usize>> = joined.groups().into_iter().map(|(_, g)| g).collect();
     groups.sort();
     groups
 }
