@@ -16,10 +16,12 @@
 //!
 //! `ledger_bench [N...] [--desk PATH]`; default 10000 100000.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use desk_core::cluster;
 use desk_core::model::*;
 use desk_store::{LedgerOrder, LedgerSort, Store};
 use mobile_desk_lib::desk::{Desk, LedgerFilter};
@@ -102,77 +104,206 @@ const PROBLEMS: [[&str; 4]; 24] = [
     ["专利", "知识产权", "侵权", "维权"],
     ["检验检测", "送检", "检测周期", "质检"],
 ];
-const INDUSTRIES: [&str; 12] = [
-    "汽车零部件",
-    "新材料",
-    "食品加工",
-    "电子元器件",
-    "纺织服装",
-    "机械制造",
-    "医药化工",
-    "家居建材",
-    "光伏组件",
-    "包装印刷",
-    "农产品深加工",
-    "精密铸造",
+/// What enterprises make: a material or a field and a product, as a zone of several hundred
+/// enterprises has.
+const MATERIALS: [&str; 20] = [
+    "铝合金",
+    "不锈钢",
+    "碳纤维",
+    "塑料",
+    "陶瓷",
+    "玻璃",
+    "木质",
+    "橡胶",
+    "锂电",
+    "硅基",
+    "生物",
+    "有机",
+    "纳米",
+    "智能",
+    "数控",
+    "光学",
+    "冷链",
+    "环保",
+    "医用",
+    "新能源",
 ];
-const OPENINGS: [&str; 6] = [
-    "企业是一家{i}企业，{y}年投产，现有员工{n}人，去年产值约{m}亿元。",
-    "该公司主营{i}，{y}年入驻园区，目前员工{n}人，年产值{m}亿元左右。",
-    "走访中企业负责人介绍，公司从事{i}生产，员工{n}人，今年订单比去年增长{m}成。",
-    "{i}项目{y}年开工建设，一期已投产，用工{n}人，计划追加投资{m}亿元。",
-    "企业生产{i}产品，产品销往全国{n}个城市，{y}年以来产值年均增长{m}成。",
-    "公司是园区重点培育的{i}企业，员工{n}人，其中技术人员{m}十余人。",
+const PRODUCTS: [&str; 20] = [
+    "轮毂",
+    "管材",
+    "板材",
+    "薄膜",
+    "包装盒",
+    "传感器",
+    "电机",
+    "阀门",
+    "轴承",
+    "线缆",
+    "涂料",
+    "面板",
+    "模具",
+    "滤芯",
+    "泵体",
+    "齿轮",
+    "饲料",
+    "药剂",
+    "家具",
+    "灯具",
 ];
-const ASKS: [&str; 6] = [
+const ROADS: [&str; 16] = [
+    "经开大道",
+    "创业路",
+    "科技路",
+    "民营路",
+    "工业大道",
+    "纬二路",
+    "经三路",
+    "汉江路",
+    "发展大道",
+    "星火路",
+    "金桥路",
+    "望城路",
+    "长岗路",
+    "裕民路",
+    "通港路",
+    "新华路",
+];
+/// Matters about the enterprise's own premises: a thing, and what is wrong with it.
+const THINGS: [&str; 30] = [
+    "厂区围墙",
+    "屋顶",
+    "变压器",
+    "排水沟",
+    "门前绿化带",
+    "厂区大门",
+    "配电房",
+    "污水井",
+    "消防通道",
+    "化粪池",
+    "围挡",
+    "宿舍楼",
+    "仓库",
+    "锅炉房",
+    "门卫室",
+    "路牌",
+    "红绿灯",
+    "公交站台",
+    "垃圾站",
+    "监控探头",
+    "雨棚",
+    "地磅",
+    "电梯",
+    "食堂油烟",
+    "冷却塔",
+    "烟囱",
+    "展厅",
+    "车间地坪",
+    "货运电梯",
+    "办公楼外墙",
+];
+const FAULTS: [&str; 20] = [
+    "破损",
+    "渗水",
+    "噪音扰民",
+    "年久失修",
+    "被占用",
+    "手续不全",
+    "验收迟迟未办",
+    "位置不合理",
+    "异味明显",
+    "存在安全隐患",
+    "审批卡在环节上",
+    "建设进度慢",
+    "产权不清",
+    "规划未批",
+    "费用分摊有争议",
+    "整改期限太短",
+    "设计不符合要求",
+    "维修无人负责",
+    "被邻近单位投诉",
+    "影响货车进出",
+];
+/// How an appeal opens: the enterprise, in varied words; {p} its product, {r} its road.
+const OPENINGS: [&str; 8] = [
+    "企业位于{r}，主要生产{p}，",
+    "该公司在{r}有两处厂区，主营{p}，",
+    "走访中企业负责人介绍，公司{p}生产线满负荷运转，",
+    "{p}项目一期已投产，厂区在{r}，",
+    "企业生产的{p}销往全国各地，",
+    "公司是园区重点培育的{p}企业，",
+    "{r}上的这家{p}企业近两年订单增长较快，",
+    "企业负责人陪同查看了{p}车间，",
+];
+/// The problem, in varied words: {a} and {b} are two of its words.
+const ASKS: [&str; 10] = [
     "近期{a}问题比较突出，{b}方面压力较大，希望管委会帮助协调。",
     "企业反映{a}，{b}已影响正常生产经营，希望相关部门尽快解决。",
     "{a}的问题持续了一段时间，企业多次反映，{b}仍未落实。",
     "希望在{a}和{b}上给予支持，帮助企业降低经营成本。",
     "目前{a}已成为企业扩大生产的主要制约，{b}需要进一步推动。",
     "企业提出{a}和{b}两方面诉求，希望尽快给予答复。",
+    "说起{a}，负责人很着急，{b}这件事拖了大半年。",
+    "职工反映最多的是{a}，{b}也一直没有着落。",
+    "{a}让企业很头疼，去年为{b}跑了好几趟。",
+    "企业算了一笔账，{a}一项每年多支出不少，{b}也亟待改善。",
 ];
-const CLOSINGS: [&str; 6] = [
+const CLOSINGS: [&str; 8] = [
     "企业表示将继续扩大投资，争取明年产值再上新台阶。",
     "企业对园区服务总体满意，希望今后多到企业走访。",
     "公司计划明年新上两条生产线，届时将新增就业岗位。",
     "企业负责人表示愿意配合园区做好安全生产和环保工作。",
     "企业希望园区继续搭建产销对接平台，帮助开拓市场。",
     "企业正在申报省级专精特新企业，希望得到指导。",
+    "走访结束时双方约定下月再碰一次面。",
+    "现场答复将在五个工作日内给出办理意见。",
 ];
 
-/// A ~200-character description: one enterprise's opening, its ask (about a recurring problem
-/// for three in ten appeals, otherwise about two words drawn from the whole list), and closings.
-fn varied(i: usize) -> String {
+/// A ~200-character description, and the matter it is about: three in ten about one of the
+/// recurring PROBLEMS (labels 0–23, two of its words in one of the asks' wordings), the rest
+/// about one of the THINGS, with one of its FAULTS (labels from 100, one per thing).
+fn varied(i: usize) -> (String, usize) {
     let r = |k: usize| (i.wrapping_mul(2_654_435_761).wrapping_add(k * 40_503) >> 7) % 1_000_003;
-    let fill = |t: &str, a: &str, b: &str| {
-        t.replace("{i}", INDUSTRIES[r(1) % INDUSTRIES.len()])
-            .replace("{y}", &(2005 + r(2) % 19).to_string())
-            .replace("{n}", &(50 + r(3) % 900).to_string())
-            .replace("{m}", &(1 + r(4) % 9).to_string())
-            .replace("{a}", a)
-            .replace("{b}", b)
-    };
-    let (a, b) = if i % 10 < 3 {
-        let p = PROBLEMS[r(5) % PROBLEMS.len()];
-        (p[r(6) % 4], p[(r(6) + 1 + r(7) % 3) % 4])
+    let product = format!("{}{}", MATERIALS[r(1) % 20], PRODUCTS[r(2) % 20]);
+    let mut text = OPENINGS[r(3) % OPENINGS.len()]
+        .replace("{p}", &product)
+        .replace("{r}", ROADS[r(4) % ROADS.len()]);
+    let label = if i % 10 < 3 {
+        let k = r(5) % PROBLEMS.len();
+        let p = PROBLEMS[k];
+        let (a, b) = (p[r(6) % 4], p[(r(6) + 1 + r(7) % 3) % 4]);
+        text += &ASKS[r(8) % ASKS.len()].replace("{a}", a).replace("{b}", b);
+        k
     } else {
-        let words = PROBLEMS.as_flattened();
-        (words[r(8) % words.len()], words[r(9) % words.len()])
+        let (t, f) = (r(9) % THINGS.len(), r(10) % FAULTS.len());
+        text += &format!("{}{}，", THINGS[t], FAULTS[f]);
+        text += &ASKS[r(8) % ASKS.len()]
+            .replace("{a}", THINGS[t])
+            .replace("{b}", "整改");
+        100 + t
     };
-    let mut text = fill(OPENINGS[r(10) % OPENINGS.len()], a, b);
-    text += &fill(ASKS[r(11) % ASKS.len()], a, b);
     let mut k = 12;
     while text.chars().count() < 190 {
         text += CLOSINGS[r(k) % CLOSINGS.len()];
         k += 1;
     }
-    text
+    (text, label)
+}
+
+/// The category an official files the appeal about matter `label` under: each matter has its
+/// own, and one appeal in ten is filed under 其他 instead.
+fn filed(i: usize, label: usize) -> Category {
+    if i % 10 == 9 {
+        Category::Other
+    } else {
+        Category::ALL[label % (Category::ALL.len() - 1)]
+    }
 }
 
 /// The deliberation desk's suggestions over `n` appeals of varied text from 2,000 enterprises,
-/// through the app's engine; then the grouping alone beside comparing every pair.
+/// through the app's engine; then the grouping alone, how well its groups match the matters
+/// the appeals were written about, and its join beside comparing every pair.
 fn policy(n: usize) {
+    let corpus: Vec<(String, usize)> = (0..n).map(varied).collect();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("desk.db")).expect("open");
     store
@@ -183,25 +314,27 @@ fn policy(n: usize) {
                         .map(|s| s.id)
                 })
                 .collect::<desk_store::Result<_>>()?;
-            for i in 0..n {
+            for (i, (text, label)) in corpus.iter().enumerate() {
                 w.create(Appeal::raised(
                     sites[(i * 7919) % sites.len()],
                     chrono::Utc::now(),
-                    Category::ALL[i % Category::ALL.len()],
-                    varied(i),
+                    filed(i, *label),
+                    text.clone(),
                 ))?;
             }
             Ok(())
         })
         .expect("appeals");
     drop(store);
-    let chars: usize = (0..n).map(|i| varied(i).chars().count()).sum();
+    let chars: usize = corpus.iter().map(|(t, _)| t.chars().count()).sum();
     println!(
         "### The deliberation desk: alike appeals grouped, {n} appeals\n\n\
-         Descriptions of {} characters on average from 2,000 enterprises; three in ten about \
-         one of {} recurring problems, each in varied words.\n",
+         Descriptions of {} characters on average from 2,000 enterprises: three in ten about \
+         one of {} recurring problems, each in varied words, the rest about one of {} \
+         matters (a thing and what is wrong with it); one in ten filed under 其他.\n",
         chars / n,
-        PROBLEMS.len()
+        PROBLEMS.len(),
+        THINGS.len()
     );
     let desk = Desk::open(dir.path()).expect("open the desk");
     let mut times = Vec::new();
@@ -220,49 +353,85 @@ fn policy(n: usize) {
         ms(times[2]),
         groups.len()
     );
-    let texts: Vec<String> = (0..n).map(varied).collect();
-    let items: Vec<desk_core::cluster::Item> = texts
+    let items: Vec<cluster::Item> = corpus
         .iter()
         .enumerate()
-        .map(|(i, text)| desk_core::cluster::Item {
+        .map(|(i, (text, label))| cluster::Item {
             text,
+            category: filed(i, *label),
             site: ((i * 7919) % 2000) as u128,
         })
         .collect();
+    let mut times = Vec::new();
+    let mut grouped = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        grouped = cluster::group(&items, cluster::THRESHOLD);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "| micro: `cluster::group` | {} | {} | {} appeals |",
+        ms(times[2]),
+        grouped.len(),
+        grouped.first().map_or(0, |g| g.members.len())
+    );
     let t = Instant::now();
-    let joined = desk_core::cluster::group(&items, desk_core::cluster::THRESHOLD);
+    let joined = cluster::pairs(&items, cluster::THRESHOLD);
     let join_time = t.elapsed();
     let t = Instant::now();
-    let reference = desk_core::cluster::every_pair(&items, desk_core::cluster::THRESHOLD);
+    let reference = cluster::every_pair(&items, cluster::THRESHOLD);
     let every_time = t.elapsed();
-    let mut found: Vec<Vec<usize>> = joined.iter().map(|g| g.members.clone()).collect();
-    found.sort();
-    let same = found
-        == reference
-            .iter()
-            .filter(|g| {
-                let mut sites: Vec<u128> = g.iter().map(|m| items[*m].site).collect();
-                sites.sort();
-                sites.dedup();
-                sites.len() > 1
-            })
-            .cloned()
-            .collect::<Vec<_>>();
     println!(
-        "| micro: `cluster::group` (prefix-filtered join) | {} | {} | |",
+        "| micro: `cluster::pairs` (the prefix-filtered join alone) | {} | {} pairs | |",
         ms(join_time),
         joined.len()
     );
     println!(
-        "| micro, peer: every pair compared ({} pairs) | {} | {} | |\n",
+        "| micro, peer: every pair compared ({} pairs) | {} | {} pairs | |\n",
         n * (n - 1) / 2,
         ms(every_time),
         reference.len()
     );
     println!(
-        "The join found {} the groups comparing every pair finds; {:.0}× faster.\n",
-        if same { "exactly" } else { "NOT" },
+        "The join found {} the pairs comparing every pair finds; {:.0}× faster.\n",
+        if joined == reference {
+            "exactly"
+        } else {
+            "NOT"
+        },
         every_time.as_secs_f64() / join_time.as_secs_f64()
+    );
+    quality(&corpus, &grouped);
+}
+
+/// How the groups match the matters the appeals were written about, counted over pairs of
+/// appeals: of the pairs put in one group, how many are about one matter (precision); of the
+/// pairs about one matter, how many were put in one group (recall).
+fn quality(corpus: &[(String, usize)], groups: &[cluster::Group]) {
+    let pairs = |n: usize| n * n.saturating_sub(1) / 2;
+    let mut matters: HashMap<usize, usize> = HashMap::new();
+    for (_, label) in corpus {
+        *matters.entry(*label).or_default() += 1;
+    }
+    let (mut together, mut right, mut members) = (0, 0, 0);
+    for g in groups {
+        let mut labels: HashMap<usize, usize> = HashMap::new();
+        for m in &g.members {
+            *labels.entry(corpus[*m].1).or_default() += 1;
+        }
+        together += pairs(g.members.len());
+        right += labels.values().map(|n| pairs(*n)).sum::<usize>();
+        members += g.members.len();
+    }
+    let alike: usize = matters.values().map(|n| pairs(*n)).sum();
+    println!(
+        "{members} of {} appeals are in a group. Pair precision {:.2}, pair recall {:.2} \
+         ({} matters written about; a matter spread over several groups lowers recall).\n",
+        corpus.len(),
+        right as f64 / together.max(1) as f64,
+        right as f64 / alike.max(1) as f64,
+        matters.len()
     );
 }
 

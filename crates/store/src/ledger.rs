@@ -15,6 +15,15 @@ use crate::apply::{row_to_json, select_list};
 use crate::query::{fts_phrase, is_indexed_term, like_pattern};
 use crate::{Result, Store, StoreError};
 
+/// An appeal as the deliberation desk groups it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppealText {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub category: Category,
+    pub description: String,
+}
+
 /// The ledger's filters; every one is optional.
 #[derive(Debug, Clone, Default)]
 pub struct AppealFilter {
@@ -262,22 +271,34 @@ impl Store {
         rows.map(|r| r?).collect()
     }
 
-    /// The live appeals no policy issue has taken up yet, as (id, site, description): what the
-    /// deliberation desk groups.
-    pub fn unlinked_appeal_texts(&self) -> Result<Vec<(Uuid, Uuid, String)>> {
+    /// The live appeals not yet linked to a policy issue, with what the deliberation desk
+    /// groups them by, in id order.
+    pub fn unlinked_appeal_texts(&self) -> Result<Vec<AppealText>> {
         let mut stmt = self.conn().prepare(
-            "SELECT id, site_id, description FROM appeals
+            "SELECT id, site_id, category, description FROM appeals
              WHERE void_reason IS NULL AND policy_issue_id IS NULL ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
-            let id: String = r.get(0)?;
-            let site: String = r.get(1)?;
-            Ok((id, site, r.get::<_, Option<String>>(2)?.unwrap_or_default()))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            ))
         })?;
         rows.map(|r| {
-            let (id, site, text) = r?;
-            match (id.parse(), site.parse()) {
-                (Ok(id), Ok(site)) => Ok((id, site, text)),
+            let (id, site, category, description) = r?;
+            match (
+                id.parse(),
+                site.parse(),
+                Category::parse("category", &category),
+            ) {
+                (Ok(id), Ok(site_id), Ok(category)) => Ok(AppealText {
+                    id,
+                    site_id,
+                    category,
+                    description,
+                }),
                 _ => Err(StoreError::Corrupt("appeals")),
             }
         })

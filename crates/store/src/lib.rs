@@ -34,7 +34,7 @@ pub use desk_core::stats::Stats;
 pub use drafts::Draft;
 pub use error::{ImportRowError, StoreError};
 pub use import::import_sites_csv;
-pub use ledger::{AppealFilter, LedgerEntry, LedgerOrder, LedgerPage, LedgerSort};
+pub use ledger::{AppealFilter, AppealText, LedgerEntry, LedgerOrder, LedgerPage, LedgerSort};
 pub use migrate::SCHEMA_VERSION;
 pub use query::{register_functions, SearchHits};
 pub use sync::{rejection_hint, Conflict, Keep, LocalStatus, Rejection, SyncState};

@@ -134,9 +134,10 @@ impl Desk {
         let texts = store.unlinked_appeal_texts()?;
         let items: Vec<Item> = texts
             .iter()
-            .map(|(_, site, text)| Item {
-                text,
-                site: site.as_u128(),
+            .map(|a| Item {
+                text: &a.description,
+                category: a.category,
+                site: a.site_id.as_u128(),
             })
             .collect();
         let groups = cluster::group(&items, cluster::THRESHOLD);
@@ -145,16 +146,15 @@ impl Desk {
         for g in groups.into_iter().take(SUGGESTIONS_SHOWN) {
             let mut appeals = Vec::with_capacity(g.members.len());
             for m in &g.members {
-                if let Some(a) = store.get::<Appeal>(texts[*m].0)? {
+                if let Some(a) = store.get::<Appeal>(texts[*m].id)? {
                     appeals.push(policy_appeal(a, &sites));
                 }
             }
-            let category =
-                most_common(appeals.iter().map(|a| a.category)).unwrap_or(Category::Other);
             suggestions.push(SuggestedGroup {
                 enterprises: enterprises(&appeals),
                 appeals,
-                category,
+                // Only appeals of one category are grouped.
+                category: texts[g.members[0]].category,
                 similarity: g.similarity,
             });
         }
