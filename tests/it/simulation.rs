@@ -634,7 +634,7 @@ fn run_case(steps: Vec<Step>, database: &str) -> Result<(), TestCaseError> {
                 let d = &devices[*device];
                 *d.transport.fault.lock().unwrap() = *fault;
                 let outcome = if matches!(step, Step::Push { .. }) {
-                    rt.block_on(d.engine.push_step()).map(drop)
+                    rt.block_on(d.engine.push_step(0, 0)).map(drop)
                 } else {
                     rt.block_on(d.engine.pull_step()).map(drop)
                 };

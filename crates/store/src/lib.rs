@@ -57,6 +57,8 @@ pub struct Store {
     /// The server's time at a known uptime, learnt at sync.
     anchor: Option<clock::Anchor>,
     checkpointer: Option<Checkpointer>,
+    /// Texts given to the full-text index, see [`query::register_functions`].
+    indexed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -82,7 +84,7 @@ impl Store {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        query::register_functions(&conn)?;
+        let indexed = query::register_functions(&conn)?;
         migrate::run(&mut conn)?;
 
         let device = match meta(&conn, "device_id")? {
@@ -111,7 +113,13 @@ impl Store {
             offset_ms,
             anchor,
             checkpointer: None,
+            indexed,
         })
+    }
+
+    /// How many texts this store has given its full-text index since it opened.
+    pub fn texts_indexed(&self) -> u64 {
+        self.indexed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Pins the clock the store reads the time from (and, unless [`Store::set_uptime`] says

@@ -38,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_policy_issues_and_time_limits",
         include_str!("../../../migrations/client/0008_policy_issues_and_time_limits.sql"),
     ),
+    (
+        "0009_index_only_changed_text",
+        include_str!("../../../migrations/client/0009_index_only_changed_text.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

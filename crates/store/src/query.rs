@@ -9,13 +9,19 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::apply::{row_to_json, select_list};
 use crate::{Result, Store, StoreError};
 
-/// Registers the SQL functions the schema's triggers call.
-pub fn register_functions(conn: &Connection) -> Result<()> {
+/// Registers the SQL functions the schema's triggers call. Returns the count of texts the
+/// full-text index has been given since (each a `desk_bigrams` call): what shows that a path
+/// does no index work it need not.
+pub fn register_functions(conn: &Connection) -> Result<Arc<AtomicU64>> {
+    let indexed = Arc::new(AtomicU64::new(0));
+    let counted = indexed.clone();
     conn.create_scalar_function(
         "pinyin_initials",
         1,
@@ -26,9 +32,12 @@ pub fn register_functions(conn: &Connection) -> Result<()> {
         "desk_bigrams",
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| bigrams(&s))),
+        move |ctx| {
+            counted.fetch_add(1, Ordering::Relaxed);
+            Ok(ctx.get::<Option<String>>(0)?.map(|s| bigrams(&s)))
+        },
     )?;
-    Ok(())
+    Ok(indexed)
 }
 
 /// Overlapping pairs of letters and digits, lower-cased, space-separated: the tokens of the

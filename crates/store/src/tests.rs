@@ -260,6 +260,40 @@ fn duplicates_and_voided_references_are_refused() {
 }
 
 #[test]
+fn the_search_index_is_given_only_text_that_changed() {
+    let mut s = store();
+    let site_id = s
+        .write(|w| Ok(w.create(site("湖北交投物流园"))?.id))
+        .unwrap();
+    let id = s.write(|w| Ok(w.create(appeal(site_id))?.id)).unwrap();
+    let written = s.texts_indexed();
+    assert_eq!(
+        written,
+        5 + 1,
+        "a site's five indexed fields, an appeal's description"
+    );
+    // A row rewritten as it was (a sync bringing a record back unchanged), and a field the
+    // index does not hold: nothing to index.
+    s.conn()
+        .execute(
+            "UPDATE appeals SET description = description, urgency = 'urgent' WHERE id = ?1",
+            [id.to_string()],
+        )
+        .unwrap();
+    s.conn()
+        .execute("UPDATE sites SET name = name, address = address", [])
+        .unwrap();
+    assert_eq!(s.texts_indexed(), written);
+    s.write(|w| {
+        w.update::<Appeal>(id, |a| a.description = "夜间照明不足".into())
+            .map(drop)
+    })
+    .unwrap();
+    assert_eq!(s.texts_indexed(), written + 1);
+    assert_eq!(s.search("照明", 10).unwrap().appeals.len(), 1);
+}
+
+#[test]
 fn every_write_records_its_operations_and_only_changed_fields() {
     let mut s = store();
     let id = s

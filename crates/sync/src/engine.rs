@@ -122,8 +122,9 @@ impl<T: Transport> Engine<T> {
             self.store().rebuild_search_index()?;
             report.search_index_ms = start.elapsed().as_millis() as u64;
         }
+        let outbox = self.store().status()?.pending as u64;
         loop {
-            let (pushed, rejected) = self.push_step().await?;
+            let (pushed, rejected) = self.push_step(report.pushed, outbox).await?;
             if pushed == 0 {
                 break;
             }
@@ -262,19 +263,19 @@ impl<T: Transport> Engine<T> {
         Ok(n)
     }
 
-    /// One batch of the outbox. Returns (operations pushed, of which rejected).
-    pub async fn push_step(&self) -> Result<(u64, u64), SyncError> {
-        let (batch, pending) = {
-            let store = self.store();
-            (store.outbox_batch(PUSH_BATCH)?, store.status()?.pending)
-        };
+    /// One batch of the outbox, `done` of `total` having been pushed before it in this sync
+    /// (what the progress shows). Returns (operations pushed, of which rejected).
+    pub async fn push_step(&self, done: u64, total: u64) -> Result<(u64, u64), SyncError> {
+        let batch = self.store().outbox_batch(PUSH_BATCH)?;
         if batch.is_empty() {
             return Ok((0, 0));
         }
+        // Writes made while the sync runs join the outbox: the total grows with them.
+        let total = total.max(done + batch.len() as u64);
         self.set(Status::Syncing {
             phase: Phase::Push,
-            done: 0,
-            total: pending as u64,
+            done,
+            total,
         });
         let sent = self.device_clock();
         let reply = self.transport.push(batch.clone()).await?;
@@ -295,6 +296,11 @@ impl<T: Transport> Engine<T> {
             .iter()
             .filter(|r| r.status == desk_core::protocol::PushStatus::Rejected)
             .count();
+        self.set(Status::Syncing {
+            phase: Phase::Push,
+            done: done + batch.len() as u64,
+            total,
+        });
         Ok((batch.len() as u64, rejected as u64))
     }
 
@@ -359,7 +365,7 @@ mod tests {
         let store = Arc::new(Mutex::new(Store::open_in_memory().unwrap()));
         let engine = Engine::new(store, HttpTransport::new("http://127.0.0.1:9", "token"));
         runs_anywhere(&engine.sync());
-        runs_anywhere(&engine.push_step());
+        runs_anywhere(&engine.push_step(0, 0));
         runs_anywhere(&engine.pull_step());
         runs_anywhere(&engine.bootstrap_step());
         runs_anywhere(&crate::watch::watch(
