@@ -7,6 +7,7 @@ mod admin;
 mod cli;
 mod e2e;
 mod harness;
+mod live;
 mod server;
 mod server_harness;
 mod simulation;

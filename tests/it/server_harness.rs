@@ -1,15 +1,19 @@
 //! A server on an ephemeral port with its own database, and clients that speak the protocol.
 
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
+use desk_core::model::Record;
 use desk_core::protocol::*;
 use desk_core::Op;
 use desk_server::config::Config;
 use desk_server::db::Db;
 use desk_server::scope::Role;
 use desk_server::{admin, AppState};
+use desk_store::Store;
+use desk_sync::{Engine, HttpTransport};
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "password123";
@@ -435,5 +439,86 @@ pub fn op(entity: desk_core::Entity, record_id: Uuid, fields: Value, node: Uuid)
             node,
         },
         prev: Default::default(),
+    }
+}
+
+/// A device as the app runs one: a store and the sync engine, signed in as `user`.
+pub struct Tablet {
+    pub engine: Engine<HttpTransport>,
+    pub client: Client,
+}
+
+impl Tablet {
+    pub async fn sign_in(url: &str, user: &str) -> Tablet {
+        Tablet::sign_in_through(url, url, user).await
+    }
+
+    /// Signed in at `url`, syncing through `through` (a [`Proxy`] in front of it).
+    pub async fn sign_in_through(url: &str, through: &str, user: &str) -> Tablet {
+        let client = Client::login(url, user).await;
+        let mut store = Store::open_in_memory().unwrap();
+        store.set_account_role(client.user.role).unwrap();
+        let engine = Engine::new(
+            Arc::new(Mutex::new(store)),
+            HttpTransport::new(through, &client.token),
+        );
+        Tablet { engine, client }
+    }
+
+    pub async fn sync(&self) -> desk_sync::SyncReport {
+        self.engine.sync().await.expect("sync")
+    }
+
+    pub fn write<T>(&self, f: impl FnOnce(&mut desk_store::Writer) -> desk_store::Result<T>) -> T {
+        self.engine.store().write(f).expect("local write")
+    }
+
+    pub fn has<R: Record>(&self, id: Uuid) -> Option<R> {
+        self.engine.store().get::<R>(id).unwrap()
+    }
+}
+
+/// A TCP proxy in front of a server that can cut every connection through it at once, as a
+/// tablet's link drops in the field.
+pub struct Proxy {
+    pub url: String,
+    cuts: watch::Sender<u64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    pub async fn start(target: &str) -> Proxy {
+        let target = target.trim_start_matches("http://").to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let cuts = watch::Sender::new(0u64);
+        let subscribe = cuts.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                let mut cut = subscribe.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {},
+                        _ = cut.changed() => {}, // both ends dropped: the link is gone
+                    }
+                });
+            }
+        });
+        Proxy { url, cuts, task }
+    }
+
+    /// Drops every connection open through the proxy; new ones go through.
+    pub fn cut(&self) {
+        self.cuts.send_modify(|n| *n += 1);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }

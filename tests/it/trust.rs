@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use desk_core::appeal::Action;
@@ -13,44 +12,11 @@ use desk_core::protocol::*;
 use desk_core::Entity;
 use desk_server::admin;
 use desk_server::scope::Role;
-use desk_store::Store;
-use desk_sync::{Engine, HttpTransport};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::harness::{binary, with_stdin, Device};
 use crate::server_harness::*;
-
-/// A device as the app runs one: a store and the sync engine, signed in as `user`.
-struct Tablet {
-    engine: Engine<HttpTransport>,
-    client: Client,
-}
-
-impl Tablet {
-    async fn sign_in(url: &str, user: &str) -> Tablet {
-        let client = Client::login(url, user).await;
-        let mut store = Store::open_in_memory().unwrap();
-        store.set_account_role(client.user.role).unwrap();
-        let engine = Engine::new(
-            Arc::new(Mutex::new(store)),
-            HttpTransport::new(url, &client.token),
-        );
-        Tablet { engine, client }
-    }
-
-    async fn sync(&self) -> desk_sync::SyncReport {
-        self.engine.sync().await.expect("sync")
-    }
-
-    fn write<T>(&self, f: impl FnOnce(&mut desk_store::Writer) -> desk_store::Result<T>) -> T {
-        self.engine.store().write(f).expect("local write")
-    }
-
-    fn has<R: Record>(&self, id: Uuid) -> Option<R> {
-        self.engine.store().get::<R>(id).unwrap()
-    }
-}
 
 fn one(r: &PushResponse) -> (&str, Option<&str>, &str) {
     let x = &r.results[0];
@@ -1200,113 +1166,4 @@ async fn policy_issues_sync_and_are_counted_within_scope() {
         );
         s.stop().await;
     }
-}
-
-/// Issue 12: a sync that brings back records as they already are here (the push's own
-/// operations, the server's moves of the appeals' ledgers) gives the search index nothing to
-/// do; an edit of indexed text re-indexes that text once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_sync_indexes_only_text_that_changed() {
-    for backend in backends() {
-        let s = Server::start(&backend).await;
-        let zone = seed(&s.db.url);
-        let leader = Tablet::sign_in(&s.url, "leader").await;
-        leader.sync().await;
-        let site_id = leader
-            .write(|w| w.create(site("随创贸易", Some(zone.park1))))
-            .id;
-        let mut ids = Vec::new();
-        for i in 0..20 {
-            let mut a = appeal_at(site_id, Utc::now());
-            a.description = format!("第{i}件：厂区门前道路破损，大货车进出颠簸");
-            let id = leader.write(|w| w.create(a)).id;
-            leader.write(|w| {
-                w.act_on_appeal(
-                    id,
-                    Action::Dispatch {
-                        department_id: zone.dept1,
-                    },
-                    "领导",
-                    None,
-                )
-            });
-            ids.push(id);
-        }
-        let written = leader.engine.store().texts_indexed();
-        assert_eq!(
-            written,
-            5 + 20,
-            "a site's five fields and each appeal's description"
-        );
-
-        let report = leader.sync().await;
-        assert_eq!(report.rejected, 0, "{backend:?} {report:?}");
-        assert!(report.pushed >= 41 && report.pulled > 0, "{report:?}");
-        let sealed = leader.has::<Appeal>(ids[0]).unwrap();
-        assert!(sealed.ledger_head.is_some(), "the pull rewrote the appeals");
-        assert_eq!(
-            leader.engine.store().texts_indexed(),
-            written,
-            "{backend:?}"
-        );
-
-        leader.write(|w| {
-            w.update::<Appeal>(ids[3], |a| {
-                a.description = "厂区路灯不亮，夜班员工出行不便".into()
-            })
-        });
-        leader.sync().await;
-        assert_eq!(leader.engine.store().texts_indexed(), written + 1);
-        let hits = leader.engine.store().search("路灯", 10).unwrap();
-        assert_eq!(hits.appeals.len(), 1, "{hits:?}");
-        assert_eq!(
-            leader
-                .engine
-                .store()
-                .search("破损", 50)
-                .unwrap()
-                .appeals
-                .len(),
-            19
-        );
-        s.stop().await;
-    }
-}
-
-/// Issue 12: the push's progress counts what is done, out of what there is to do.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_push_progress_counts_what_is_done() {
-    let s = Server::start(&backends()[0]).await;
-    let zone = seed(&s.db.url);
-    let leader = Tablet::sign_in(&s.url, "leader").await;
-    leader.sync().await;
-    leader.write(|w| {
-        for i in 0..1200 {
-            w.create(site(&format!("随州第{i}号企业"), Some(zone.park1)))?;
-        }
-        Ok(())
-    });
-    let mut status = leader.engine.status();
-    let watching = tokio::spawn(async move {
-        let mut seen = Vec::new();
-        while status.changed().await.is_ok() {
-            match status.borrow_and_update().clone() {
-                desk_sync::Status::Syncing {
-                    phase: desk_sync::Phase::Push,
-                    done,
-                    total,
-                } => seen.push((done, total)),
-                desk_sync::Status::UpToDate { .. } => break,
-                _ => {}
-            }
-        }
-        seen
-    });
-    let report = leader.sync().await;
-    assert_eq!(report.pushed, 1200);
-    let seen = watching.await.unwrap();
-    assert!(seen.iter().all(|(_, total)| *total == 1200), "{seen:?}");
-    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
-    assert!(seen.iter().any(|(done, _)| *done >= 500), "{seen:?}");
-    s.stop().await;
 }

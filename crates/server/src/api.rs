@@ -23,6 +23,7 @@ use crate::auth::{self, Throttle};
 use crate::config::Config;
 use crate::db::{Db, Sql};
 use crate::error::{ApiError, ErrorBody};
+use crate::live::{self, Live};
 use crate::scope::{Caller, Role};
 use crate::state::{self, DeviceInfo, IngestRules, LedgerQuery};
 use desk_core::stats::Stats;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     throttle: Arc<Throttle>,
     permits: Arc<Semaphore>,
+    pub live: Live,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
                 window: std::time::Duration::from_secs(config.login_window_secs.max(1)),
             })),
             config: Arc::new(config),
+            live: Live::new(0),
         }
     }
 
@@ -64,6 +67,18 @@ impl AppState {
     }
 }
 
+/// Keeps [`Live`] at the database's log head, for the writes this process does not see made
+/// (another replica, the admin command); until the server stops.
+pub async fn watch_log(state: AppState) {
+    while !state.live.closed() {
+        match state.tx(state::head).await {
+            Ok(head) => state.live.moved(head),
+            Err(e) => tracing::warn!(error = %e.body.message, "reading the log head"),
+        }
+        tokio::time::sleep(live::POLL).await;
+    }
+}
+
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -74,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .route("/v1/bootstrap", get(bootstrap))
+        .route("/v1/live", get(live_changes))
         .layer(middleware::from_fn(check_protocol));
     Router::new()
         .route("/healthz", get(healthz))
@@ -393,13 +409,29 @@ async fn push(
         now_ms: now_ms(),
         max_clock_ahead_ms: state.config.max_clock_ahead_secs * 1000,
     };
-    let results = state
-        .tx(move |sql| state::ingest(sql, &caller, &req.ops, rules))
+    let live = state.live.clone();
+    let (results, head) = state
+        .tx(move |sql| {
+            let results = state::ingest(sql, &caller, &req.ops, rules)?;
+            Ok((results, state::head(sql)?))
+        })
         .await?;
+    live.moved(head);
     Ok(Json(PushResponse {
         results,
         server_time: now_ms(),
     }))
+}
+
+/// Live changes: server-sent events, each `{"cursor": N}`, the log's head now and each time
+/// it moves; a device whose cursor is behind pulls. The stream ends when the server stops.
+#[utoipa::path(
+    get, path = "/v1/live", params(("x-desk-protocol" = u32, Header, description = "Sync protocol version")),
+    security(("token" = [])),
+    responses((status = 200, content_type = "text/event-stream", description = "Events `head` with data `{\"cursor\": N}`"), (status = 401, body = ErrorBody), (status = 426, body = ErrorBody))
+)]
+async fn live_changes(State(state): State<AppState>, _caller: Caller) -> Response {
+    state.live.stream().into_response()
 }
 
 /// The log after a cursor, within the device's scope, in pages.
@@ -681,7 +713,7 @@ impl Modify for BearerToken {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
-    paths(healthz, openapi, login, push, pull, bootstrap, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, devices, revoke),
+    paths(healthz, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, devices, revoke),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

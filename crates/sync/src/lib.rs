@@ -16,4 +16,4 @@ pub mod watch;
 
 pub use engine::{Engine, SyncError, SyncReport};
 pub use status::{Phase, Status};
-pub use transport::{HttpTransport, Transport, TransportError};
+pub use transport::{HttpTransport, LiveFeed, Transport, TransportError};

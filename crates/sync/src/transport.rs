@@ -49,12 +49,50 @@ pub trait Transport: Send + Sync {
     ) -> impl Future<Output = Result<Option<Snapshot>>> + Send;
     /// Cheap: does the server answer at all?
     fn probe(&self) -> impl Future<Output = bool> + Send;
+    /// The server's live feed of its log's head; a transport without one says so.
+    fn live(&self) -> impl Future<Output = Result<LiveFeed>> + Send {
+        async {
+            Err(TransportError::Refused {
+                status: 404,
+                message: "no live feed".into(),
+            })
+        }
+    }
+}
+
+/// The cursors the server's log reaches, as they are reached, until the connection ends.
+pub struct LiveFeed {
+    heads: tokio::sync::mpsc::Receiver<i64>,
+}
+
+impl LiveFeed {
+    pub fn new(heads: tokio::sync::mpsc::Receiver<i64>) -> LiveFeed {
+        LiveFeed { heads }
+    }
+
+    /// The next head; `None` once the feed has ended.
+    pub async fn next(&mut self) -> Option<i64> {
+        self.heads.recv().await
+    }
+}
+
+/// The cursor of a server-sent event's `data: {"cursor": N}` line.
+fn head_of(line: &[u8]) -> Option<i64> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        cursor: i64,
+    }
+    let data = line.strip_prefix(b"data:")?;
+    serde_json::from_slice::<Head>(data).ok().map(|h| h.cursor)
 }
 
 /// The protocol over HTTP(S).
 #[derive(Clone)]
 pub struct HttpTransport {
     http: reqwest::Client,
+    /// Without an overall timeout, for the live feed: a stream stays open for hours. The
+    /// server's keep-alive every 15 s shows it is still there; silence past 45 s ends it.
+    streaming: reqwest::Client,
     base: String,
     token: String,
 }
@@ -63,6 +101,11 @@ impl HttpTransport {
     pub fn new(base: &str, token: &str) -> HttpTransport {
         HttpTransport {
             http: client(),
+            streaming: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .read_timeout(Duration::from_secs(45))
+                .build()
+                .expect("HTTP client"),
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
         }
@@ -162,6 +205,39 @@ impl Transport for HttpTransport {
             .await
             .is_ok_and(|r| r.status().is_success())
     }
+
+    async fn live(&self) -> Result<LiveFeed> {
+        let mut resp = self
+            .streaming
+            .get(format!("{}/v1/live", self.base))
+            .bearer_auth(&self.token)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .send()
+            .await
+            .map_err(|e| TransportError::Offline(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(read::<serde_json::Value>(resp)
+                .await
+                .err()
+                .unwrap_or(TransportError::Offline("no live feed".into())));
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(async move {
+            let mut pending: Vec<u8> = Vec::new();
+            while let Ok(Some(chunk)) = resp.chunk().await {
+                pending.extend_from_slice(&chunk);
+                while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = pending.drain(..=end).collect();
+                    if let Some(head) = head_of(line.trim_ascii()) {
+                        if tx.send(head).await.is_err() {
+                            return; // no one listens any more
+                        }
+                    }
+                }
+            }
+        });
+        Ok(LiveFeed::new(rx))
+    }
 }
 
 /// Signs a device in; the token it returns is for [`HttpTransport::new`].
@@ -193,4 +269,16 @@ pub async fn login(
         });
     }
     read(resp).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_head_is_read_from_its_event_line_and_nothing_else_is() {
+        assert_eq!(super::head_of(b"data:{\"cursor\":42}"), Some(42));
+        assert_eq!(super::head_of(b"data: {\"cursor\": 7}"), Some(7));
+        assert_eq!(super::head_of(b"event: head"), None);
+        assert_eq!(super::head_of(b": keep-alive"), None);
+        assert_eq!(super::head_of(b"data: {\"cursor\": \"x\"}"), None);
+    }
 }

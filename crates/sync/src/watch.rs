@@ -1,12 +1,15 @@
-//! Keeping a device in sync without anyone asking: shortly after local writes (debounced),
-//! periodically, and as soon as the server answers again after being unreachable — found by a
-//! cheap probe on an exponential backoff with jitter, never a busy loop. A failed upload is
-//! retried on the same backoff, without waiting for the next local write.
+//! Keeping a device in sync without anyone asking: shortly after local writes (debounced), as
+//! soon as the server's live feed says its log moved past this device's cursor, periodically
+//! (in case the feed is down), and as soon as the server answers again after being unreachable
+//! — found by a cheap probe on an exponential backoff with jitter, never a busy loop. A failed
+//! upload is retried on the same backoff, without waiting for the next local write; a dropped
+//! live feed is reconnected on it.
 
 use std::future::Future;
 use std::time::Duration;
 
 use rand::Rng;
+use tokio::sync::Notify;
 
 use crate::engine::Engine;
 use crate::transport::Transport;
@@ -54,30 +57,28 @@ pub async fn watch<T: Transport>(
     opts: WatchOptions,
     shutdown: impl Future<Output = ()>,
 ) {
-    tokio::pin!(shutdown);
+    let behind = Notify::new();
+    tokio::select! {
+        _ = keep_in_sync(engine, &opts, &behind) => {},
+        _ = listen(engine, &opts, &behind) => {},
+        _ = shutdown => {},
+    }
+}
+
+async fn keep_in_sync<T: Transport>(engine: &Engine<T>, opts: &WatchOptions, behind: &Notify) {
     let mut failures = 0u32;
     loop {
-        let outcome = tokio::select! {
-            r = engine.sync() => r,
-            _ = &mut shutdown => return,
-        };
-        match outcome {
+        match engine.sync().await {
             Ok(_) => {
                 failures = 0;
-                tokio::select! {
-                    _ = wait_for_work(engine, &opts) => {},
-                    _ = &mut shutdown => return,
-                }
+                wait_for_work(engine, opts, behind).await;
             }
             Err(e) if e.is_transient() => {
                 // Unreachable: probe on a growing delay until the server answers.
                 loop {
                     failures += 1;
                     tracing::info!(error = %e, failures, "server unreachable; probing");
-                    tokio::select! {
-                        _ = tokio::time::sleep(backoff(&opts, failures)) => {},
-                        _ = &mut shutdown => return,
-                    }
+                    tokio::time::sleep(backoff(opts, failures)).await;
                     if engine.transport().probe().await {
                         break;
                     }
@@ -86,23 +87,46 @@ pub async fn watch<T: Transport>(
             Err(e) => {
                 // A person must act (sign in again, update); keep trying gently meanwhile.
                 tracing::warn!(error = %e, "sync needs attention");
-                tokio::select! {
-                    _ = wait_for_work(engine, &opts) => {},
-                    _ = &mut shutdown => return,
-                }
+                wait_for_work(engine, opts, behind).await;
             }
         }
     }
 }
 
-/// Returns when a sync is due: the interval has passed, or local writes happened and then
-/// paused for the debounce time.
-async fn wait_for_work<T: Transport>(engine: &Engine<T>, opts: &WatchOptions) {
+/// Holds the server's live feed open, and wakes the sync when the log moves past this
+/// device's cursor; reconnects on the backoff when the feed drops or cannot be had.
+async fn listen<T: Transport>(engine: &Engine<T>, opts: &WatchOptions, behind: &Notify) {
+    let mut failures = 0u32;
+    loop {
+        match engine.transport().live().await {
+            Ok(mut feed) => {
+                failures = 0;
+                while let Some(head) = feed.next().await {
+                    let cursor = engine.store().sync_state().map_or(0, |s| s.cursor);
+                    if head > cursor {
+                        behind.notify_one();
+                    }
+                }
+                tracing::info!("live feed ended; reconnecting");
+            }
+            Err(e) => tracing::debug!(error = %e, "no live feed"),
+        }
+        failures += 1;
+        tokio::time::sleep(backoff(opts, failures)).await;
+    }
+}
+
+/// Returns when a sync is due: the server's log moved past this device, the interval has
+/// passed, or local writes happened and then paused for the debounce time.
+async fn wait_for_work<T: Transport>(engine: &Engine<T>, opts: &WatchOptions, behind: &Notify) {
     let mark = || engine.store().local_high_water().unwrap_or_default();
     let start = mark();
     let deadline = tokio::time::Instant::now() + opts.interval;
     loop {
-        tokio::time::sleep(POLL).await;
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {},
+            _ = behind.notified() => return,
+        }
         if tokio::time::Instant::now() >= deadline {
             return;
         }
