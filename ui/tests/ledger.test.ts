@@ -5,6 +5,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { media } from './setup'
 import Ledger from '../src/screens/Ledger.vue'
+import { nav } from '../src/lib/nav'
 import type { ActionKind, AppealDetail, AppealStatus, LedgerRow } from '../src/lib/types'
 
 afterEach(() => {
@@ -126,6 +127,33 @@ describe('ledger', () => {
     await flushPromises()
     expect(w.findAll('[data-test=appeal]').length).toBe(2)
     w.unmount()
+  })
+
+  it('reads its page again when a sync brings changes, keeping the page, but not a list scrolled down', async () => {
+    media.desktop = true
+    const { w, calls } = await mountLedger(detail('dispatched', []))
+    const afters = () => calls.filter((c) => c.cmd === 'ledger').map((c) => c.args.after)
+    await w.find('[data-test=page-next]').trigger('click')
+    await flushPromises()
+    nav.synced++
+    await flushPromises()
+    expect(afters()).toEqual([null, 'c1', 'c1'])
+    expect(w.find('[data-test=page-number]').text()).toBe('第 2 页')
+    w.unmount()
+
+    media.desktop = false
+    const touch = await mountLedger(detail('dispatched', []))
+    nav.synced++
+    await flushPromises()
+    const touchAfters = () => touch.calls.filter((c) => c.cmd === 'ledger').map((c) => c.args.after)
+    expect(touchAfters()).toEqual([null, null])
+    await (touch.w.vm as unknown as { $: { setupState: { more: () => Promise<void> } } }).$.setupState.more()
+    await flushPromises()
+    nav.synced++
+    await flushPromises()
+    expect(touchAfters()).toEqual([null, null, 'c1'])
+    expect(touch.w.findAll('[data-test=appeal]').length).toBe(2)
+    touch.w.unmount()
   })
 
   it('lists appeals with their site, deadline, status and an overdue mark', async () => {

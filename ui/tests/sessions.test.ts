@@ -56,6 +56,21 @@ describe('today', () => {
     expect(stops[1].find('[data-test=stop-visited]').exists()).toBe(false)
   })
 
+  it('reads its lists again when a sync brings changes', async () => {
+    const calls: [string, unknown][] = []
+    mockToday(calls)
+    const w = mount(Today)
+    await flushPromises()
+    calls.length = 0
+    await flushPromises()
+    expect(calls).toEqual([])
+    nav.synced++
+    await flushPromises()
+    // (Screens mounted by the tests above listen too: at least this one reads again.)
+    for (const cmd of ['sessions', 'visit_drafts', 'alerts']) expect(calls.map(([c]) => c)).toContain(cmd)
+    w.unmount()
+  })
+
   it('starts a visit on its own or at a stop, and opens it', async () => {
     const calls: [string, unknown][] = []
     mockToday(calls)

@@ -499,6 +499,8 @@ fn bench() -> Result {
     if !status.success() {
         return Err("server benchmark failed".into());
     }
+    // The sync benchmark runs the release server as its own process.
+    cargo(&["build", "--release", "-p", "desk-server", "--bins"])?;
     cargo(&[
         "run",
         "--release",

@@ -8,7 +8,9 @@ export type Page =
   | { name: 'session'; sessionId: string | null }
   | { name: 'policy' }
 
-export const nav = reactive<{ tab: Tab; page: Page | null }>({ tab: 'today', page: null })
+// `synced` counts the syncs that brought the device up to date: screens showing records read
+// them again when it moves, so a change made elsewhere appears without anyone asking.
+export const nav = reactive<{ tab: Tab; page: Page | null; synced: number }>({ tab: 'today', page: null, synced: 0 })
 
 export function openPage(page: Page) {
   nav.page = page
