@@ -188,3 +188,33 @@ async fn a_change_reaches_a_running_device_at_once_and_after_its_link_drops() {
         s.stop().await;
     }
 }
+
+/// The live feed is for signed-in devices, says what it is, and starts with the log's head.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_feed_is_an_event_stream_for_signed_in_devices() {
+    use desk_core::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+    let s = Server::start(&backends()[0]).await;
+    seed(&s.db.url);
+    let (status, body) = raw(&s.url, reqwest::Method::GET, "/v1/live", None, None).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["code"], "unauthorized");
+
+    let leader = Client::login(&s.url, "leader").await;
+    let mut resp = reqwest::Client::new()
+        .get(format!("{}/v1/live", s.url))
+        .bearer_auth(&leader.token)
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    assert_eq!(resp.headers()["x-accel-buffering"], "no");
+    let first = String::from_utf8(resp.chunk().await.unwrap().unwrap().to_vec()).unwrap();
+    assert!(
+        first.starts_with("event: head\ndata: {\"cursor\":"),
+        "{first}"
+    );
+    drop(resp);
+    s.stop().await;
+}

@@ -431,7 +431,8 @@ async fn push(
     responses((status = 200, content_type = "text/event-stream", description = "Events `head` with data `{\"cursor\": N}`"), (status = 401, body = ErrorBody), (status = 426, body = ErrorBody))
 )]
 async fn live_changes(State(state): State<AppState>, _caller: Caller) -> Response {
-    state.live.stream().into_response()
+    // nginx would otherwise hold the events back in its buffer.
+    ([("x-accel-buffering", "no")], state.live.stream()).into_response()
 }
 
 /// The log after a cursor, within the device's scope, in pages.

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use desk_core::model::{Site, SiteKind};
+use desk_server::admin;
 use desk_server::db::Db;
 use desk_server::scope::Role;
-use desk_server::admin;
 use desk_store::Store;
 use desk_sync::watch::WatchOptions;
 use desk_sync::{Engine, HttpTransport};
@@ -170,4 +170,5 @@ async fn main() {
         ms(samples[197])
     );
     let _ = process.kill();
+    let _ = process.wait();
 }
