@@ -68,9 +68,9 @@ impl AppState {
 }
 
 /// Keeps [`Live`] at the database's log head, for the writes this process does not see made
-/// (another replica, the admin command); until the server stops.
+/// (another replica, the admin command); `serve` ends it when the server stops.
 pub async fn watch_log(state: AppState) {
-    while !state.live.closed() {
+    loop {
         match state.tx(state::head).await {
             Ok(head) => state.live.moved(head),
             Err(e) => tracing::warn!(error = %e.body.message, "reading the log head"),

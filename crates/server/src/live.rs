@@ -46,10 +46,6 @@ impl Live {
         self.head.send_replace(None);
     }
 
-    pub fn closed(&self) -> bool {
-        self.head.borrow().is_none()
-    }
-
     /// The events of one device's stream: the head now, then each time it moves, as
     /// `{"cursor": N}`; a comment every 15 s keeps proxies from closing a quiet stream.
     pub fn stream(&self) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
