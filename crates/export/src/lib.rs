@@ -8,7 +8,7 @@
 
 pub mod print;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -18,6 +18,7 @@ use desk_core::deadline;
 use desk_core::model::{Appeal, AppealStatus, Category};
 use desk_core::stats::{Counts, Stats};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -36,6 +37,7 @@ pub type Result<T> = std::result::Result<T, ExportError>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     pub raised: NaiveDate,
+    pub site_id: Uuid,
     pub site: String,
     pub park: String,
     pub category: Category,
@@ -51,6 +53,17 @@ pub struct Line {
     pub resolved: Option<NaiveDate>,
     pub on_time: Option<bool>,
     pub satisfaction: Option<i64>,
+    /// The policy issue (议题) the appeal is gathered in: its id and title.
+    pub policy_issue: Option<(Uuid, String)>,
+}
+
+/// The names an appeal refers to, as the ledger shows them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Names<'a> {
+    pub site: Option<&'a str>,
+    pub park: Option<&'a str>,
+    pub department: Option<&'a str>,
+    pub policy_issue: Option<&'a str>,
 }
 
 /// Makes [`Line`]s as of one day on one calendar, remembering each deadline's count (a ledger
@@ -70,13 +83,7 @@ impl Lines {
         }
     }
 
-    pub fn line(
-        &mut self,
-        appeal: &Appeal,
-        site: Option<&str>,
-        park: Option<&str>,
-        department: Option<&str>,
-    ) -> Line {
+    pub fn line(&mut self, appeal: &Appeal, names: Names) -> Line {
         let left = appeal
             .deadline
             .filter(|_| !appeal.status.is_resolved())
@@ -88,19 +95,24 @@ impl Lines {
             });
         Line {
             raised: desk_core::time::local_date(appeal.raised_at),
-            site: site.unwrap_or_default().to_owned(),
-            park: park.unwrap_or_default().to_owned(),
+            site_id: appeal.site_id,
+            site: names.site.unwrap_or_default().to_owned(),
+            park: names.park.unwrap_or_default().to_owned(),
             category: appeal.category,
             description: appeal.description.clone(),
             urgent: appeal.urgency == desk_core::model::Urgency::Urgent,
             status: appeal.status,
-            department: department.unwrap_or_default().to_owned(),
+            department: names.department.unwrap_or_default().to_owned(),
             deadline: appeal.deadline,
             days_left: left.map(|l| l.0),
             provisional: left.is_some_and(|l| l.1),
             resolved: appeal.resolved_at.map(desk_core::time::local_date),
             on_time: deadline::resolved_on_time(appeal.deadline, appeal.resolved_at),
             satisfaction: appeal.satisfaction,
+            policy_issue: appeal
+                .policy_issue_id
+                .zip(names.policy_issue)
+                .map(|(id, title)| (id, title.to_owned())),
         }
     }
 }
@@ -115,7 +127,7 @@ enum Cell<'a> {
 }
 
 /// The ledger's columns: header and width in characters.
-const COLUMNS: [(&str, f64); 13] = [
+const COLUMNS: [(&str, f64); 14] = [
     ("提出日期", 11.0),
     ("企业/项目", 28.0),
     ("园区", 14.0),
@@ -129,10 +141,11 @@ const COLUMNS: [(&str, f64); 13] = [
     ("办结日期", 11.0),
     ("按期办结", 9.0),
     ("满意度", 7.0),
+    ("议题", 20.0),
 ];
 
 impl Line {
-    fn cells(&self) -> [Cell<'_>; 13] {
+    fn cells(&self) -> [Cell<'_>; 14] {
         let opt_date = |d: Option<NaiveDate>| d.map_or(Cell::Empty, Cell::Date);
         [
             Cell::Date(self.raised),
@@ -158,6 +171,9 @@ impl Line {
                 None => Cell::Empty,
             },
             self.satisfaction.map_or(Cell::Empty, Cell::Number),
+            self.policy_issue
+                .as_ref()
+                .map_or(Cell::Empty, |(_, title)| Cell::Text(title)),
         ]
     }
 }
@@ -168,6 +184,8 @@ struct Tally {
     counts: Counts,
     by_category: BTreeMap<&'static str, Group>,
     by_department: BTreeMap<String, Group>,
+    /// Each policy issue's title and its appeals' enterprises.
+    by_policy_issue: BTreeMap<Uuid, (String, BTreeSet<Uuid>, Group)>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -191,6 +209,15 @@ impl Tally {
             c.satisfaction_ratings += 1;
             c.satisfaction_sum += s;
         }
+        let mut issue = None;
+        if let Some((id, title)) = &line.policy_issue {
+            let (_, sites, group) = self
+                .by_policy_issue
+                .entry(*id)
+                .or_insert_with(|| (title.clone(), BTreeSet::new(), Group::default()));
+            sites.insert(line.site_id);
+            issue = Some(group);
+        }
         for group in [
             self.by_category
                 .entry(line.category.label_zh())
@@ -202,7 +229,10 @@ impl Tally {
                     line.department.clone()
                 })
                 .or_default(),
-        ] {
+        ]
+        .into_iter()
+        .chain(issue)
+        {
             group.appeals += 1;
             group.resolved += resolved as i64;
             group.overdue += overdue as i64;
@@ -353,7 +383,7 @@ impl LedgerExport {
 }
 
 /// The figures sheet (统计): the totals and rates of `desk_core::stats`, then the appeals by
-/// category and by department.
+/// category, by department and by policy issue (with the enterprises each covers).
 fn figures(sheet: &mut Worksheet, title: &str, tally: &Tally) -> Result<()> {
     sheet.set_name("统计")?;
     let bold = Format::new().set_bold();
@@ -363,9 +393,18 @@ fn figures(sheet: &mut Worksheet, title: &str, tally: &Tally) -> Result<()> {
     }
     sheet.write_string_with_format(0, 0, "台账统计", &bold)?;
     sheet.write_string(1, 0, title)?;
-    let stats = Stats::from(tally.counts);
+    let covered: BTreeSet<Uuid> = tally
+        .by_policy_issue
+        .values()
+        .flat_map(|(_, sites, _)| sites.iter().copied())
+        .collect();
+    let stats = Stats::from(Counts {
+        policy_issues: tally.by_policy_issue.len() as i64,
+        policy_enterprises: covered.len() as i64,
+        ..tally.counts
+    });
     let rate = |r: Option<f64>| r.map_or(String::new(), |r| format!("{r}%"));
-    let rows: [(&str, String); 6] = [
+    let rows: [(&str, String); 8] = [
         ("诉求总数", stats.appeals.to_string()),
         ("已办结", stats.appeals_resolved.to_string()),
         ("办结率", rate(stats.resolution_rate)),
@@ -377,6 +416,8 @@ fn figures(sheet: &mut Worksheet, title: &str, tally: &Tally) -> Result<()> {
                 .satisfaction_average
                 .map_or(String::new(), |s| s.to_string()),
         ),
+        ("议题", stats.policy_issues.to_string()),
+        ("议题涉及企业", stats.policy_enterprises.to_string()),
     ];
     let mut row = 3;
     for (name, value) in rows {
@@ -401,7 +442,18 @@ fn figures(sheet: &mut Worksheet, title: &str, tally: &Tally) -> Result<()> {
                 .map(|(k, g)| (k.clone(), *g))
                 .collect(),
         ),
+        (
+            "按议题",
+            tally
+                .by_policy_issue
+                .values()
+                .map(|(title, sites, g)| (format!("{title}（{} 家企业）", sites.len()), *g))
+                .collect(),
+        ),
     ] {
+        if groups.is_empty() {
+            continue;
+        }
         row += 1;
         for (col, h) in [heading, "诉求", "已办结", "逾期"].iter().enumerate() {
             sheet.write_string_with_format(row, col as u16, *h, &bold)?;

@@ -1,7 +1,8 @@
 //! Printable papers, each one HTML document laid out for A4 with CJK fonts and its own styles
 //! (so it prints the same from any browser engine): the visit minutes (走访纪要), with lines for
 //! signatures, and the month's report (工作月报): the figures, bar charts drawn as inline SVG,
-//! the departments' loads and the overdue list. The app previews and prints them.
+//! the departments' loads, the overdue list and the policy issues. The app previews and prints
+//! them.
 
 use chrono::NaiveDate;
 
@@ -284,6 +285,19 @@ pub struct Report {
     pub departments: Vec<(String, i64, i64, i64)>,
     /// Overdue appeals: site, description, department, deadline, days late.
     pub overdue: Vec<(String, String, String, String, i64)>,
+    /// The policy issues taken up for the deliberation desk (议事桌).
+    pub policy_issues: Vec<ReportIssue>,
+}
+
+/// A policy issue as the month's report lists it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportIssue {
+    pub title: String,
+    /// As shown: 待议, 已议定, 已办结.
+    pub status: String,
+    pub appeals: usize,
+    pub enterprises: usize,
+    pub conclusion: Option<String>,
 }
 
 /// Horizontal bars, longest first as given, scaled to the largest.
@@ -378,6 +392,21 @@ pub fn report_html(r: &Report) -> String {
             }),
         );
     }
+    if !r.policy_issues.is_empty() {
+        body += &format!("<h2>议事桌议题（{} 项）</h2>", r.policy_issues.len());
+        body += &table(
+            &["议题", "状态", "诉求", "涉及企业", "议定意见"],
+            r.policy_issues.iter().map(|i| {
+                vec![
+                    i.title.clone(),
+                    i.status.clone(),
+                    i.appeals.to_string(),
+                    i.enterprises.to_string(),
+                    i.conclusion.clone().unwrap_or_default(),
+                ]
+            }),
+        );
+    }
     format!(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <title>{} 工作月报</title><style>{STYLE}{REPORT_STYLE}</style></head><body>{body}</body></html>",
@@ -462,6 +491,13 @@ mod tests {
                 "2024-10-28".into(),
                 763,
             )],
+            policy_issues: vec![ReportIssue {
+                title: "工业电价偏高".into(),
+                status: "已议定".into(),
+                appeals: 4,
+                enterprises: 3,
+                conclusion: Some("协调供电公司执行园区直供电价".into()),
+            }],
             ..Report::default()
         });
         assert!(html.contains("2026年11月 工作月报"));
@@ -474,6 +510,10 @@ mod tests {
         assert!(html.contains("环境&amp;绿化"));
         assert!(html.contains("逾期未办结（1 件）"));
         assert!(html.contains("<td>763</td>"));
+        assert!(html.contains("议事桌议题（1 项）"));
+        assert!(html.contains(
+            "<td>工业电价偏高</td><td>已议定</td><td>4</td><td>3</td><td>协调供电公司执行园区直供电价</td>"
+        ));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use calamine::{open_workbook, Data, Reader, Xlsx};
 use chrono::NaiveDate;
 use desk_core::calendar::Calendar;
 use desk_core::model::*;
-use desk_export::{Kind, LedgerExport, Lines};
+use desk_export::{Kind, LedgerExport, Lines, Names};
 use uuid::Uuid;
 
 fn day(s: &str) -> NaiveDate {
@@ -35,33 +35,50 @@ fn appeal(description: &str, status: AppealStatus, deadline: Option<&str>) -> Ap
     }
 }
 
-/// Three appeals as of Wednesday 4 March 2026: one due in two working days, one late, one
-/// resolved on time and rated.
+/// Three appeals of three enterprises as of Wednesday 4 March 2026: one due in two working
+/// days, one late, one resolved on time and rated; the first and the last gathered in a policy
+/// issue.
 fn lines() -> Vec<desk_export::Line> {
     let mut lines = Lines::new(day("2026-03-04"), Calendar::built_in());
     let site = Some("湖北斯诺新材料有限公司");
+    let issue = Uuid::now_v7();
+    let in_issue = |mut a: Appeal| {
+        a.policy_issue_id = Some(issue);
+        a
+    };
     vec![
         lines.line(
-            &appeal(
+            &in_issue(appeal(
                 "生产用电价格偏高",
                 AppealStatus::Dispatched,
                 Some("2026-03-06"),
-            ),
-            site,
-            Some("新材料产业园"),
-            Some("国网随州供电公司"),
+            )),
+            Names {
+                site,
+                park: Some("新材料产业园"),
+                department: Some("国网随州供电公司"),
+                policy_issue: Some("工业电价偏高"),
+            },
         ),
         lines.line(
             &appeal("厂区围墙破损", AppealStatus::InProgress, Some("2026-02-27")),
-            site,
-            None,
-            Some("自然资源和规划中心"),
+            Names {
+                site,
+                department: Some("自然资源和规划中心"),
+                ..Names::default()
+            },
         ),
         lines.line(
-            &appeal("停车难", AppealStatus::Confirmed, Some("2026-03-03")),
-            site,
-            None,
-            None,
+            &in_issue(appeal(
+                "电费太贵",
+                AppealStatus::Confirmed,
+                Some("2026-03-03"),
+            )),
+            Names {
+                site,
+                policy_issue: Some("工业电价偏高"),
+                ..Names::default()
+            },
         ),
     ]
 }
@@ -110,14 +127,24 @@ fn the_xlsx_holds_the_ledger_and_its_figures() {
             "2",
             "",
             "",
-            ""
+            "",
+            "工业电价偏高"
         ]
     );
     // 27 February to 4 March: Saturday the 28th is a make-up working day (调休), so four.
     assert_eq!(rows[2][9], "逾期 4");
     assert_eq!(
         &rows[3][6..],
-        ["已评价", "", "2026-03-03", "", "2026-03-02", "是", "5"]
+        [
+            "已评价",
+            "",
+            "2026-03-03",
+            "",
+            "2026-03-02",
+            "是",
+            "5",
+            "工业电价偏高"
+        ]
     );
     assert!(
         matches!(ledger.get_value((1, 8)), Some(Data::DateTime(_))),
@@ -127,12 +154,22 @@ fn the_xlsx_holds_the_ledger_and_its_figures() {
     let figures = book.worksheet_range("统计").unwrap();
     let cell = |r: u32, c: u32| figures.get_value((r, c)).map(text).unwrap_or_default();
     assert_eq!(cell(1, 0), "全部诉求");
-    let totals: Vec<(String, String)> = (3..9).map(|r| (cell(r, 0), cell(r, 1))).collect();
+    let totals: Vec<(String, String)> = (3..11).map(|r| (cell(r, 0), cell(r, 1))).collect();
     assert_eq!(totals[0], ("诉求总数".into(), "3".into()));
     assert_eq!(totals[2], ("办结率".into(), "33.3%".into()));
     assert_eq!(totals[3], ("按期办结率".into(), "100%".into()));
     assert_eq!(totals[4], ("逾期未办结".into(), "1".into()));
     assert_eq!(totals[5].1, "5");
+    assert_eq!(totals[6], ("议题".into(), "1".into()));
+    assert_eq!(totals[7], ("议题涉及企业".into(), "2".into()));
+    let by_issue = (0..figures.height() as u32)
+        .find(|r| cell(*r, 0) == "按议题")
+        .expect("the policy issues' table");
+    assert_eq!(
+        (1..4).map(|c| cell(by_issue + 1, c)).collect::<Vec<_>>(),
+        ["2", "1", "0"]
+    );
+    assert_eq!(cell(by_issue + 1, 0), "工业电价偏高（2 家企业）");
 }
 
 #[test]
@@ -159,9 +196,7 @@ fn a_deadline_in_an_unpublished_year_is_marked_provisional() {
     let mut lines = Lines::new(day("2030-12-30"), Calendar::built_in());
     let line = lines.line(
         &appeal("x", AppealStatus::Dispatched, Some("2031-01-06")),
-        None,
-        None,
-        None,
+        Names::default(),
     );
     assert!(line.provisional);
     let dir = tempfile::tempdir().unwrap();

@@ -21,7 +21,22 @@ pub struct AppealText {
     pub id: Uuid,
     pub site_id: Uuid,
     pub category: Category,
+    pub status: AppealStatus,
+    pub raised_at: DateTime<Utc>,
     pub description: String,
+}
+
+impl From<Appeal> for AppealText {
+    fn from(a: Appeal) -> Self {
+        AppealText {
+            id: a.id,
+            site_id: a.site_id,
+            category: a.category,
+            status: a.status,
+            raised_at: a.raised_at,
+            description: a.description,
+        }
+    }
 }
 
 /// The ledger's filters; every one is optional.
@@ -96,6 +111,8 @@ pub struct LedgerEntry {
     pub site_name: Option<String>,
     pub park_name: Option<String>,
     pub department_name: Option<String>,
+    /// The live policy issue (议题) the appeal is gathered in.
+    pub policy_issue_title: Option<String>,
 }
 
 /// One page of the ledger, and where the next starts (`None` on the last).
@@ -203,7 +220,8 @@ impl Where {
 /// order the index gives them (a join would be free to reorder them).
 const NAMES: &str = "(SELECT name FROM sites WHERE id = appeals.site_id),
      (SELECT p.name FROM sites s JOIN parks p ON p.id = s.park_id WHERE s.id = appeals.site_id),
-     (SELECT name FROM departments WHERE id = appeals.department_id)";
+     (SELECT name FROM departments WHERE id = appeals.department_id),
+     (SELECT title FROM policy_issues WHERE id = appeals.policy_issue_id AND void_reason IS NULL)";
 
 fn entry(row: &Row<'_>) -> Result<LedgerEntry> {
     let n = Entity::Appeal.fields().len() + 1;
@@ -214,6 +232,7 @@ fn entry(row: &Row<'_>) -> Result<LedgerEntry> {
         site_name: row.get(n)?,
         park_name: row.get(n + 1)?,
         department_name: row.get(n + 2)?,
+        policy_issue_title: row.get(n + 3)?,
     })
 }
 
@@ -275,7 +294,7 @@ impl Store {
     /// groups them by, in id order.
     pub fn unlinked_appeal_texts(&self) -> Result<Vec<AppealText>> {
         let mut stmt = self.conn().prepare(
-            "SELECT id, site_id, category, description FROM appeals
+            "SELECT id, site_id, category, status, raised_at, description FROM appeals
              WHERE void_reason IS NULL AND policy_issue_id IS NULL ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -283,20 +302,26 @@ impl Store {
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?.unwrap_or_default(),
             ))
         })?;
         rows.map(|r| {
-            let (id, site, category, description) = r?;
+            let (id, site, category, status, raised_at, description) = r?;
             match (
                 id.parse(),
                 site.parse(),
                 Category::parse("category", &category),
+                AppealStatus::parse("status", &status),
+                raised_at.parse(),
             ) {
-                (Ok(id), Ok(site_id), Ok(category)) => Ok(AppealText {
+                (Ok(id), Ok(site_id), Ok(category), Ok(status), Ok(raised_at)) => Ok(AppealText {
                     id,
                     site_id,
                     category,
+                    status,
+                    raised_at,
                     description,
                 }),
                 _ => Err(StoreError::Corrupt("appeals")),
@@ -359,7 +384,7 @@ impl Store {
                 break;
             }
             entries.push(entry(row)?);
-            last_key = row.get(Entity::Appeal.fields().len() + 4)?;
+            last_key = row.get(Entity::Appeal.fields().len() + 5)?;
         }
         let next = match entries.last() {
             Some(e) if more => Some(cursor(last_key, &e.appeal.id)),
@@ -409,9 +434,12 @@ impl Store {
         self.for_each_ledger_entry(filter, order, |e| {
             let line = lines.line(
                 &e.appeal,
-                e.site_name.as_deref(),
-                e.park_name.as_deref(),
-                e.department_name.as_deref(),
+                desk_export::Names {
+                    site: e.site_name.as_deref(),
+                    park: e.park_name.as_deref(),
+                    department: e.department_name.as_deref(),
+                    policy_issue: e.policy_issue_title.as_deref(),
+                },
             );
             Ok(export.push(&line)?)
         })?;

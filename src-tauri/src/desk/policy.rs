@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::sessions::{live, non_empty};
 use super::sites::{names, records};
 use super::{Desk, Result};
-use desk_store::Store;
+use desk_store::{AppealText, Store};
 
 /// How many suggestions the desk shows, largest first.
 const SUGGESTIONS_SHOWN: usize = 30;
@@ -41,7 +41,7 @@ pub struct SuggestedGroup {
     pub enterprises: Vec<String>,
     /// The most common category among the appeals.
     pub category: Category,
-    /// The least likeness that joined two of them (Jaccard of their bigrams).
+    /// The least likeness through which an appeal joined (weighted Jaccard of bigrams).
     pub similarity: f64,
 }
 
@@ -95,7 +95,7 @@ fn most_common(categories: impl Iterator<Item = Category>) -> Option<Category> {
         .map(|(c, _)| c)
 }
 
-fn policy_appeal(a: Appeal, sites: &HashMap<Uuid, String>) -> PolicyAppeal {
+fn policy_appeal(a: AppealText, sites: &HashMap<Uuid, String>) -> PolicyAppeal {
     PolicyAppeal {
         id: a.id,
         site_id: a.site_id,
@@ -117,7 +117,7 @@ fn view(
         records(store.live_with(Entity::Appeal, "policy_issue_id", issue.id)?)?;
     let appeals: Vec<PolicyAppeal> = linked
         .into_iter()
-        .map(|a| policy_appeal(a, sites))
+        .map(|a| policy_appeal(a.into(), sites))
         .collect();
     Ok(PolicyIssueView {
         enterprises: enterprises(&appeals),
@@ -144,12 +144,11 @@ impl Desk {
         let sites = names(store.list(Entity::Site)?);
         let mut suggestions = Vec::new();
         for g in groups.into_iter().take(SUGGESTIONS_SHOWN) {
-            let mut appeals = Vec::with_capacity(g.members.len());
-            for m in &g.members {
-                if let Some(a) = store.get::<Appeal>(texts[*m].id)? {
-                    appeals.push(policy_appeal(a, &sites));
-                }
-            }
+            let appeals: Vec<PolicyAppeal> = g
+                .members
+                .iter()
+                .map(|m| policy_appeal(texts[*m].clone(), &sites))
+                .collect();
             suggestions.push(SuggestedGroup {
                 enterprises: enterprises(&appeals),
                 appeals,

@@ -4,7 +4,9 @@
 
 use desk_core::model::{Appeal, Consultation, Resolution, Session, Site, Stop, Suggestion, Visit};
 use desk_core::{time, Entity, ValidationError};
-use desk_export::print::{Minutes, MinutesAppeal, MinutesResolution, Report, SessionSummary};
+use desk_export::print::{
+    Minutes, MinutesAppeal, MinutesResolution, Report, ReportIssue, SessionSummary,
+};
 use uuid::Uuid;
 
 use super::sites::{names, records};
@@ -171,7 +173,7 @@ impl Desk {
     }
 
     /// The month's report as of today: the zone's figures, charts by status, category and
-    /// park, the trend, the departments' loads and the overdue list.
+    /// park, the trend, the departments' loads, the overdue list and the policy issues.
     pub fn month_report(&self) -> Result<String> {
         let stats = self.stats()?;
         let figures = self.figures()?;
@@ -197,6 +199,13 @@ impl Desk {
                         .map_or("—".into(), |s| s.to_string()),
                 ),
                 ("金点子".into(), stats.suggestions.to_string()),
+                (
+                    "议事议题".into(),
+                    format!(
+                        "{}（{} 家企业）",
+                        stats.policy_issues, stats.policy_enterprises
+                    ),
+                ),
             ],
             charts: vec![
                 ("按办理状态".into(), slices(&figures.by_status)),
@@ -226,6 +235,17 @@ impl Desk {
                     )
                 })
                 .collect(),
+            policy_issues: self
+                .policy_issues()?
+                .into_iter()
+                .map(|v| ReportIssue {
+                    title: v.issue.title,
+                    status: v.issue.status.label_zh().to_owned(),
+                    appeals: v.appeals.len(),
+                    enterprises: v.enterprises.len(),
+                    conclusion: v.issue.conclusion,
+                })
+                .collect(),
         };
         Ok(desk_export::print::report_html(&report))
     }
@@ -235,6 +255,7 @@ impl Desk {
 mod tests {
     use crate::desk::testing::demo_desk;
     use desk_core::Entity;
+    use uuid::Uuid;
 
     #[test]
     fn the_demo_visits_minutes_carry_its_appeals_and_resolutions() {
@@ -264,13 +285,33 @@ mod tests {
     }
 
     #[test]
-    fn the_month_report_has_the_figures_and_the_overdue_list() {
+    fn the_month_report_has_the_figures_the_overdue_and_the_policy_issues() {
         let (_dir, desk) = demo_desk(Some("2024-11-15"));
         let html = desk.month_report().unwrap();
         assert!(html.contains("2024年11月 工作月报"), "{html}");
         assert!(html.contains("逾期未办结（1 件）"));
         assert!(html.contains("厂区围墙"));
         assert!(html.contains("<rect"), "charts are drawn");
+        assert!(!html.contains("议事桌议题"), "no issue taken up yet");
+
+        let appeals: Vec<Uuid> = desk
+            .store()
+            .list(Entity::Appeal)
+            .unwrap()
+            .iter()
+            .take(2)
+            .map(|a| a["id"].as_str().unwrap().parse().unwrap())
+            .collect();
+        desk.create_policy_issue(crate::desk::NewPolicyIssue {
+            title: "厂区周边环境".into(),
+            description: None,
+            appeal_ids: appeals,
+        })
+        .unwrap();
+        let html = desk.month_report().unwrap();
+        assert!(html.contains("议事桌议题（1 项）"), "{html}");
+        assert!(html.contains("<td>厂区周边环境</td><td>待议</td><td>2</td><td>1</td>"));
+        assert!(html.contains("1（1 家企业）"), "the headline counts it");
     }
 
     #[test]

@@ -15,6 +15,6 @@ enterprises: Array<string>,
  */
 category: Category, 
 /**
- * The least likeness that joined two of them (Jaccard of their bigrams).
+ * The least likeness through which an appeal joined (weighted Jaccard of bigrams).
  */
 similarity: number, };

@@ -191,7 +191,8 @@ pub fn export_ledger(
         "SELECT {},
            (SELECT name FROM sites WHERE id = t.site_id) AS site_name,
            (SELECT p.name FROM sites st JOIN parks p ON p.id = st.park_id WHERE st.id = t.site_id) AS park_name,
-           (SELECT name FROM departments WHERE id = t.department_id) AS department_name
+           (SELECT name FROM departments WHERE id = t.department_id) AS department_name,
+           (SELECT title FROM policy_issues WHERE id = t.policy_issue_id AND void_reason IS NULL) AS policy_issue_title
          FROM {LEDGER_FROM} WHERE {} ORDER BY t.id LIMIT {EXPORT_BATCH}",
         columns(Entity::Appeal, "t."),
         cond.join(" AND ")
@@ -206,9 +207,12 @@ pub fn export_ledger(
                 .map_err(|e| ApiError::internal(format!("unreadable appeal: {e}")))?;
             let line = lines.line(
                 &appeal,
-                r.text("site_name"),
-                r.text("park_name"),
-                r.text("department_name"),
+                desk_export::Names {
+                    site: r.text("site_name"),
+                    park: r.text("park_name"),
+                    department: r.text("department_name"),
+                    policy_issue: r.text("policy_issue_title"),
+                },
             );
             export
                 .push(&line)
