@@ -64,6 +64,9 @@ fn step(program: &str, args: &[&str]) -> Result {
 /// `desk` device signed in to it that syncs and shows the zone's figures and the ledger. The
 /// server then keeps running until Ctrl-C.
 fn run() -> Result {
+    // The enterprise portal's pages, which desk-server embeds.
+    ensure_ui_dependencies()?;
+    npm(&["run", "build:portal"])?;
     cargo(&[
         "build",
         "--release",
@@ -105,13 +108,27 @@ fn run() -> Result {
         std::fs::write(&made, "admin\n").map_err(|e| e.to_string())?;
     }
     step(&server, &["--db", &db, "admin", "demo"])?;
+    let url = format!("http://{listen}");
+    // A demo enterprise's access code to the portal, in the letter the office hands over.
+    step(
+        &server,
+        &[
+            "--db",
+            &db,
+            "--public-url",
+            &url,
+            "admin",
+            "enterprise-code",
+            "--site",
+            "湖北斯诺新材料有限公司",
+        ],
+    )?;
     let mut serving = Command::new(&server)
         .args(["--db", &db, "serve", "--listen", &listen])
         .spawn()
         .map_err(|e| format!("cannot start desk-server: {e}"))?;
     std::thread::sleep(std::time::Duration::from_millis(700));
 
-    let url = format!("http://{listen}");
     pipe(
         &desk,
         &[
@@ -134,6 +151,7 @@ fn run() -> Result {
     open_app(&desk, &url, &dir.join("app"))?;
     eprintln!(
         "\ndesk-server is serving the demo at {url} (user admin, password {DEMO_PASSWORD}).\n\
+         The enterprise portal: {url}/portal/ (湖北斯诺新材料有限公司 signs in with the credit code and access code in the letter above).\n\
          Another device: desk --data-dir DIR login --server {url} --user admin\n\
          Stop with Ctrl-C."
     );
@@ -264,6 +282,8 @@ fn test() -> Result {
     npm(&["ci", "--no-audit", "--no-fund"])?;
     npm(&["test"])?;
     npm(&["run", "build"])?;
+    // The enterprise portal's pages, embedded in desk-server (built below).
+    npm(&["run", "build:portal"])?;
     cargo(&["fmt", "--all", "--", "--check"])?;
     cargo(&[
         "clippy",

@@ -26,6 +26,7 @@ pub mod ledger;
 pub mod merge;
 pub mod model;
 pub mod op;
+pub mod portal;
 pub mod protocol;
 pub mod role;
 pub mod stats;

@@ -270,3 +270,42 @@ pub fn load_demo(db: &Db) -> Result<bool, ApiError> {
         }
     })
 }
+
+/// An access code just issued, shown once: the server keeps only its hash.
+pub struct IssuedCode {
+    pub site_name: String,
+    pub credit_code: String,
+    pub code: String,
+}
+
+/// Issues a new portal access code to a site (by id, credit code or name), replacing and
+/// revoking any earlier one and ending its portal sessions.
+pub fn issue_enterprise_code(db: &Db, site: &str) -> Result<IssuedCode, ApiError> {
+    let code = state::portal::new_access_code();
+    let hash = crate::auth::hash_password(&state::portal::normalise_code(&code));
+    db.tx_blocking(|sql| {
+        let (id, site_name, credit_code) = state::portal::find_site(sql, site)?;
+        let Some(credit_code) = credit_code.filter(|c| !c.is_empty()) else {
+            return Err(ApiError::bad_request(format!(
+                "site：{site_name} 没有统一社会信用代码，无法登录企业端；请先在应用中补上 \
+                 ({site_name} has no unified social credit code to sign in with: add it in the app first)"
+            ))
+            .field("site"));
+        };
+        state::portal::issue_code(sql, id, &hash)?;
+        Ok(IssuedCode {
+            site_name,
+            credit_code,
+            code,
+        })
+    })
+}
+
+/// Revokes a site's portal access code and ends its sessions; returns the site's name and
+/// whether it had a live code.
+pub fn revoke_enterprise_code(db: &Db, site: &str) -> Result<(String, bool), ApiError> {
+    db.tx_blocking(|sql| {
+        let (id, site_name, _) = state::portal::find_site(sql, site)?;
+        Ok((site_name, state::portal::revoke_code(sql, id)?))
+    })
+}

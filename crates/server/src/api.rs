@@ -32,7 +32,7 @@ use desk_core::stats::Stats;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
-    throttle: Arc<Throttle>,
+    pub(crate) throttle: Arc<Throttle>,
     permits: Arc<Semaphore>,
     pub live: Live,
 }
@@ -53,7 +53,7 @@ impl AppState {
     }
 
     /// One database transaction, at most `db_concurrency` at once.
-    async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub(crate) async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn Sql) -> Result<T, ApiError> + Send + 'static,
@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/devices/{id}/revoke", post(revoke))
         .route("/v1/records/{entity}/{id}", get(record))
         .merge(sync)
+        .merge(crate::portal::router())
         .fallback(|| async { ApiError::not_found("没有这个接口 (no such endpoint)") })
         .layer(axum::extract::DefaultBodyLimit::max(
             state.config.max_body_bytes,
@@ -714,7 +715,8 @@ impl Modify for BearerToken {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
-    paths(healthz, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, devices, revoke),
+    paths(healthz, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, devices, revoke,
+        crate::portal::sign_in, crate::portal::sign_out, crate::portal::appeals),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

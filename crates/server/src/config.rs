@@ -31,6 +31,10 @@ pub struct Config {
     /// Take the client's address from `X-Forwarded-For` (behind a proxy such as nginx that
     /// sets it); otherwise from the connection.
     pub trust_forwarded_for: bool,
+    /// The address enterprises reach this server at, e.g. `https://desk.example.gov.cn`, for
+    /// the portal's links in the letters `admin enterprise-code` prints; by default the
+    /// listening address.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -48,6 +52,7 @@ impl Default for Config {
             login_attempts_per_address: 20,
             login_window_secs: 300,
             trust_forwarded_for: false,
+            public_url: None,
         }
     }
 }
@@ -60,6 +65,15 @@ impl Config {
             checkout_timeout: std::time::Duration::from_secs(self.db_checkout_timeout_secs.max(1)),
             ca_file: self.db_ca_file.clone(),
         }
+    }
+
+    /// The portal's address, as enterprises open it.
+    pub fn portal_url(&self) -> String {
+        let base = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen));
+        format!("{}/portal/", base.trim_end_matches('/'))
     }
 
     pub fn from_file(path: &Path) -> Result<Config, String> {

@@ -7,6 +7,7 @@
 //!   migrations;
 //! - [`scope`]: who may see and change what;
 //! - [`live`]: the log's head, streamed to connected devices as it moves;
+//! - [`portal`]: the enterprise portal, its API and its embedded pages;
 //! - [`admin`]: what `desk-server admin` does.
 
 pub mod admin;
@@ -16,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod live;
+pub mod portal;
 pub mod scope;
 pub mod state;
 

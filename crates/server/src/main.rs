@@ -30,6 +30,10 @@ struct Settings {
     /// sqlite:///path/desk.db (default: sqlite://desk-server.db) or postgres://user@host/db
     #[arg(long, global = true, env = "DESK_DB")]
     db: Option<String>,
+    /// The address enterprises reach the server at, for the portal's links (default: the
+    /// listening address), e.g. https://desk.example.gov.cn
+    #[arg(long, global = true, env = "DESK_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -111,6 +115,16 @@ enum AdminCmd {
         #[arg(long)]
         handling: Option<i64>,
     },
+    /// Issue an enterprise its access code to the portal, printed with a letter to hand over
+    /// (and a QR code of the portal's address); a new code replaces the old one. --revoke
+    /// withdraws it instead.
+    EnterpriseCode {
+        /// The site: id, unified social credit code or name.
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Walk every appeal's ledger (its hash chain, and the status it leads to) and name the
     /// first broken link; exits with 2 when there is one.
     VerifyLedger,
@@ -133,6 +147,9 @@ fn main() -> ExitCode {
     };
     if let Some(db) = cli.settings.db {
         config.db = db;
+    }
+    if let Some(url) = cli.settings.public_url {
+        config.public_url = Some(url);
     }
     match cli.command {
         Command::Serve { listen } => {
@@ -213,6 +230,33 @@ async fn shutdown_signal() {
         _ = term.recv() => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The letter an office hands an enterprise with its access code: where to go, what to type,
+/// and the portal's address as a QR code (with the credit code filled in) for a phone's camera.
+fn letter(issued: &admin::IssuedCode, portal: &str) -> String {
+    let link = format!("{portal}?credit={}", issued.credit_code);
+    let qr = qrcode::QrCode::new(link.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::unicode::Dense1x2>()
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    format!(
+        "{name}：\n\n\
+         贵单位可用手机打开下方网址或扫描二维码，登录流动办公桌企业端，查看所提诉求的办理进度、在线点单。\n\
+         Your enterprise can follow its appeals on the Mobile Desk portal: open the address below or scan the code.\n\n\
+         网址 (address)：{link}\n\
+         统一社会信用代码 (credit code)：{credit}\n\
+         访问码 (access code)：{code}\n\n\
+         {qr}\n\
+         访问码只显示这一次，请妥善交给企业联系人；如遗失，重新生成即可，旧码随即失效。\n\
+         The access code is shown this once; issuing a new one revokes it.",
+        name = issued.site_name,
+        credit = issued.credit_code,
+        code = issued.code,
+    )
 }
 
 fn password(from_stdin: bool) -> Result<String, String> {
@@ -353,6 +397,21 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
                 "办理时限：{} 个工作日内响应，{} 个工作日内办结 (time limits: answered within {} working days, handled within {})",
                 limits.response_days, limits.handling_days, limits.response_days, limits.handling_days
             ))
+        }
+        AdminCmd::EnterpriseCode { site, revoke: true } => {
+            let (name, had) = admin::revoke_enterprise_code(&db, &site).map_err(err)?;
+            Ok(if had {
+                format!("已收回 {name} 的访问码，其登录已失效 (access code revoked; its sessions ended)")
+            } else {
+                format!("{name} 没有有效的访问码 (no live access code; nothing changed)")
+            })
+        }
+        AdminCmd::EnterpriseCode {
+            site,
+            revoke: false,
+        } => {
+            let issued = admin::issue_enterprise_code(&db, &site).map_err(err)?;
+            Ok(letter(&issued, &config.portal_url()))
         }
         AdminCmd::VerifyLedger => {
             let report = admin::verify_ledger(&db).map_err(err)?;

@@ -56,6 +56,10 @@ fn shared(b: &mut Bindings) {
     b.add::<desk_core::model::Progress>();
     b.add::<desk_core::model::Consultation>();
     b.add::<desk_core::model::Suggestion>();
+    // The enterprise portal's (ui/portal), served by desk-server.
+    b.add::<desk_core::portal::PortalSignIn>();
+    b.add::<desk_core::portal::PortalSession>();
+    b.add::<desk_core::portal::PortalAppeals>();
 }
 
 /// What to run when the Rust types change.

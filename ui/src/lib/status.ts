@@ -16,7 +16,10 @@ export const overdueColor = '#cb2634'
 
 /** "剩 3 个工作日" / "今天到期" / "逾期 2 个工作日", 暂定 when the year's holidays are not published;
  * nothing for an appeal without a deadline or already resolved. */
-export function daysLeft(t: (key: string, named?: Record<string, unknown>) => string, a: LedgerRow): string {
+export function daysLeft(
+  t: (key: string, named?: Record<string, unknown>) => string,
+  a: Pick<LedgerRow, 'days_left' | 'provisional'>,
+): string {
   if (a.days_left === null) return ''
   const n = a.days_left
   const text = n < 0 ? t('ledger.late', { n: -n }) : n === 0 ? t('ledger.dueToday') : t('ledger.left', { n })

@@ -35,6 +35,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
             "../../../../migrations/server-postgres/0004_policy_issues_and_time_limits.sql"
         ),
     ),
+    (
+        "0005_enterprise_access",
+        include_str!("../../../../migrations/server-postgres/0005_enterprise_access.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

@@ -27,6 +27,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_policy_issues_and_time_limits",
         include_str!("../../../../migrations/server-sqlite/0004_policy_issues_and_time_limits.sql"),
     ),
+    (
+        "0005_enterprise_access",
+        include_str!("../../../../migrations/server-sqlite/0005_enterprise_access.sql"),
+    ),
 ];
 
 pub struct SqliteDb {

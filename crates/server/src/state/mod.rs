@@ -10,13 +10,15 @@
 //! - [`actions`]: the appeal ledger on the server: actions checked with `desk-core`'s rules,
 //!   entries sealed into each appeal's hash chain, appeals moved by the server alone;
 //! - [`pull`]: pull, bootstrap and single records, within the caller's scope;
-//! - [`ledger`]: the ledger as a query, the zone's figures, and the chain's verification.
+//! - [`ledger`]: the ledger as a query, the zone's figures, and the chain's verification;
+//! - [`portal`]: enterprises' access codes and portal sessions, and their appeals as shown.
 
 pub mod accounts;
 pub mod actions;
 pub mod ingest;
 pub mod ledger;
 pub mod log;
+pub mod portal;
 pub mod pull;
 pub mod records;
 pub mod scopes;

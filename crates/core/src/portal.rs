@@ -1,0 +1,86 @@
+//! The enterprise portal's messages: what an enterprise signs in with and what it is shown of
+//! its own appeals. Shared by the server, which serves them, and the portal's pages (ts-rs).
+//!
+//! An enterprise sees its appeals as the office handles them: the status, the department in
+//! charge, the deadline in working days and each step's note, in the zone's time. It never sees
+//! who among the officials wrote a step, or anything of another enterprise.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::model::{AppealStatus, Category};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// An enterprise signs in with its unified social credit code and the access code the office
+/// issued to it.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PortalSignIn {
+    pub credit_code: String,
+    pub access_code: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PortalSession {
+    /// Sent as `Authorization: Bearer <token>`; stored by the server only hashed.
+    pub token: String,
+    pub site_name: String,
+    /// Milliseconds since the Unix epoch; the portal signs in again after.
+    #[ts(type = "number")]
+    pub expires_at: i64,
+}
+
+/// The signed-in enterprise's appeals, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PortalAppeals {
+    pub site_name: String,
+    pub appeals: Vec<PortalAppeal>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PortalAppeal {
+    pub id: Uuid,
+    /// Its name in the data, e.g. "utilities"; the portal shows its label.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub category: Category,
+    pub description: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: AppealStatus,
+    /// YYYY-MM-DD in the zone.
+    pub raised_on: String,
+    /// The department in charge, once dispatched.
+    pub department: Option<String>,
+    /// YYYY-MM-DD.
+    pub deadline: Option<String>,
+    /// Working days left to the deadline of an open appeal, negative once late.
+    #[ts(type = "number | null")]
+    pub days_left: Option<i64>,
+    /// The count rests on a year whose holidays are not published yet (暂定).
+    pub provisional: bool,
+    /// YYYY-MM-DD in the zone.
+    pub resolved_on: Option<String>,
+    /// 1 to 5, once rated.
+    #[ts(type = "number | null")]
+    pub satisfaction: Option<i64>,
+    /// What was done, oldest first.
+    pub steps: Vec<PortalStep>,
+}
+
+/// One step of an appeal's handling as the enterprise sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PortalStep {
+    /// "2024-10-26 08:30" in the zone.
+    pub at: String,
+    /// The status the step led to, when it changed one.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub status: Option<AppealStatus>,
+    pub note: String,
+}

@@ -1,0 +1,215 @@
+//! The enterprise portal: its API under `/v1/portal/`, for enterprises signed in with their
+//! unified social credit code and the access code the office issued, and its pages under
+//! `/portal/`, built from `ui/portal` and embedded in the binary so the office runs one program.
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use desk_core::portal::{PortalAppeals, PortalSession, PortalSignIn};
+use uuid::Uuid;
+
+use crate::api::{ApiJson, AppState, ClientAddr};
+use crate::auth;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::portal as state;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/portal/sign-in", post(sign_in))
+        .route("/v1/portal/sign-out", post(sign_out))
+        .route("/v1/portal/appeals", get(appeals))
+        .route("/portal", get(|| async { page("index.html") }))
+        .route("/portal/", get(|| async { page("index.html") }))
+        .route(
+            "/portal/{*path}",
+            get(
+                |axum::extract::Path(path): axum::extract::Path<String>| async move { page(&path) },
+            ),
+        )
+}
+
+/// The signed-in enterprise behind a portal request.
+pub struct Enterprise {
+    pub site_id: Uuid,
+    pub site_name: String,
+    token_hash: String,
+}
+
+impl FromRequestParts<AppState> for Enterprise {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let signed_out = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "请重新登录 (please sign in again)",
+            )
+        };
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(signed_out)?;
+        let token_hash = auth::token_hash(token.trim());
+        let hash = token_hash.clone();
+        let (site_id, site_name) = app
+            .tx(move |sql| state::session_site(sql, &hash))
+            .await?
+            .ok_or_else(signed_out)?;
+        Ok(Enterprise {
+            site_id,
+            site_name,
+            token_hash,
+        })
+    }
+}
+
+/// Signs an enterprise in with its credit code and access code.
+#[utoipa::path(
+    post, path = "/v1/portal/sign-in", request_body = PortalSignIn,
+    responses(
+        (status = 200, body = PortalSession),
+        (status = 400, body = ErrorBody, description = "Malformed body"),
+        (status = 401, body = ErrorBody, description = "Wrong credit code or access code, or the code was revoked"),
+        (status = 429, body = ErrorBody, description = "Too many failed attempts for this credit code or address; see Retry-After",
+         headers(("Retry-After" = u64, description = "Seconds until another attempt is taken"))),
+    )
+)]
+pub(crate) async fn sign_in(
+    State(app): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(req): ApiJson<PortalSignIn>,
+) -> Result<Json<PortalSession>, ApiError> {
+    let credit_code = req.credit_code.trim().to_uppercase();
+    let code = state::normalise_code(&req.access_code);
+    for (field, value) in [("credit_code", &credit_code), ("access_code", &code)] {
+        if value.is_empty() {
+            return Err(desk_core::ValidationError::Required { field }.into());
+        }
+    }
+    let attempt = app
+        .throttle
+        .begin(&format!("enterprise:{credit_code}"), &addr)
+        .map_err(|wait| {
+            let secs = wait.as_secs() + 1;
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("尝试次数过多，请 {secs} 秒后再试 (too many failed attempts: try again in {secs} s)"),
+            )
+            .retry_after(secs)
+        })?;
+    let candidates = {
+        let credit_code = credit_code.clone();
+        app.tx(move |sql| state::codes_for(sql, &credit_code))
+            .await?
+    };
+    // An unknown credit code is checked against a decoy, so it costs as long as a wrong code
+    // and does not tell which enterprises hold one.
+    let found = tokio::task::spawn_blocking(move || {
+        if candidates.is_empty() {
+            auth::verify_password(&code, auth::decoy_hash());
+            return None;
+        }
+        candidates
+            .into_iter()
+            .find(|(_, _, hash)| auth::verify_password(&code, hash))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let Some((site, site_name, _)) = found else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "统一社会信用代码或访问码不正确 (wrong credit code or access code)",
+        ));
+    };
+    app.throttle.succeeded(attempt);
+    let (token, token_hash) = auth::new_token();
+    let expires_at = app
+        .tx(move |sql| state::create_session(sql, site, &token_hash))
+        .await?;
+    Ok(Json(PortalSession {
+        token,
+        site_name,
+        expires_at,
+    }))
+}
+
+/// Ends the portal session of the token sent.
+#[utoipa::path(
+    post, path = "/v1/portal/sign-out", security(("token" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody))
+)]
+pub(crate) async fn sign_out(
+    State(app): State<AppState>,
+    enterprise: Enterprise,
+) -> Result<StatusCode, ApiError> {
+    app.tx(move |sql| state::end_session(sql, &enterprise.token_hash))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in enterprise's appeals, newest first, with their progress.
+#[utoipa::path(
+    get, path = "/v1/portal/appeals", security(("token" = [])),
+    responses((status = 200, body = PortalAppeals), (status = 401, body = ErrorBody))
+)]
+pub(crate) async fn appeals(
+    State(app): State<AppState>,
+    enterprise: Enterprise,
+) -> Result<Json<PortalAppeals>, ApiError> {
+    let today = desk_core::time::local_date(chrono::Utc::now());
+    app.tx(move |sql| state::appeals(sql, enterprise.site_id, enterprise.site_name, today))
+        .await
+        .map(Json)
+}
+
+/// The portal's built pages (`npm run build:portal` in `ui/`). A build without them still
+/// runs; the portal then says how to build it.
+#[derive(rust_embed::Embed)]
+#[folder = "../../ui/dist-portal/"]
+#[allow_missing = true]
+struct Pages;
+
+/// A file of the portal, or its page for any path that is not a file (the page routes
+/// itself).
+fn page(path: &str) -> Response {
+    let (path, file) = match Pages::get(path) {
+        Some(file) => (path, file),
+        None => match Pages::get("index.html") {
+            Some(file) => ("index.html", file),
+            None => {
+                return (
+                    StatusCode::NOT_FOUND,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    "企业端页面未构建：请在 ui/ 下运行 npm run build:portal 后重新构建 desk-server \
+                     (the portal is not built: run npm run build:portal in ui/, then rebuild desk-server)",
+                )
+                    .into_response()
+            }
+        },
+    };
+    // Built assets carry their hash in their name and never change; the page itself may.
+    let cache = if path.starts_with("assets/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, file.metadata.mimetype().to_owned()),
+            (header::CACHE_CONTROL, cache.to_owned()),
+        ],
+        file.data,
+    )
+        .into_response()
+}

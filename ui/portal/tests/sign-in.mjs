@@ -1,0 +1,91 @@
+// The enterprise on a phone: Debian's Chromium at 390×844 (a phone in WeChat's browser),
+// driven by playwright-core against a real desk-server that the Rust test started with the
+// demo loaded and an access code issued.
+//
+//   node portal/tests/sign-in.mjs BASE_URL CREDIT_CODE ACCESS_CODE SCREENSHOT_DIR
+//
+// Exits non-zero, saying what it expected, when the portal does not behave.
+import { chromium } from 'playwright-core'
+import assert from 'node:assert/strict'
+import path from 'node:path'
+
+const [base, credit, code, shots] = process.argv.slice(2)
+assert.ok(base && credit && code && shots, 'usage: sign-in.mjs BASE_URL CREDIT_CODE ACCESS_CODE SCREENSHOT_DIR')
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+})
+try {
+  const page = await browser.newPage({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+    // WeChat's in-app browser on Android announces itself so.
+    userAgent:
+      'Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.49',
+  })
+  const shot = (name) => page.screenshot({ path: path.join(shots, `portal-${name}.png`), fullPage: true })
+
+  // The letter's QR code opens the portal with the credit code filled in.
+  await page.goto(`${base}/portal/?credit=${encodeURIComponent(credit)}`)
+  await page.getByText('流动办公桌 · 企业服务').waitFor()
+  assert.equal(await page.locator('[data-test=credit-code] input').inputValue(), credit)
+  await shot('01-sign-in')
+
+  // Nothing typed: the field says what is missing, before anything is sent.
+  await page.locator('[data-test=submit]').click()
+  await page.getByText('请填写访问码').waitFor()
+
+  // A wrong code: refused in Chinese, nothing else told.
+  await page.locator('[data-test=access-code] input').fill('AAAA-BBBB-CCCC')
+  await page.locator('[data-test=submit]').click()
+  await page.locator('[data-test=message]').getByText('统一社会信用代码或访问码不正确').waitFor()
+  await shot('02-wrong-code')
+
+  // The right code, typed as people do: lower case, spaces for dashes.
+  await page.locator('[data-test=access-code] input').fill(code.toLowerCase().replaceAll('-', ' '))
+  await page.locator('[data-test=submit]').click()
+  await page.locator('[data-test=appeal]').first().waitFor()
+  const appeals = await page.locator('[data-test=appeal]').count()
+  assert.ok(appeals > 0, 'the enterprise sees its appeals')
+  assert.match(await page.locator('[data-test=summary]').innerText(), /办理中 \d+ 件 · 已办结 \d+ 件/)
+  assert.equal(await page.locator('.van-nav-bar__title').innerText(), '湖北斯诺新材料有限公司')
+  const widest = await page.evaluate(() => document.documentElement.scrollWidth)
+  assert.ok(widest <= 390, `nothing wider than the phone (${widest}px)`)
+  await shot('03-appeals')
+
+  // An appeal opens on its progress: steps with their zone times.
+  const withSteps = page.locator('[data-test=appeal]', { hasText: '承办' }).first()
+  await withSteps.click()
+  await page.locator('[data-test=steps]').waitFor()
+  assert.match(await page.locator('[data-test=steps]').innerText(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/)
+  await shot('04-progress')
+
+  // English on request; the choice is kept.
+  await page.getByText('English', { exact: true }).click()
+  await page.getByText('Our appeals').waitFor()
+  await shot('05-english')
+  await page.reload()
+  await page.getByText('Our appeals').waitFor()
+
+  // Signing out ends the session on the server too.
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('desk-portal-session')).token)
+  await page.locator('[data-test=sign-out]').click()
+  await page.getByText('Sign in', { exact: true }).waitFor()
+  const after = await fetch(`${base}/v1/portal/appeals`, { headers: { authorization: `Bearer ${token}` } })
+  assert.equal(after.status, 401, 'the signed-out token is refused')
+  console.log(`portal: ${appeals} appeals shown; screenshots in ${shots}`)
+} finally {
+  await browser.close()
+}
