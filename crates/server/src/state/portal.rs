@@ -132,10 +132,15 @@ pub fn codes_for(sql: &mut dyn Sql, credit_code: &str) -> Result<Vec<(Uuid, Stri
     .collect()
 }
 
-/// Opens a session for a site; returns when it expires (ms since the epoch).
+/// Opens a session for a site, clearing its expired ones; returns when it expires (ms since
+/// the epoch).
 pub fn create_session(sql: &mut dyn Sql, site: Uuid, token_hash: &str) -> Result<i64> {
     let now = Utc::now();
     let expires = now + chrono::Duration::days(SESSION_DAYS);
+    sql.exec(
+        "DELETE FROM portal_sessions WHERE site_id = $1 AND expires_at <= $2",
+        &[site.to_string().into(), time::stamp(now).into()],
+    )?;
     sql.exec(
         "INSERT INTO portal_sessions (token_hash, site_id, created_at, expires_at)
          VALUES ($1, $2, $3, $4)",
