@@ -415,8 +415,8 @@ pub fn report_html(r: &Report) -> String {
 }
 
 const REPORT_STYLE: &str = r#"
-.cards { display: flex; flex-wrap: wrap; gap: 3mm; margin-bottom: 3mm; }
-.card { flex: 1 1 36mm; border: 0.6pt solid #000; padding: 2mm 3mm; text-align: center; }
+.cards { display: grid; grid-template-columns: repeat(5, 1fr); gap: 3mm; margin-bottom: 3mm; }
+.card { border: 0.6pt solid #000; padding: 2mm 3mm; text-align: center; }
 .card .v { font-size: 18pt; font-weight: 700; }
 table.grid th { width: auto; }
 table.grid td, table.grid th { font-size: 10pt; }

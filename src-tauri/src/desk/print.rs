@@ -199,13 +199,8 @@ impl Desk {
                         .map_or("—".into(), |s| s.to_string()),
                 ),
                 ("金点子".into(), stats.suggestions.to_string()),
-                (
-                    "议事议题".into(),
-                    format!(
-                        "{}（{} 家企业）",
-                        stats.policy_issues, stats.policy_enterprises
-                    ),
-                ),
+                ("议事议题".into(), stats.policy_issues.to_string()),
+                ("议题涉及企业".into(), stats.policy_enterprises.to_string()),
             ],
             charts: vec![
                 ("按办理状态".into(), slices(&figures.by_status)),
@@ -311,7 +306,10 @@ mod tests {
         let html = desk.month_report().unwrap();
         assert!(html.contains("议事桌议题（1 项）"), "{html}");
         assert!(html.contains("<td>厂区周边环境</td><td>待议</td><td>2</td><td>1</td>"));
-        assert!(html.contains("1（1 家企业）"), "the headline counts it");
+        assert!(
+            html.contains("<div class=\"v\">1</div><div>议题涉及企业</div>"),
+            "the headline counts it"
+        );
     }
 
     #[test]
