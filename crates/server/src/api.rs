@@ -246,6 +246,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// The SHA-256 of the `Authorization: Bearer` token, as tokens are stored; devices and the
+/// portal both send theirs so.
+pub(crate) fn bearer_token_hash(parts: &Parts) -> Option<String> {
+    let token = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")?;
+    Some(auth::token_hash(token.trim()))
+}
+
+/// The answer to an attempt the throttle refused: 429 with the wait, in seconds, in
+/// `Retry-After` and in the message ("登录失败次数过多" / "too many failed sign-ins").
+pub(crate) fn throttled(wait: std::time::Duration, what_zh: &str, what_en: &str) -> ApiError {
+    let secs = wait.as_secs() + 1;
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        format!("{what_zh}，请 {secs} 秒后再试 ({what_en}: try again in {secs} s)"),
+    )
+    .retry_after(secs)
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -253,13 +277,7 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(ApiError::unauthorized)?;
-        let hash = auth::token_hash(token.trim());
+        let hash = bearer_token_hash(parts).ok_or_else(ApiError::unauthorized)?;
         state
             .tx(move |sql| {
                 let caller =
@@ -330,15 +348,10 @@ async fn login(
         .field(field));
     }
     let name = req.user.trim().to_owned();
-    let attempt = state.throttle.begin(&name, &addr).map_err(|wait| {
-        let secs = wait.as_secs() + 1;
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("登录失败次数过多，请 {secs} 秒后再试 (too many failed sign-ins: try again in {secs} s)"),
-        )
-        .retry_after(secs)
-    })?;
+    let attempt = state
+        .throttle
+        .begin(&name, &addr)
+        .map_err(|wait| throttled(wait, "登录失败次数过多", "too many failed sign-ins"))?;
     let (found, users) = {
         let name = name.clone();
         state

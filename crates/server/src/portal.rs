@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use desk_core::portal::{PortalAppeals, PortalSession, PortalSignIn};
 use uuid::Uuid;
 
-use crate::api::{ApiJson, AppState, ClientAddr};
+use crate::api::{bearer_token_hash, throttled, ApiJson, AppState, ClientAddr};
 use crate::auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::portal as state;
@@ -52,13 +52,7 @@ impl FromRequestParts<AppState> for Enterprise {
                 "请重新登录 (please sign in again)",
             )
         };
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(signed_out)?;
-        let token_hash = auth::token_hash(token.trim());
+        let token_hash = bearer_token_hash(parts).ok_or_else(signed_out)?;
         let hash = token_hash.clone();
         let (site_id, site_name) = app
             .tx(move |sql| state::session_site(sql, &hash))
@@ -98,15 +92,7 @@ pub(crate) async fn sign_in(
     let attempt = app
         .throttle
         .begin(&format!("enterprise:{credit_code}"), &addr)
-        .map_err(|wait| {
-            let secs = wait.as_secs() + 1;
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
-                format!("尝试次数过多，请 {secs} 秒后再试 (too many failed attempts: try again in {secs} s)"),
-            )
-            .retry_after(secs)
-        })?;
+        .map_err(|wait| throttled(wait, "尝试次数过多", "too many failed attempts"))?;
     let candidates = {
         let credit_code = credit_code.clone();
         app.tx(move |sql| state::codes_for(sql, &credit_code))
