@@ -10,7 +10,7 @@ use desk_core::Entity;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::records::{columns, snapshot_of_row};
+use super::records::{columns, record_of_row, snapshot_of_row};
 use super::{uuid, Result};
 use crate::db::{Sql, SqlValue};
 use crate::error::ApiError;
@@ -46,13 +46,7 @@ pub fn verify_ledger(sql: &mut dyn Sql) -> Result<LedgerReport> {
         let entries = sql
             .rows(&q, &[id.to_string().into()])?
             .iter()
-            .map(|r| {
-                let s = snapshot_of_row(Entity::Progress, r)?;
-                let mut fields = s.fields;
-                fields.insert("id".into(), Value::String(s.record_id.to_string()));
-                serde_json::from_value::<Progress>(Value::Object(fields))
-                    .map_err(|e| ApiError::internal(format!("unreadable ledger entry: {e}")))
-            })
+            .map(record_of_row::<Progress>)
             .collect::<Result<Vec<_>>>()?;
         let verified = ledger::verify(id, a.text("ledger_head"), &entries).and_then(|n| {
             // The status is what the last action led to (received, before any).
@@ -200,11 +194,7 @@ pub fn export_ledger(
     loop {
         let rows = sql.rows(&sql_text, &params)?;
         for r in &rows {
-            let s = snapshot_of_row(Entity::Appeal, r)?;
-            let mut fields = s.fields;
-            fields.insert("id".into(), Value::String(s.record_id.to_string()));
-            let appeal: desk_core::model::Appeal = serde_json::from_value(Value::Object(fields))
-                .map_err(|e| ApiError::internal(format!("unreadable appeal: {e}")))?;
+            let appeal: desk_core::model::Appeal = record_of_row(r)?;
             let line = lines.line(
                 &appeal,
                 desk_export::Names {

@@ -5,15 +5,15 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use desk_core::deadline;
-use desk_core::model::{AppealStatus, Category};
+use desk_core::model::{Appeal, Progress};
 use desk_core::portal::{PortalAppeal, PortalAppeals, PortalStep};
-use desk_core::time;
+use desk_core::{time, Entity};
 use uuid::Uuid;
 
 use super::accounts::audit;
+use super::records::{columns, record_of_row};
 use super::{text, uuid, Result};
 use crate::db::{now_text, Sql};
-use crate::error::ApiError;
 
 /// How long a portal session lasts: an enterprise contact signs in again after a month.
 pub const SESSION_DAYS: i64 = 30;
@@ -183,10 +183,6 @@ pub fn end_session(sql: &mut dyn Sql, token_hash: &str) -> Result<()> {
     Ok(())
 }
 
-fn date(at: Option<&str>) -> Option<DateTime<Utc>> {
-    at.and_then(|t| t.parse().ok())
-}
-
 /// The site's live appeals, newest first, each with its steps, as of `today` in the zone.
 pub fn appeals(
     sql: &mut dyn Sql,
@@ -196,63 +192,48 @@ pub fn appeals(
 ) -> Result<PortalAppeals> {
     let calendar = super::ledger::calendar(sql)?;
     let site = site.to_string();
-    let mut steps: HashMap<String, Vec<PortalStep>> = HashMap::new();
-    for r in sql.rows(
-        "SELECT p.appeal_id, p.at, p.note, p.to_status FROM progress_updates p
-         JOIN appeals a ON a.id = p.appeal_id
-         WHERE a.site_id = $1 AND a.void_reason IS NULL
-         ORDER BY p.at, p.id",
-        &[site.clone().into()],
-    )? {
-        let Some(at) = date(r.text("at")) else {
-            continue;
-        };
-        steps
-            .entry(text(r.get("appeal_id")).to_owned())
-            .or_default()
-            .push(PortalStep {
-                at: time::display(at),
-                status: r
-                    .text("to_status")
-                    .and_then(|s| AppealStatus::parse("to_status", s).ok()),
-                note: text(r.get("note")).to_owned(),
-            });
-    }
-    let rows = sql.rows(
-        "SELECT a.id, a.category, a.description, a.status, a.raised_at, a.deadline,
-                a.resolved_at, a.satisfaction,
-                (SELECT name FROM departments WHERE id = a.department_id) AS department
-         FROM appeals a WHERE a.site_id = $1 AND a.void_reason IS NULL
-         ORDER BY a.raised_at DESC, a.id DESC",
-        &[site.into()],
-    )?;
-    let unreadable = |what: &str| ApiError::internal(format!("unreadable appeal: {what}"));
-    let mut appeals = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id = text(r.get("id")).to_owned();
-        let status = AppealStatus::parse("status", text(r.get("status")))
-            .map_err(|_| unreadable("status"))?;
-        let deadline: Option<NaiveDate> = r.text("deadline").and_then(|d| d.parse().ok());
-        let left = deadline::working_days_left(status, deadline, today, &calendar);
-        appeals.push(PortalAppeal {
-            id: id.parse().map_err(|_| unreadable("id"))?,
-            category: Category::parse("category", text(r.get("category")))
-                .map_err(|_| unreadable("category"))?,
-            description: text(r.get("description")).to_owned(),
-            status,
-            raised_on: date(r.text("raised_at"))
-                .map(|at| time::local_date(at).to_string())
-                .unwrap_or_default(),
-            department: r.text("department").map(str::to_owned),
-            deadline: deadline.map(|d| d.to_string()),
-            days_left: left.map(|l| l.0),
-            provisional: left.is_some_and(|l| l.1),
-            resolved_on: date(r.text("resolved_at")).map(|at| time::local_date(at).to_string()),
-            satisfaction: r.int("satisfaction"),
-            steps: steps.remove(&id).unwrap_or_default(),
+    let mut steps: HashMap<Uuid, Vec<PortalStep>> = HashMap::new();
+    let q = format!(
+        "SELECT {} FROM progress_updates p JOIN appeals a ON a.id = p.appeal_id
+         WHERE a.site_id = $1 AND a.void_reason IS NULL ORDER BY p.at, p.id",
+        columns(Entity::Progress, "p.")
+    );
+    for r in sql.rows(&q, &[site.clone().into()])? {
+        let p: Progress = record_of_row(&r)?;
+        steps.entry(p.appeal_id).or_default().push(PortalStep {
+            at: time::display(p.at),
+            status: p.to_status,
+            note: p.note,
         });
     }
-    Ok(PortalAppeals { site_name, appeals })
+    let q = format!(
+        "SELECT {}, (SELECT name FROM departments WHERE id = a.department_id) AS department
+         FROM appeals a WHERE a.site_id = $1 AND a.void_reason IS NULL
+         ORDER BY a.raised_at DESC, a.id DESC",
+        columns(Entity::Appeal, "a.")
+    );
+    sql.rows(&q, &[site.into()])?
+        .iter()
+        .map(|r| {
+            let a: Appeal = record_of_row(r)?;
+            let left = deadline::working_days_left(a.status, a.deadline, today, &calendar);
+            Ok(PortalAppeal {
+                id: a.id,
+                category: a.category,
+                description: a.description,
+                status: a.status,
+                raised_on: time::local_date(a.raised_at).to_string(),
+                department: r.text("department").map(str::to_owned),
+                deadline: a.deadline.map(|d| d.to_string()),
+                days_left: left.map(|l| l.0),
+                provisional: left.is_some_and(|l| l.1),
+                resolved_on: a.resolved_at.map(|at| time::local_date(at).to_string()),
+                satisfaction: a.satisfaction,
+                steps: steps.remove(&a.id).unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(|appeals| PortalAppeals { site_name, appeals })
 }
 
 #[cfg(test)]

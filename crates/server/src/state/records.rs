@@ -56,6 +56,15 @@ pub(crate) fn snapshot_of_row(entity: Entity, row: &Row) -> Result<Snapshot> {
     })
 }
 
+/// A row selected with [`columns`], as the domain's record (`Appeal`, `Progress`, …).
+pub(crate) fn record_of_row<R: desk_core::model::Record>(row: &Row) -> Result<R> {
+    let s = snapshot_of_row(R::ENTITY, row)?;
+    let mut fields = s.fields;
+    fields.insert("id".into(), Value::String(s.record_id.to_string()));
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|e| ApiError::internal(format!("unreadable {}: {e}", R::ENTITY.name_en())))
+}
+
 /// A record as the server holds it, whoever may see it.
 pub fn read_record(sql: &mut dyn Sql, entity: Entity, id: Uuid) -> Result<Option<Snapshot>> {
     let q = format!(
