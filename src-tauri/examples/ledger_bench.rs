@@ -337,20 +337,13 @@ fn policy(n: usize) {
         THINGS.len()
     );
     let desk = Desk::open(dir.path()).expect("open the desk");
-    let mut times = Vec::new();
-    let mut groups = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
-        groups = desk.policy_suggestions().expect("suggestions");
-        times.push(t.elapsed());
-    }
-    times.sort();
+    let (suggesting, groups) = p50_of_5(|| desk.policy_suggestions().expect("suggestions"));
     let largest = groups.first().map_or(0, |g| g.appeals.len());
     println!("| what | p50 of 5 | groups | largest |");
     println!("|---|---|---|---|");
     println!(
         "| `Desk::policy_suggestions` (read, group, the 30 largest with their sites) | {} | {} shown | {largest} appeals |",
-        ms(times[2]),
+        ms(suggesting),
         groups.len()
     );
     let items: Vec<cluster::Item> = corpus
@@ -362,31 +355,18 @@ fn policy(n: usize) {
             site: ((i * 7919) % 2000) as u128,
         })
         .collect();
-    let mut times = Vec::new();
-    let mut grouped = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
-        grouped = cluster::group(&items, cluster::THRESHOLD);
-        times.push(t.elapsed());
-    }
-    times.sort();
+    let (grouping, grouped) = p50_of_5(|| cluster::group(&items, cluster::THRESHOLD));
     println!(
         "| micro: `cluster::group` | {} | {} | {} appeals |",
-        ms(times[2]),
+        ms(grouping),
         grouped.len(),
         grouped.first().map_or(0, |g| g.members.len())
     );
-    let mut times = Vec::new();
-    let mut reference = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
-        reference = cluster::group_exhaustively(&items, cluster::THRESHOLD);
-        times.push(t.elapsed());
-    }
-    times.sort();
+    let (exhaustive, reference) =
+        p50_of_5(|| cluster::group_exhaustively(&items, cluster::THRESHOLD));
     println!(
         "| micro, peer: `cluster::group_exhaustively` (every group compared, no prefix filter) | {} | {} | {} appeals |\n",
-        ms(times[2]),
+        ms(exhaustive),
         reference.len(),
         reference.first().map_or(0, |g| g.members.len())
     );
@@ -399,6 +379,19 @@ fn policy(n: usize) {
         },
     );
     quality(&corpus, &grouped);
+}
+
+/// The median of five runs of `f`, and what the last returned.
+fn p50_of_5<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::with_capacity(5);
+    let mut out = None;
+    for _ in 0..5 {
+        let t = Instant::now();
+        out = Some(f());
+        times.push(t.elapsed());
+    }
+    times.sort();
+    (times[2], out.expect("five runs"))
 }
 
 /// How the groups match the matters the appeals were written about, counted over pairs of

@@ -55,9 +55,9 @@ async fn portal_get(base: &str, token: &str) -> (u16, Value) {
     .await
 }
 
-/// The demo (湖北斯诺新材料, its appeals and their progress) and another enterprise with an
-/// appeal of its own, synced from a tablet; returns the other's credit code.
-async fn zone_with_two_enterprises(server: &Server) -> String {
+/// The seeded zone with the demo loaded as an office loads it (`admin demo`): 湖北斯诺新材料,
+/// its appeals and their progress.
+async fn seeded_with_demo(server: &Server) {
     seed(&server.db.url);
     let url = server.db.url.clone();
     tokio::task::spawn_blocking(move || {
@@ -66,6 +66,12 @@ async fn zone_with_two_enterprises(server: &Server) -> String {
     })
     .await
     .unwrap();
+}
+
+/// The demo (湖北斯诺新材料, its appeals and their progress) and another enterprise with an
+/// appeal of its own, synced from a tablet; returns the other's credit code.
+async fn zone_with_two_enterprises(server: &Server) -> String {
+    seeded_with_demo(server).await;
     let first17 = "91421300MA4B7N3Q8";
     let credit = format!(
         "{first17}{}",
@@ -223,14 +229,7 @@ async fn guessing_access_codes_is_throttled_and_tells_nothing() {
         c.login_attempts_per_address = 10;
     })
     .await;
-    seed(&server.db.url);
-    let url = server.db.url.clone();
-    tokio::task::spawn_blocking(move || {
-        let db = desk_server::db::Db::open(&url).unwrap();
-        desk_server::admin::load_demo(&db).unwrap();
-    })
-    .await
-    .unwrap();
+    seeded_with_demo(&server).await;
     let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
     let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
     let code = letter_line(&letter, "访问码 (access code)");
