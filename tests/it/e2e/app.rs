@@ -332,8 +332,25 @@ impl App {
         let arg = serde_json::to_value(el).expect("an element reference");
         let _ = self
             .client()
-            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![arg.clone()],
+            )
             .await;
+        // A click lands where the element was when it was measured: wait until a sliding
+        // popup or a page transition has brought it to rest.
+        let rect =
+            "const r = arguments[0].getBoundingClientRect(); return [r.x, r.y, r.width, r.height]";
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut last = None;
+        while Instant::now() < deadline {
+            let now = self.client().execute(rect, vec![arg.clone()]).await.ok();
+            if now.is_some() && now == last {
+                return;
+            }
+            last = now;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Clicks `css` once it is there and clickable (a popup may still be sliding in).
