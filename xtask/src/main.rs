@@ -312,11 +312,13 @@ fn test() -> Result {
         return Err(format!("tests failed ({status})"));
     }
     // The app's window, end to end: last, as the slowest tier and the one that needs the most.
-    // `--workspace`, like the run above, so the features and so the build are the same.
+    // Every package's test targets, like the run above: naming one target (`--test it`) would
+    // leave the other packages' dev-dependencies out of feature resolution, and rebuild half
+    // the workspace with other features. The e2e tests are the only ignored ones.
     ensure_tauri_driver()?;
-    eprintln!("==> cargo test --workspace --test it e2e -- --ignored --test-threads=1");
+    eprintln!("==> cargo test --workspace --tests e2e -- --ignored --test-threads=1");
     let status = Command::new("cargo")
-        .args(["test", "--workspace", "--test", "it", "e2e"])
+        .args(["test", "--workspace", "--tests", "e2e"])
         .args(["--", "--ignored", "--test-threads=1"])
         .current_dir(root())
         .status()
