@@ -305,6 +305,11 @@ pub async fn parks<R: Runtime>(app: AppHandle<R>) -> Result<Vec<Park>> {
 }
 
 #[tauri::command]
+pub async fn bulletin<R: Runtime>(app: AppHandle<R>) -> Result<desk_core::bulletin::Bulletin> {
+    blocking(app, |d| d.bulletin()).await
+}
+
+#[tauri::command]
 pub async fn figures<R: Runtime>(app: AppHandle<R>) -> Result<FigureBreakdown> {
     blocking(app, |d| d.figures()).await
 }

@@ -82,6 +82,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::site_history,
         commands::parks,
         commands::figures,
+        commands::bulletin,
         commands::policy_suggestions,
         commands::policy_issues,
         commands::create_policy_issue,

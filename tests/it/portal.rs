@@ -4,11 +4,14 @@
 
 use std::process::Command;
 
-use desk_core::model::{Appeal, Category, Site};
+use desk_core::appeal::Action;
+use desk_core::model::{Appeal, AppealStatus, Category, Progress, Rater, Record, Site};
+use desk_core::Entity;
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 use crate::harness::binary;
-use crate::server_harness::{backends, raw, seed, site, Backend, Server, Tablet};
+use crate::server_harness::{backends, op, raw, seed, site, Backend, Server, Tablet};
 
 /// `desk-server admin enterprise-code`, as the office runs it; its output.
 fn enterprise_code(db_url: &str, args: &[&str]) -> (bool, String) {
@@ -216,8 +219,384 @@ async fn an_enterprise_signs_in_with_its_code_and_sees_only_its_own_appeals() {
         assert!(!ok && out.contains("不存在的公司"), "{out}");
 
         if let Backend::Sqlite = backend {
+            // Resolved, so the phone can rate it.
+            let office = Tablet::sign_in(&server.url, "admin").await;
+            office.sync().await;
+            let greening: Uuid = greening["id"].as_str().unwrap().parse().unwrap();
+            office.write(|w| w.act_on_appeal(greening, Action::Resolve, "x", Some("绿化已补种")));
+            office.sync().await;
             phone(&server, &credit, &renewed).await;
         }
+        server.stop().await;
+    }
+}
+
+async fn rate(base: &str, token: &str, appeal: &str, body: Value) -> (u16, Value) {
+    raw(
+        base,
+        reqwest::Method::POST,
+        &format!("/v1/portal/appeals/{appeal}/rating"),
+        Some(token),
+        Some(body.to_string()),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enterprise_rates_once_and_a_dissatisfied_rating_is_followed_up() {
+    for backend in backends() {
+        let server = Server::start(&backend).await;
+        let other_credit = zone_with_two_enterprises(&server).await;
+        let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
+        let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
+        let code = letter_line(&letter, "访问码 (access code)");
+        let (_, session) = sign_in(&server.url, &credit, &code).await;
+        let token = session["token"].as_str().unwrap().to_owned();
+        let (_, mine) = portal_get(&server.url, &token).await;
+        let id_of = |category: &str| -> Uuid {
+            mine["appeals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["category"] == category)
+                .and_then(|a| a["id"].as_str()?.parse().ok())
+                .expect("the demo's appeal")
+        };
+        let (greening, power) = (id_of("environment"), id_of("utilities"));
+
+        // Not before it is resolved; not another enterprise's; not outside the five levels.
+        let (status, body) = rate(
+            &server.url,
+            &token,
+            &greening.to_string(),
+            json!({"satisfaction": 4}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("not_resolved")),
+            "{body}"
+        );
+
+        // The office resolves the greening appeal on a tablet and syncs.
+        let office = Tablet::sign_in(&server.url, "admin").await;
+        office.sync().await;
+        let theirs = office
+            .engine
+            .store()
+            .appeals(&Default::default())
+            .unwrap()
+            .into_iter()
+            .find(|a| {
+                a["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("恒达"))
+            })
+            .expect("the other enterprise's appeal");
+        assert_eq!(other_credit.len(), 18);
+        for missing in [
+            theirs["id"].as_str().unwrap().to_owned(),
+            Uuid::now_v7().to_string(),
+            "not-an-id".into(),
+        ] {
+            let (status, body) =
+                rate(&server.url, &token, &missing, json!({"satisfaction": 4})).await;
+            assert_eq!(status, 404, "answered as a missing one: {body}");
+        }
+        office.write(|w| w.act_on_appeal(greening, Action::Resolve, "x", Some("绿化已补种")));
+        office.sync().await;
+
+        // The week's bulletin for the enterprise groups, counted by the server: the demo's
+        // week, and this one (the other enterprise's appeal raised, the greening resolved).
+        let (status, demo_week) = office.client.get("/v1/bulletin?week=2024-10-26").await;
+        assert_eq!(status, 200, "{demo_week}");
+        assert_eq!(
+            (demo_week["from"].as_str(), demo_week["to"].as_str()),
+            (Some("2024-10-21"), Some("2024-10-27"))
+        );
+        assert_eq!(demo_week["figures"]["collected"], 2, "{demo_week}");
+        assert!(
+            demo_week["text"]
+                .as_str()
+                .unwrap()
+                .contains("2024年10月21日至27日，流动办公桌收集企业诉求 2 件，办结 0 件"),
+            "{demo_week}"
+        );
+        let (_, this_week) = office.client.get("/v1/bulletin").await;
+        assert_eq!(
+            this_week["figures"],
+            json!({"collected": 1, "resolved": 1, "open": 2, "overdue": 1, "follow_ups": 0}),
+            "{this_week}"
+        );
+        let (status, body) = office.client.get("/v1/bulletin?week=26/10/2024").await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some("week")),
+            "{body}"
+        );
+
+        let (status, body) = rate(
+            &server.url,
+            &token,
+            &greening.to_string(),
+            json!({"satisfaction": 7}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some("satisfaction")),
+            "{body}"
+        );
+        let (status, body) = rate(
+            &server.url,
+            &token,
+            &greening.to_string(),
+            json!({"satisfaction": 2, "stars": 2}),
+        )
+        .await;
+        assert_eq!(status, 400, "unknown fields are refused: {body}");
+        let (status, body) = rate(
+            &server.url,
+            &token,
+            &greening.to_string(),
+            json!({"satisfaction": 2, "comment": "x".repeat(5000)}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some("comment")),
+            "{body}"
+        );
+
+        // 不满意, with a comment: not closed, followed up by the department within five
+        // working days, which the enterprise sees.
+        let (status, rated) = rate(
+            &server.url,
+            &token,
+            &greening.to_string(),
+            json!({"satisfaction": 2, "comment": "补种的苗木已经枯死"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{rated}");
+        assert_eq!(rated["status"], "rectifying");
+        assert_eq!(
+            (rated["satisfaction"].as_i64(), rated["rated_by"].as_str()),
+            (Some(2), Some("enterprise"))
+        );
+        let today = desk_core::time::local_date(chrono::Utc::now());
+        let due = desk_core::deadline::follow_up_deadline(
+            today,
+            &desk_core::calendar::Calendar::built_in(),
+        )
+        .0;
+        assert_eq!(rated["deadline"], due.to_string());
+        assert_eq!(rated["department"], "自然资源和规划中心");
+        let last = rated["steps"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["status"], "rectifying");
+        assert!(
+            last["note"]
+                .as_str()
+                .unwrap()
+                .contains("不满意。补种的苗木已经枯死"),
+            "{last}"
+        );
+
+        // 一事一评.
+        let (status, body) = rate(
+            &server.url,
+            &token,
+            &greening.to_string(),
+            json!({"satisfaction": 5}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("already_rated")),
+            "{body}"
+        );
+
+        // The office's devices get it as the ledger's: an entry in the enterprise's name,
+        // marked as its own rating, sealed into the chain the device verifies.
+        office.sync().await;
+        let held: Appeal = office.has(greening).unwrap();
+        assert_eq!(
+            (held.status, held.deadline),
+            (AppealStatus::Rectifying, Some(due))
+        );
+        let entries = office.engine.store().progress_of(greening).unwrap();
+        let rating = entries
+            .iter()
+            .find(|e| e["action"] == "confirm")
+            .expect("the rating's entry");
+        assert_eq!(rating["rated_by"], "enterprise");
+        assert_eq!(rating["author"], "湖北斯诺新材料有限公司");
+        let (_, figures) = office.client.get("/v1/stats").await;
+        assert_eq!(
+            (
+                figures["dissatisfied"].as_i64(),
+                figures["follow_ups"].as_i64()
+            ),
+            (Some(1), Some(1)),
+            "{figures}"
+        );
+        assert_eq!(figures["satisfaction_rate"].as_f64(), Some(0.0));
+
+        // Put right on the tablet: confirmed, the enterprise's rating standing.
+        office.write(|w| w.act_on_appeal(greening, Action::Rectify, "x", Some("重新补种并养护")));
+        office.sync().await;
+        let (_, mine) = portal_get(&server.url, &token).await;
+        let now = mine["appeals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == greening.to_string())
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (now["status"].as_str(), now["satisfaction"].as_i64()),
+            (Some("confirmed"), Some(2))
+        );
+
+        // A rating an official types on the tablet is marked as such, whatever the device says.
+        office.write(|w| w.act_on_appeal(power, Action::Resolve, "x", None));
+        office.sync().await;
+        let mut typed = Progress::note(power, chrono::Utc::now(), "x", "电话回访：满意");
+        Action::Confirm {
+            satisfaction: 4,
+            follow_up: None,
+        }
+        .record_in(&mut typed);
+        typed.rated_by = Some(Rater::Enterprise);
+        (typed.from_status, typed.to_status) =
+            (Some(AppealStatus::Resolved), Some(AppealStatus::Confirmed));
+        let r = office
+            .client
+            .push(&[op(
+                Entity::Progress,
+                typed.id,
+                Value::Object(typed.to_fields()),
+                Uuid::now_v7(),
+            )])
+            .await;
+        assert_eq!(
+            r.results[0].amended.as_ref().map(|a| a["rated_by"].clone()),
+            Some(json!("official")),
+            "{r:?}"
+        );
+        let (_, entry) = office
+            .client
+            .get(&format!("/v1/records/progress/{}", typed.id))
+            .await;
+        assert_eq!(entry["fields"]["rated_by"], "official", "{entry}");
+        let (_, mine) = portal_get(&server.url, &token).await;
+        let power_now = mine["appeals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == power.to_string())
+            .unwrap()
+            .clone();
+        assert_eq!(power_now["rated_by"], "official", "{power_now}");
+        let (status, body) = rate(
+            &server.url,
+            &token,
+            &power.to_string(),
+            json!({"satisfaction": 5}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("already_rated")),
+            "{body}"
+        );
+
+        // The public board, open without signing in: enterprises unnamed, and their
+        // descriptions unshown, until they agree on the portal.
+        let (status, parks) = raw(&server.url, reqwest::Method::GET, "/v1/board", None, None).await;
+        assert_eq!(status, 200, "{parks}");
+        let park = parks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "新材料产业园")
+            .expect("the demo's park")
+            .clone();
+        assert_eq!(park["appeals"], 2, "{parks}");
+        let board_path = format!("/v1/board/{}", park["id"].as_str().unwrap());
+        let (status, board) = raw(&server.url, reqwest::Method::GET, &board_path, None, None).await;
+        assert_eq!(status, 200, "{board}");
+        assert_eq!(board["appeals"].as_array().unwrap().len(), 2);
+        assert!(
+            !board.to_string().contains("斯诺") && !board.to_string().contains("绿化"),
+            "{board}"
+        );
+        let power_row = board["appeals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["category"] == "utilities")
+            .unwrap();
+        assert_eq!(
+            (power_row["overdue"].as_bool(), power_row["status"].as_str()),
+            (Some(false), Some("confirmed"))
+        );
+        assert!(power_row["days_taken"].as_i64().unwrap() > 0, "{power_row}");
+        let consent = |public: bool| {
+            raw(
+                &server.url,
+                reqwest::Method::POST,
+                "/v1/portal/board-consent",
+                Some(&token),
+                Some(json!({ "public": public }).to_string()),
+            )
+        };
+        assert_eq!(consent(true).await.0, 204);
+        let (_, board) = raw(&server.url, reqwest::Method::GET, &board_path, None, None).await;
+        let named = board["appeals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["enterprise"] == "湖北斯诺新材料有限公司" && a["description"].is_string())
+            .count();
+        assert_eq!(named, 2, "{board}");
+        assert_eq!(
+            portal_get(&server.url, &token).await.1["public_on_board"],
+            true
+        );
+        assert_eq!(consent(false).await.0, 204);
+        let (_, board) = raw(&server.url, reqwest::Method::GET, &board_path, None, None).await;
+        assert!(!board.to_string().contains("斯诺"), "withdrawn: {board}");
+        for missing in [
+            format!("/v1/board/{}", Uuid::now_v7()),
+            "/v1/board/新材料".into(),
+        ] {
+            let (status, body) = raw(&server.url, reqwest::Method::GET, &missing, None, None).await;
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (404, Some("not_found")),
+                "{body}"
+            );
+        }
+        let (status, _) = raw(
+            &server.url,
+            reqwest::Method::POST,
+            "/v1/portal/board-consent",
+            None,
+            Some(json!({ "public": true }).to_string()),
+        )
+        .await;
+        assert_eq!(status, 401, "consent is the signed-in enterprise's");
+
+        // Every chain still holds, the server's own entries included.
+        let out = Command::new(binary("desk-server"))
+            .args(["--db", &server.db.url, "admin", "verify-ledger"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         server.stop().await;
     }
 }
@@ -296,7 +675,14 @@ async fn phone(server: &Server, credit: &str, code: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    for name in ["01-sign-in", "03-appeals", "04-progress"] {
+    for name in [
+        "01-sign-in",
+        "03-appeals",
+        "04-progress",
+        "05-rate",
+        "06-follow-up",
+        "07-board",
+    ] {
         assert!(shots.join(format!("portal-{name}.png")).exists(), "{name}");
     }
 }

@@ -426,7 +426,11 @@ fn forge(
                 return Ok(()); // a legal confirmation: not a forgery
             }
             let mut entry = Progress::note(id, Utc::now(), "党工委书记", "满意");
-            Action::Confirm { satisfaction: 5 }.record_in(&mut entry);
+            Action::Confirm {
+                satisfaction: 5,
+                follow_up: None,
+            }
+            .record_in(&mut entry);
             entry.to_status = Some(AppealStatus::Confirmed);
             (Entity::Progress, entry.id, entry.to_fields())
         }
@@ -524,7 +528,10 @@ fn perform(d: &SimDevice, w: &Write, parks: &[Uuid], depts: &[Uuid]) {
                     0 => Action::Dispatch { department_id },
                     1 => Action::Start,
                     2 => Action::Resolve,
-                    3 => Action::Confirm { satisfaction: 4 },
+                    3 => Action::Confirm {
+                        satisfaction: 4,
+                        follow_up: None,
+                    },
                     4 => Action::Return { reason },
                     5 => Action::Transfer {
                         department_id,

@@ -88,7 +88,11 @@ async fn forged_outcomes_are_refused_and_authorship_is_the_servers() {
 
         // Confirming is the office's (with the enterprise's rating), and only once resolved.
         let mut confirm = Progress::note(appeal_id, Utc::now(), "党工委书记、管委会主任", "满意");
-        Action::Confirm { satisfaction: 5 }.record_in(&mut confirm);
+        Action::Confirm {
+            satisfaction: 5,
+            follow_up: None,
+        }
+        .record_in(&mut confirm);
         confirm.from_status = Some(AppealStatus::Resolved);
         confirm.to_status = Some(AppealStatus::Confirmed);
         let r = dept

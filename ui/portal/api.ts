@@ -1,5 +1,8 @@
 // The portal's calls to desk-server, on the same origin. Errors carry the server's message,
 // which is bilingual, and the field it names.
+import type { Board } from '../src/bindings/Board'
+import type { BoardPark } from '../src/bindings/BoardPark'
+import type { PortalAppeal } from '../src/bindings/PortalAppeal'
 import type { PortalAppeals } from '../src/bindings/PortalAppeals'
 import type { PortalSession } from '../src/bindings/PortalSession'
 
@@ -53,3 +56,14 @@ export async function signOut(): Promise<void> {
 }
 
 export const appeals = () => call<PortalAppeals>('GET', '/v1/portal/appeals')
+
+/** Whether the enterprise is named on its park's public board. */
+export const setBoardConsent = (named: boolean) => call<void>('POST', '/v1/portal/board-consent', { public: named })
+
+/** The public board: the parks, and one park's appeals (no sign-in). */
+export const boardParks = () => call<BoardPark[]>('GET', '/v1/board')
+export const board = (park: string) => call<Board>('GET', `/v1/board/${encodeURIComponent(park)}`)
+
+/** Rates a resolved appeal once (好差评); answers the appeal as it stands after. */
+export const rate = (id: string, satisfaction: number, comment: string) =>
+  call<PortalAppeal>('POST', `/v1/portal/appeals/${id}/rating`, { satisfaction, comment: comment.trim() || null })

@@ -3,7 +3,7 @@
 // statuses, so both speak of an appeal in the same words.
 import { createApp } from 'vue'
 import { createI18n } from 'vue-i18n'
-import { Button, Cell, CellGroup, Empty, Field, Form, NavBar, Step, Steps, Tag, Loading } from 'vant'
+import { Button, Cell, CellGroup, Empty, Field, Form, NavBar, Step, Steps, Switch, Tag, Loading } from 'vant'
 // Each component's styles only (Vant's manual on-demand import), not the whole library's.
 import 'vant/es/button/style/index'
 import 'vant/es/cell/style/index'
@@ -14,6 +14,7 @@ import 'vant/es/form/style/index'
 import 'vant/es/nav-bar/style/index'
 import 'vant/es/step/style/index'
 import 'vant/es/steps/style/index'
+import 'vant/es/switch/style/index'
 import 'vant/es/tag/style/index'
 import 'vant/es/loading/style/index'
 import App from './App.vue'
@@ -37,6 +38,7 @@ createApp(App)
   .use(NavBar)
   .use(Step)
   .use(Steps)
+  .use(Switch)
   .use(Tag)
   .use(Loading)
   .mount('#app')

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { flushPromises, mount } from '@vue/test-utils'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import Figures from '../src/screens/Figures.vue'
-import type { FigureBreakdown, Stats } from '../src/lib/types'
+import type { Bulletin, FigureBreakdown, Stats } from '../src/lib/types'
 
 afterEach(() => clearMocks())
 
@@ -27,6 +27,7 @@ afterAll(() => {
 const stats: Stats = {
   sessions: 12, visits: 40, consultations: 220, appeals: 23, appeals_resolved: 22, resolution_rate: 95.7,
   on_time_rate: 90.9, overdue_appeals: 1, suggestions: 33, suggestions_adopted: 8, satisfaction_average: 4.6, policy_issues: 2, policy_enterprises: 7,
+  satisfaction_rate: 91.7, dissatisfied: 1, follow_ups: 1, follow_ups_overdue: 1,
 }
 const breakdown: FigureBreakdown = {
   by_status: [
@@ -41,6 +42,12 @@ const breakdown: FigureBreakdown = {
   overdue: [{ id: 'a1', description: '厂区围墙外公共绿化', site_name: '湖北斯诺新材料有限公司', department_name: '自然资源和规划中心', deadline: '2024-10-28', days_overdue: 4 }],
 }
 
+const weekly: Bulletin = {
+  from: '2024-10-21', to: '2024-10-27',
+  figures: { collected: 2, resolved: 1, open: 3, overdue: 1, follow_ups: 0 },
+  text: '【流动办公桌工作通报】2024年10月21日至27日，流动办公桌收集企业诉求 2 件，办结 1 件；目前在办 3 件，其中超期 1 件。',
+}
+
 const empty: FigureBreakdown = {
   by_status: breakdown.by_status.map((s) => ({ ...s, count: 0 })), by_category: [], by_park: [], by_department: [], by_month: [], overdue: [],
 }
@@ -48,6 +55,7 @@ const empty: FigureBreakdown = {
 function mockFigures(answer: FigureBreakdown | (() => never)) {
   mockIPC((cmd) => {
     if (cmd === 'stats') return stats
+    if (cmd === 'bulletin') return weekly
     if (cmd === 'figures') return typeof answer === 'function' ? answer() : answer
   })
 }
@@ -68,7 +76,23 @@ describe('figures', () => {
     expect(w.find('[data-test=figure-ideas]').text()).toContain('已采纳 8')
     expect(value('policy')).toBe('2')
     expect(w.find('[data-test=figure-policy]').text()).toContain('涉及 7 家企业')
-    expect(value('satisfaction')).toBe('4.6')
+    expect(value('satisfaction')).toBe('91.7%')
+    expect(w.find('[data-test=figure-satisfaction]').text()).toContain('满意度 4.6')
+    expect(value('follow-ups')).toBe('1')
+    expect(w.find('[data-test=figure-follow-ups]').text()).toContain('差评 1')
+    expect(w.find('[data-test=figure-follow-ups]').text()).toContain('1 件整改逾期')
+    expect(w.find('[data-test=figure-follow-ups]').classes()).toContain('alarm')
+  })
+
+  it('gives the week’s bulletin to copy into the enterprise groups', async () => {
+    mockFigures(breakdown)
+    const w = mount(Figures)
+    await flushPromises()
+    expect(w.find('[data-test=bulletin]').text()).toContain('2024-10-21 – 2024-10-27')
+    expect(w.find('[data-test=bulletin-text]').text()).toBe(weekly.text)
+    await w.find('[data-test=copy-bulletin]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-test=copy-bulletin]').text()).toBe('已复制')
   })
 
   it('draws a chart for each breakdown and lists the overdue appeals', async () => {

@@ -24,7 +24,7 @@ const row: LedgerRow = { ...appeal, ...context }
 const progress = [{
   id: 'p1', appeal_id: 'a1', at: '2024-10-26T01:30:00Z', author: '党工委书记', note: '现场办公会决议：派单',
   from_status: 'received', to_status: 'dispatched', reason: null, action: 'dispatch', department_id: 'd1',
-  deadline: null, satisfaction: null, device_id: null, position: 1, prev_hash: null, hash: null,
+  deadline: null, satisfaction: null, rated_by: null, device_id: null, position: 1, prev_hash: null, hash: null,
 }] as AppealDetail['progress']
 const detail = (status: AppealStatus, allowed: ActionKind[]): AppealDetail => ({ appeal: { ...appeal, status }, ...context, allowed, progress })
 const parks = [{ id: 'p-new', name: '新材料产业园', void_reason: null }]
@@ -252,18 +252,31 @@ describe('ledger', () => {
     w.unmount()
   })
 
-  it('records the enterprise’s rating only when confirmed', async () => {
+  it('records the enterprise’s rating on the five national levels only when confirmed', async () => {
     const { w, calls } = await mountLedger(detail('resolved', ['confirm', 'reopen']), () => detail('confirmed', ['reopen']))
     await openDetail(w)
     await click('[data-test=act-confirm]')
     expect(actCalls(calls)).toEqual([])
-    const stars = document.querySelectorAll('[data-test=satisfaction] .van-rate__item')
-    expect(stars.length).toBe(5)
-    ;(stars[3].querySelector('.van-rate__icon') as HTMLElement).click()
-    await flushPromises()
+    const levels = Array.from(document.querySelectorAll('[data-test=satisfaction] button')).map((b) => b.textContent?.trim())
+    expect(levels).toEqual(['非常满意', '满意', '基本满意', '不满意', '非常不满意'])
+    await click('[data-test=rate-4]')
+    expect(q('[data-test=follow-up-note]')).toBeNull()
     expect(actCalls(calls)).toEqual([])
     await click('[data-test=act-submit]')
     expect(actCalls(calls)).toEqual([{ action: 'confirm', satisfaction: 4 }])
+    w.unmount()
+  })
+
+  it('says before it is sent that a dissatisfied rating becomes a follow-up', async () => {
+    const { w, calls } = await mountLedger(detail('resolved', ['confirm', 'reopen']), () => detail('rectifying', ['extend', 'reopen', 'rectify']))
+    await openDetail(w)
+    await click('[data-test=act-confirm]')
+    await click('[data-test=rate-2]')
+    expect(q('[data-test=follow-up-note]')?.textContent).toContain('5 个工作日内整改')
+    await click('[data-test=act-submit]')
+    expect(actCalls(calls)).toEqual([{ action: 'confirm', satisfaction: 2 }])
+    expect(q('[data-test=appeal-detail]')?.textContent).toContain('整改中')
+    expect(q('[data-test=act-rectify]')?.textContent).toContain('整改完成')
     w.unmount()
   })
 

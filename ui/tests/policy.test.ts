@@ -37,6 +37,7 @@ function figures(policy_issues: number, policy_enterprises: number): Stats {
   return {
     sessions: 0, visits: 0, consultations: 0, appeals: 2, appeals_resolved: 0, resolution_rate: 0, on_time_rate: null,
     overdue_appeals: 0, suggestions: 0, suggestions_adopted: 0, satisfaction_average: null, policy_issues, policy_enterprises,
+    satisfaction_rate: null, dissatisfied: 0, follow_ups: 0, follow_ups_overdue: 0,
   }
 }
 

@@ -333,7 +333,16 @@ pub enum AppealCmd {
         #[arg(long)]
         note: Option<String>,
     },
-    /// 评价: the enterprise's satisfaction, 1 to 5.
+    /// 整改完成: put right what a dissatisfied rating found.
+    Rectify {
+        id: String,
+        #[arg(long, default_value = "本机用户")]
+        by: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// 评价: the enterprise's satisfaction, 5 非常满意 to 1 非常不满意; 2 or less is followed
+    /// up (整改中) within five working days.
     Confirm {
         id: String,
         #[arg(long)]

@@ -416,7 +416,16 @@ fn appeal(s: &mut Store, cmd: AppealCmd, out: &Out) -> Result<(), StoreError> {
             id,
             satisfaction,
             by,
-        } => (id, Action::Confirm { satisfaction }, by, None),
+        } => {
+            let today = desk_core::time::local_date(s.now());
+            (
+                id,
+                Action::rating(satisfaction, today, &s.calendar()?),
+                by,
+                None,
+            )
+        }
+        AppealCmd::Rectify { id, by, note } => (id, Action::Rectify, by, note),
         AppealCmd::Return { id, reason, by } => (id, Action::Return { reason }, by, None),
         AppealCmd::Transfer {
             id,

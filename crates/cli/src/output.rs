@@ -116,6 +116,16 @@ impl Out {
             "满意度 (satisfaction, 1–5)       {}",
             s.satisfaction_average.map_or("—".into(), |a| a.to_string())
         );
+        out!(
+            "满意率 (satisfied)               {}",
+            rate(s.satisfaction_rate)
+        );
+        out!(
+            "差评 (dissatisfied)              {} （整改中 being put right {}，逾期 overdue {}）",
+            s.dissatisfied,
+            s.follow_ups,
+            s.follow_ups_overdue
+        );
     }
 
     /// Always JSON: the export is for machines and for comparing devices.

@@ -1,6 +1,8 @@
 //! The appeal lifecycle: received → dispatched → in progress → resolved → confirmed, with
 //! returns, transfers, extensions and reopenings, each only from where it makes sense, by whom
-//! it may be taken, and each with a reason.
+//! it may be taken, and each with a reason. A rating of 不满意 or 非常不满意 does not close the
+//! appeal: it goes to rectifying (整改中) with a follow-up deadline, and is confirmed when its
+//! department has put it right.
 //!
 //! An action is recorded as an entry of the appeal's ledger (a [`Progress`] with `action` set).
 //! The appeal's [`DERIVED`] fields follow from its actions alone: devices apply an action's
@@ -11,9 +13,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::calendar::Calendar;
 use crate::model::AppealStatus::{self, *};
-use crate::model::{check_deadline, check_satisfaction, ActionKind, Appeal, Progress};
-use crate::{Role, ValidationError};
+use crate::model::{
+    check_deadline, check_satisfaction, is_dissatisfied, ActionKind, Appeal, Progress, Rater,
+};
+use crate::{deadline, Role, ValidationError};
 
 /// The appeal's fields that only actions change. A new appeal starts received, with none of
 /// them set but its deadline; after that, devices never write them directly.
@@ -61,8 +66,12 @@ pub enum Action {
     Start,
     /// Handled (办结); also straight from received when solved on the spot.
     Resolve,
-    /// The enterprise confirms, with a satisfaction of 1 to 5 (评价).
-    Confirm { satisfaction: i64 },
+    /// The enterprise's rating, 1 to 5 (评价); a dissatisfied one ([`is_dissatisfied`]) with
+    /// the deadline of its follow-up, and none otherwise.
+    Confirm {
+        satisfaction: i64,
+        follow_up: Option<NaiveDate>,
+    },
     /// Sent back to intake (退回).
     Return { reason: String },
     /// Handed to another department (转办).
@@ -71,9 +80,22 @@ pub enum Action {
     Extend { deadline: NaiveDate, reason: String },
     /// Not solved after all (重新办理).
     Reopen { reason: String },
+    /// What a dissatisfied rating asked for is put right (整改完成).
+    Rectify,
 }
 
 impl Action {
+    /// The enterprise's rating given on `rated_on`: a dissatisfied one with the deadline of
+    /// its follow-up ([`deadline::follow_up_deadline`]). The server, the app and the CLI all
+    /// rate through this.
+    pub fn rating(satisfaction: i64, rated_on: NaiveDate, calendar: &Calendar) -> Action {
+        Action::Confirm {
+            satisfaction,
+            follow_up: is_dissatisfied(satisfaction)
+                .then(|| deadline::follow_up_deadline(rated_on, calendar).0),
+        }
+    }
+
     pub fn kind(&self) -> ActionKind {
         match self {
             Action::Dispatch { .. } => ActionKind::Dispatch,
@@ -84,6 +106,7 @@ impl Action {
             Action::Transfer { .. } => ActionKind::Transfer,
             Action::Extend { .. } => ActionKind::Extend,
             Action::Reopen { .. } => ActionKind::Reopen,
+            Action::Rectify => ActionKind::Rectify,
         }
     }
 
@@ -124,7 +147,8 @@ impl Action {
             | ActionKind::Resolve
             | ActionKind::Return
             | ActionKind::Transfer
-            | ActionKind::Extend => true,
+            | ActionKind::Extend
+            | ActionKind::Rectify => true,
         }
     }
 
@@ -135,18 +159,40 @@ impl Action {
                 return Err(ValidationError::Required { field: "reason" });
             }
         }
-        if let Action::Confirm { satisfaction } = self {
+        if let Action::Confirm {
+            satisfaction,
+            follow_up,
+        } = self
+        {
             check_satisfaction(*satisfaction)?;
+            match (is_dissatisfied(*satisfaction), follow_up) {
+                (true, None) => return Err(ValidationError::Required { field: "deadline" }),
+                (false, Some(d)) => {
+                    return Err(ValidationError::Invalid {
+                        field: "deadline",
+                        value: d.to_string(),
+                        expected: "none: only a dissatisfied rating is followed up".into(),
+                    })
+                }
+                _ => {}
+            }
         }
         let to = match (self, from) {
             (Action::Dispatch { .. }, Received) => Dispatched,
             (Action::Start, Dispatched) => InProgress,
             (Action::Resolve, Received | Dispatched | InProgress) => Resolved,
-            (Action::Confirm { .. }, Resolved) => Confirmed,
+            (
+                Action::Confirm {
+                    follow_up: None, ..
+                },
+                Resolved,
+            ) => Confirmed,
+            (Action::Confirm { .. }, Resolved) => Rectifying,
+            (Action::Rectify, Rectifying) => Confirmed,
             (Action::Return { .. }, Dispatched | InProgress) => Received,
             (Action::Transfer { .. }, Dispatched | InProgress) => Dispatched,
-            (Action::Extend { .. }, Received | Dispatched | InProgress) => from,
-            (Action::Reopen { .. }, Resolved | Confirmed) => InProgress,
+            (Action::Extend { .. }, Received | Dispatched | InProgress | Rectifying) => from,
+            (Action::Reopen { .. }, Resolved | Rectifying | Confirmed) => InProgress,
             _ => {
                 return Err(ValidationError::IllegalTransition {
                     from: from.label_zh(),
@@ -185,6 +231,7 @@ impl Action {
                 satisfaction: entry.satisfaction.ok_or(ValidationError::Required {
                     field: "satisfaction",
                 })?,
+                follow_up: entry.deadline,
             },
             ActionKind::Return => Action::Return { reason: reason()? },
             ActionKind::Transfer => Action::Transfer {
@@ -198,6 +245,7 @@ impl Action {
                 reason: reason()?,
             },
             ActionKind::Reopen => Action::Reopen { reason: reason()? },
+            ActionKind::Rectify => Action::Rectify,
         }))
     }
 
@@ -207,12 +255,16 @@ impl Action {
         entry.department_id = self.department_id();
         entry.deadline = match self {
             Action::Extend { deadline, .. } => Some(*deadline),
+            Action::Confirm { follow_up, .. } => *follow_up,
             _ => None,
         };
         entry.satisfaction = match self {
-            Action::Confirm { satisfaction } => Some(*satisfaction),
+            Action::Confirm { satisfaction, .. } => Some(*satisfaction),
             _ => None,
         };
+        // A rating recorded on a device is an official's, typed on the enterprise's behalf;
+        // the server says so whoever claims otherwise, and writes the enterprise's own.
+        entry.rated_by = matches!(self, Action::Confirm { .. }).then_some(Rater::Official);
         entry.reason = self.reason().map(|r| r.trim().to_owned());
     }
 }
@@ -253,6 +305,10 @@ pub fn check(
                 });
             }
         }
+        Action::Confirm {
+            follow_up: Some(deadline),
+            ..
+        } => check_deadline("deadline", *deadline, appeal.raised_at)?,
         Action::Transfer { department_id, .. } if appeal.department_id == Some(*department_id) => {
             return Err(ValidationError::Invalid {
                 field: "department_id",
@@ -277,8 +333,19 @@ pub fn effect(action: &Action, to: AppealStatus, at: DateTime<Utc>) -> Map<Strin
         Action::Dispatch { department_id } | Action::Transfer { department_id, .. } => {
             set("department_id", Value::from(department_id.to_string()))
         }
-        Action::Resolve => set("resolved_at", Value::from(crate::time::stamp(at))),
-        Action::Confirm { satisfaction } => set("satisfaction", Value::from(*satisfaction)),
+        // Put right after a dissatisfied rating: resolved again, by the follow-up's deadline.
+        Action::Resolve | Action::Rectify => {
+            set("resolved_at", Value::from(crate::time::stamp(at)))
+        }
+        Action::Confirm {
+            satisfaction,
+            follow_up,
+        } => {
+            set("satisfaction", Value::from(*satisfaction));
+            if let Some(deadline) = follow_up {
+                set("deadline", Value::from(deadline.to_string()));
+            }
+        }
         Action::Extend { deadline, .. } => set("deadline", Value::from(deadline.to_string())),
         Action::Reopen { .. } => {
             set("resolved_at", Value::Null);
@@ -327,7 +394,10 @@ mod tests {
             Action::Dispatch { department_id: d },
             Action::Start,
             Action::Resolve,
-            Action::Confirm { satisfaction: 5 },
+            Action::Confirm {
+                satisfaction: 5,
+                follow_up: None,
+            },
         ] {
             s = action.apply(s).unwrap();
         }
@@ -341,7 +411,10 @@ mod tests {
             Action::Dispatch { department_id: d },
             Action::Start,
             Action::Resolve,
-            Action::Confirm { satisfaction: 4 },
+            Action::Confirm {
+                satisfaction: 4,
+                follow_up: None,
+            },
             Action::Return { reason: reason() },
             Action::Transfer {
                 department_id: d,
@@ -352,6 +425,11 @@ mod tests {
                 reason: reason(),
             },
             Action::Reopen { reason: reason() },
+            Action::Confirm {
+                satisfaction: 2,
+                follow_up: NaiveDate::from_ymd_opt(2025, 1, 10),
+            },
+            Action::Rectify,
         ];
         let mut allowed = 0;
         for from in AppealStatus::ALL {
@@ -363,15 +441,88 @@ mod tests {
             }
         }
         // Counted from the table in `apply`.
-        assert_eq!(allowed, 1 + 1 + 3 + 1 + 2 + 2 + 3 + 2);
+        assert_eq!(allowed, 1 + 1 + 3 + 1 + 2 + 2 + 4 + 3 + 1 + 1);
     }
 
     #[test]
     fn confirming_before_resolving_is_illegal() {
-        let err = Action::Confirm { satisfaction: 5 }
-            .apply(InProgress)
-            .unwrap_err();
+        let err = Action::Confirm {
+            satisfaction: 5,
+            follow_up: None,
+        }
+        .apply(InProgress)
+        .unwrap_err();
         assert!(err.to_string().contains("办理中"), "{err}");
+    }
+
+    #[test]
+    fn a_dissatisfied_rating_is_followed_up_until_put_right() {
+        let a = appeal(Resolved);
+        let due = NaiveDate::from_ymd_opt(2024, 11, 8);
+        let unfollowed = Action::Confirm {
+            satisfaction: 2,
+            follow_up: None,
+        };
+        assert_eq!(
+            check(&a, &unfollowed, None).unwrap_err(),
+            ValidationError::Required { field: "deadline" }
+        );
+        let needless = Action::Confirm {
+            satisfaction: 3,
+            follow_up: due,
+        };
+        assert_eq!(check(&a, &needless, None).unwrap_err().field(), "deadline");
+
+        let rated = Action::Confirm {
+            satisfaction: 1,
+            follow_up: due,
+        };
+        assert_eq!(check(&a, &rated, Some(Role::Officer)).unwrap(), Rectifying);
+        let at: DateTime<Utc> = "2024-11-01T02:00:00Z".parse().unwrap();
+        let fields = effect(&rated, Rectifying, at);
+        assert_eq!(
+            (
+                &fields["status"],
+                &fields["satisfaction"],
+                &fields["deadline"]
+            ),
+            (
+                &Value::from("rectifying"),
+                &Value::from(1),
+                &Value::from("2024-11-08")
+            )
+        );
+        // The department puts it right, and may ask for more time to.
+        let rectifying = appeal(Rectifying);
+        assert_eq!(
+            check(&rectifying, &Action::Rectify, Some(Role::Department)).unwrap(),
+            Confirmed
+        );
+        let fields = effect(&Action::Rectify, Confirmed, at);
+        assert_eq!(fields["resolved_at"], Value::from(crate::time::stamp(at)));
+        assert!(!fields.contains_key("satisfaction"), "the rating stands");
+        let more_time = Action::Extend {
+            deadline: NaiveDate::from_ymd_opt(2025, 1, 31).unwrap(),
+            reason: reason(),
+        };
+        assert_eq!(
+            check(&rectifying, &more_time, Some(Role::Department)).unwrap(),
+            Rectifying
+        );
+        // Rated once: a confirmed appeal takes no second rating.
+        assert_eq!(
+            check(
+                &appeal(Confirmed),
+                &Action::Confirm {
+                    satisfaction: 5,
+                    follow_up: None
+                },
+                None
+            )
+            .unwrap_err()
+            .code(),
+            "illegal_transition"
+        );
     }
 
     #[test]
@@ -385,7 +536,10 @@ mod tests {
     #[test]
     fn departments_handle_and_the_office_dispatches_confirms_and_reopens() {
         let a = appeal(Resolved);
-        let confirm = Action::Confirm { satisfaction: 5 };
+        let confirm = Action::Confirm {
+            satisfaction: 5,
+            follow_up: None,
+        };
         let err = check(&a, &confirm, Some(Role::Department)).unwrap_err();
         assert_eq!(err.code(), "not_permitted");
         assert!(err.to_string().contains("责任单位"), "{err}");
@@ -456,7 +610,15 @@ mod tests {
                 department_id: d,
                 reason: reason(),
             },
-            Action::Confirm { satisfaction: 3 },
+            Action::Confirm {
+                satisfaction: 3,
+                follow_up: None,
+            },
+            Action::Confirm {
+                satisfaction: 1,
+                follow_up: NaiveDate::from_ymd_opt(2025, 2, 1),
+            },
+            Action::Rectify,
             Action::Extend {
                 deadline: NaiveDate::from_ymd_opt(2025, 2, 1).unwrap(),
                 reason: reason(),

@@ -71,6 +71,17 @@ pub fn handling_deadline(
     (due.date, due.provisional)
 }
 
+/// The working days a lead department has to put right what a dissatisfied rating found
+/// (回访整改), counted from the day of the rating.
+pub const FOLLOW_UP_DAYS: u32 = 5;
+
+/// The deadline of the follow-up that a dissatisfied rating given on `rated_on` calls for
+/// (with whether it rests on an unpublished year).
+pub fn follow_up_deadline(rated_on: NaiveDate, calendar: &Calendar) -> (NaiveDate, bool) {
+    let due = calendar.add_working_days(rated_on, FOLLOW_UP_DAYS);
+    (due.date, due.provisional)
+}
+
 /// The last day on which an appeal raised at `raised_at` is answered in time (dispatched, or
 /// resolved on the spot): the zone's response limit in working days.
 pub fn response_due(

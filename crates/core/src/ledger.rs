@@ -16,7 +16,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The hash of an entry: everything it says, where it stands and what it follows.
 pub fn entry_hash(entry: &Progress) -> String {
     let text = |v: &Option<String>| v.as_deref().map_or(Value::Null, Value::from);
-    let content = json!([
+    let mut content = json!([
         "desk-ledger-1",
         entry.prev_hash,
         entry.position,
@@ -34,6 +34,10 @@ pub fn entry_hash(entry: &Progress) -> String {
         entry.from_status.map(|s| s.as_str()),
         entry.to_status.map(|s| s.as_str()),
     ]);
+    // Added later: hashed only where set, so the chains sealed before stay whole.
+    if let (Some(rater), Value::Array(items)) = (entry.rated_by, &mut content) {
+        items.push(Value::from(rater.as_str()));
+    }
     hex::encode(Sha256::digest(content.to_string().as_bytes()))
 }
 

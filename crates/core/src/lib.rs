@@ -8,6 +8,7 @@
 //! - [`calendar`]: working days, with the State Council's holidays and make-up days;
 //! - [`cluster`]: appeals about the same problem, grouped by the likeness of their words;
 //! - [`deadline`]: what "overdue" and "on time" mean, in Rust and in SQL;
+//! - [`bulletin`]: the week's bulletin for the enterprises' groups (工作通报);
 //! - [`credit_code`]: the unified social credit code check (GB 32100-2015);
 //! - [`hlc`]: the hybrid logical clock that orders every write;
 //! - [`op`]: sync operations, the entity schema they address, and the field-level merge rule.
@@ -16,6 +17,7 @@
 //! here take the current time as an argument so they stay deterministic and testable.
 
 pub mod appeal;
+pub mod bulletin;
 pub mod calendar;
 pub mod cluster;
 pub mod credit_code;

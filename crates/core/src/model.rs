@@ -113,12 +113,14 @@ choice!(Category {
 });
 
 choice!(
-    /// The ledger's columns (台账).
+    /// The ledger's columns (台账). An appeal rated 不满意 or 非常不满意 is rectifying (整改中)
+    /// until its lead department has put it right, by a deadline of its own.
     AppealStatus {
         Received = "received" / "受理",
         Dispatched = "dispatched" / "已派单",
         InProgress = "in_progress" / "办理中",
         Resolved = "resolved" / "已办结",
+        Rectifying = "rectifying" / "整改中",
         Confirmed = "confirmed" / "已评价",
     }
 );
@@ -134,6 +136,16 @@ choice!(
         Transfer = "transfer" / "转办",
         Extend = "extend" / "延期",
         Reopen = "reopen" / "重新办理",
+        Rectify = "rectify" / "整改完成",
+    }
+);
+
+choice!(
+    /// Who gave an appeal its rating: the enterprise itself (on the portal), or an official
+    /// typing it on the enterprise's behalf, which the ledger says.
+    Rater {
+        Enterprise = "enterprise" / "企业评价",
+        Official = "official" / "工作人员代填",
     }
 );
 
@@ -149,6 +161,7 @@ impl ActionKind {
             ActionKind::Transfer => "transferred",
             ActionKind::Extend => "extended",
             ActionKind::Reopen => "reopened",
+            ActionKind::Rectify => "rectified",
         }
     }
 }
@@ -299,6 +312,17 @@ pub fn check_deadline(
         });
     }
     Ok(())
+}
+
+/// The national five levels of 好差评, from 1 (非常不满意) to 5 (非常满意).
+pub const SATISFACTION_LEVELS: [&str; 5] = ["非常不满意", "不满意", "基本满意", "满意", "非常满意"];
+
+/// The highest rating that is dissatisfied (不满意; 非常不满意 is 1).
+pub const DISSATISFIED_AT_MOST: i64 = 2;
+
+/// A rating of 不满意 or 非常不满意 (差评): the appeal is not closed but followed up (回访整改).
+pub fn is_dissatisfied(satisfaction: i64) -> bool {
+    satisfaction <= DISSATISFIED_AT_MOST
 }
 
 /// A satisfaction rating: 1 (very dissatisfied) to 5 (very satisfied).
@@ -729,6 +753,9 @@ pub struct Progress {
     pub deadline: Option<NaiveDate>,
     /// The rating of a confirmation, 1 to 5.
     pub satisfaction: Option<i64>,
+    /// Who gave that rating; the server's to set.
+    #[serde(default)]
+    pub rated_by: Option<Rater>,
     pub device_id: Option<Uuid>,
     pub position: Option<i64>,
     pub prev_hash: Option<String>,
@@ -751,6 +778,7 @@ impl Progress {
             department_id: None,
             deadline: None,
             satisfaction: None,
+            rated_by: None,
             device_id: None,
             position: None,
             prev_hash: None,

@@ -158,6 +158,7 @@ const PROGRESS: &[Field] = &[
     text("department_id"),
     text("deadline"),
     int("satisfaction"),
+    text("rated_by"),
     text("device_id"),
     int("position"),
     text("prev_hash"),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::model::{AppealStatus, Category};
+use crate::model::{AppealStatus, Category, Rater};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -40,6 +40,8 @@ pub struct PortalSession {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct PortalAppeals {
     pub site_name: String,
+    /// Agreed to be named on its park's public board.
+    pub public_on_board: bool,
     pub appeals: Vec<PortalAppeal>,
 }
 
@@ -66,9 +68,13 @@ pub struct PortalAppeal {
     pub provisional: bool,
     /// YYYY-MM-DD in the zone.
     pub resolved_on: Option<String>,
-    /// 1 to 5, once rated.
+    /// 1 to 5, once rated. A rating of 2 or less leaves the appeal rectifying (整改中) until
+    /// its department has put it right, by `deadline`.
     #[ts(type = "number | null")]
     pub satisfaction: Option<i64>,
+    /// Who gave the rating: the enterprise, or an official on its behalf.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub rated_by: Option<Rater>,
     /// What was done, oldest first.
     pub steps: Vec<PortalStep>,
 }
@@ -83,4 +89,66 @@ pub struct PortalStep {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub status: Option<AppealStatus>,
     pub note: String,
+}
+
+/// The enterprise's rating of one of its resolved appeals (好差评, 一事一评).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PortalRating {
+    /// The five national levels: 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意.
+    #[ts(type = "number")]
+    pub satisfaction: i64,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Whether the enterprise agrees to be named, with its appeals' descriptions, on its park's
+/// public board.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BoardConsent {
+    pub public: bool,
+}
+
+/// A park with a public board (群众监督), and how many appeals it lists.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BoardPark {
+    pub id: Uuid,
+    pub name: String,
+    #[ts(type = "number")]
+    pub appeals: i64,
+}
+
+/// A park's public board: its appeals as the office handles them, newest first, open to
+/// anyone. An enterprise is named, and its description shown, only if it agreed.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Board {
+    pub park: String,
+    /// YYYY-MM-DD: the day the counts are as of.
+    pub as_of: String,
+    pub appeals: Vec<BoardAppeal>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BoardAppeal {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub category: Category,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: AppealStatus,
+    pub department: Option<String>,
+    /// YYYY-MM-DD in the zone.
+    pub raised_on: String,
+    pub deadline: Option<String>,
+    /// Working days from raising to resolution, or to today while open.
+    #[ts(type = "number")]
+    pub days_taken: i64,
+    pub overdue: bool,
+    /// Only for an enterprise that agreed to be named.
+    pub enterprise: Option<String>,
+    pub description: Option<String>,
 }

@@ -21,8 +21,30 @@ pub struct Counts {
     pub suggestions_adopted: i64,
     pub satisfaction_ratings: i64,
     pub satisfaction_sum: i64,
+    /// Ratings of 基本满意 or better.
+    pub satisfied: i64,
+    /// Appeals being put right after a dissatisfied rating (整改中), and those of them past
+    /// their follow-up's deadline.
+    pub follow_ups: i64,
+    pub follow_ups_overdue: i64,
     pub policy_issues: i64,
     pub policy_enterprises: i64,
+}
+
+/// The conditions, over the columns of `appeals` (prefixed with `alias`), that the figures
+/// count by; devices and the server count with them.
+pub mod sql {
+    use crate::model::{AppealStatus, DISSATISFIED_AT_MOST};
+
+    /// Rated 基本满意 or better.
+    pub fn satisfied(alias: &str) -> String {
+        format!("{alias}satisfaction > {DISSATISFIED_AT_MOST}")
+    }
+
+    /// Being put right after a dissatisfied rating.
+    pub fn follow_up(alias: &str) -> String {
+        format!("{alias}status = '{}'", AppealStatus::Rectifying.as_str())
+    }
 }
 
 /// The condition, over a table of sites `t`, for the enterprises a live policy issue covers
@@ -47,6 +69,13 @@ pub struct Stats {
     pub suggestions_adopted: i64,
     /// 1 to 5, with one decimal.
     pub satisfaction_average: Option<f64>,
+    /// The share of ratings that are 基本满意 or better (满意率), in percent.
+    pub satisfaction_rate: Option<f64>,
+    /// Ratings of 不满意 or 非常不满意 (差评).
+    pub dissatisfied: i64,
+    /// Follow-ups of dissatisfied ratings still open (整改中), and those overdue.
+    pub follow_ups: i64,
+    pub follow_ups_overdue: i64,
     /// Policy issues taken up for deliberation (议题), and the enterprises whose appeals they
     /// gather.
     pub policy_issues: i64,
@@ -73,6 +102,10 @@ impl From<Counts> for Stats {
             satisfaction_average: (c.satisfaction_ratings > 0).then(|| {
                 (c.satisfaction_sum as f64 * 10.0 / c.satisfaction_ratings as f64).round() / 10.0
             }),
+            satisfaction_rate: percent(c.satisfied, c.satisfaction_ratings),
+            dissatisfied: c.satisfaction_ratings - c.satisfied,
+            follow_ups: c.follow_ups,
+            follow_ups_overdue: c.follow_ups_overdue,
             policy_issues: c.policy_issues,
             policy_enterprises: c.policy_enterprises,
         }
@@ -100,12 +133,18 @@ mod tests {
             appeals: 3,
             appeals_resolved: 1,
             satisfaction_ratings: 3,
-            satisfaction_sum: 13,
+            satisfaction_sum: 9,
+            satisfied: 2,
+            follow_ups: 1,
             ..Counts::default()
         });
         assert_eq!(
             (s.resolution_rate, s.satisfaction_average),
-            (Some(33.3), Some(4.3))
+            (Some(33.3), Some(3.0))
+        );
+        assert_eq!(
+            (s.satisfaction_rate, s.dissatisfied, s.follow_ups),
+            (Some(66.7), 1, 1)
         );
     }
 }

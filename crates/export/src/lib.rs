@@ -208,7 +208,11 @@ impl Tally {
         if let Some(s) = line.satisfaction {
             c.satisfaction_ratings += 1;
             c.satisfaction_sum += s;
+            c.satisfied += !desk_core::model::is_dissatisfied(s) as i64;
         }
+        let follow_up = line.status == desk_core::model::AppealStatus::Rectifying;
+        c.follow_ups += follow_up as i64;
+        c.follow_ups_overdue += (follow_up && overdue) as i64;
         let mut issue = None;
         if let Some((id, title)) = &line.policy_issue {
             let (_, sites, group) = self
@@ -404,7 +408,7 @@ fn figures(sheet: &mut Worksheet, title: &str, tally: &Tally) -> Result<()> {
         ..tally.counts
     });
     let rate = |r: Option<f64>| r.map_or(String::new(), |r| format!("{r}%"));
-    let rows: [(&str, String); 8] = [
+    let rows: [(&str, String); 12] = [
         ("诉求总数", stats.appeals.to_string()),
         ("已办结", stats.appeals_resolved.to_string()),
         ("办结率", rate(stats.resolution_rate)),
@@ -416,6 +420,10 @@ fn figures(sheet: &mut Worksheet, title: &str, tally: &Tally) -> Result<()> {
                 .satisfaction_average
                 .map_or(String::new(), |s| s.to_string()),
         ),
+        ("满意率（基本满意及以上）", rate(stats.satisfaction_rate)),
+        ("差评（不满意、非常不满意）", stats.dissatisfied.to_string()),
+        ("整改中", stats.follow_ups.to_string()),
+        ("整改逾期", stats.follow_ups_overdue.to_string()),
         ("议题", stats.policy_issues.to_string()),
         ("议题涉及企业", stats.policy_enterprises.to_string()),
     ];

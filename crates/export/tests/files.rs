@@ -154,14 +154,18 @@ fn the_xlsx_holds_the_ledger_and_its_figures() {
     let figures = book.worksheet_range("统计").unwrap();
     let cell = |r: u32, c: u32| figures.get_value((r, c)).map(text).unwrap_or_default();
     assert_eq!(cell(1, 0), "全部诉求");
-    let totals: Vec<(String, String)> = (3..11).map(|r| (cell(r, 0), cell(r, 1))).collect();
+    let totals: Vec<(String, String)> = (3..15).map(|r| (cell(r, 0), cell(r, 1))).collect();
     assert_eq!(totals[0], ("诉求总数".into(), "3".into()));
     assert_eq!(totals[2], ("办结率".into(), "33.3%".into()));
     assert_eq!(totals[3], ("按期办结率".into(), "100%".into()));
     assert_eq!(totals[4], ("逾期未办结".into(), "1".into()));
     assert_eq!(totals[5].1, "5");
-    assert_eq!(totals[6], ("议题".into(), "1".into()));
-    assert_eq!(totals[7], ("议题涉及企业".into(), "2".into()));
+    assert_eq!(totals[6].1, "100%", "the one rating is 非常满意");
+    assert_eq!(totals[7].1, "0");
+    assert_eq!(totals[8], ("整改中".into(), "0".into()));
+    assert_eq!(totals[9], ("整改逾期".into(), "0".into()));
+    assert_eq!(totals[10], ("议题".into(), "1".into()));
+    assert_eq!(totals[11], ("议题涉及企业".into(), "2".into()));
     let by_issue = (0..figures.height() as u32)
         .find(|r| cell(*r, 0) == "按议题")
         .expect("the policy issues' table");

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use desk_core::protocol::*;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -26,6 +26,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::live::{self, Live};
 use crate::scope::{Caller, Role};
 use crate::state::{self, DeviceInfo, IngestRules, LedgerQuery};
+use desk_core::bulletin::Bulletin;
 use desk_core::stats::Stats;
 
 #[derive(Clone)]
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/appeals.csv", get(appeals_csv))
         .route("/v1/alerts", get(alerts))
         .route("/v1/stats", get(stats))
+        .route("/v1/bulletin", get(bulletin))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}/revoke", post(revoke))
         .route("/v1/records/{entity}/{id}", get(record))
@@ -650,6 +652,35 @@ async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Json<Sta
     ))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+struct BulletinQuery {
+    /// Any day of the week (YYYY-MM-DD); this week when absent.
+    week: Option<String>,
+}
+
+/// The week's bulletin for the enterprises' groups (工作通报): appeals collected and resolved
+/// that week, open and overdue now, over the caller's scope, and the paragraph to post.
+#[utoipa::path(get, path = "/v1/bulletin", security(("token" = [])), params(BulletinQuery),
+    responses((status = 200, body = Bulletin), (status = 400, body = ErrorBody, description = "`week` is not a date"), (status = 401, body = ErrorBody)))]
+async fn bulletin(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<BulletinQuery>,
+) -> Result<Json<Bulletin>, ApiError> {
+    let today = desk_core::time::local_date(chrono::Utc::now());
+    let day = match q.week.as_deref().map(str::trim) {
+        None | Some("") => today,
+        Some(text) => desk_core::model::parse_date("week", text)?,
+    };
+    let week = desk_core::bulletin::Week::of(day);
+    Ok(Json(
+        state
+            .tx(move |sql| state::bulletin(sql, &caller, week, today))
+            .await?,
+    ))
+}
+
 /// The caller's devices; every device, for an admin.
 #[utoipa::path(get, path = "/v1/devices", security(("token" = [])), responses((status = 200, body = Vec<DeviceInfo>), (status = 401, body = ErrorBody)))]
 async fn devices(
@@ -728,8 +759,9 @@ impl Modify for BearerToken {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
-    paths(healthz, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, devices, revoke,
-        crate::portal::sign_in, crate::portal::sign_out, crate::portal::appeals),
+    paths(healthz, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, bulletin, devices, revoke,
+        crate::portal::sign_in, crate::portal::sign_out, crate::portal::appeals, crate::portal::rate,
+        crate::portal::board_consent, crate::portal::board_parks, crate::portal::board),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

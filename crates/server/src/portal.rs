@@ -8,7 +8,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use desk_core::portal::{PortalAppeals, PortalSession, PortalSignIn};
+use desk_core::portal::{
+    Board, BoardConsent, BoardPark, PortalAppeal, PortalAppeals, PortalRating, PortalSession,
+    PortalSignIn,
+};
 use uuid::Uuid;
 
 use crate::api::{bearer_token_hash, throttled, ApiJson, AppState, ClientAddr};
@@ -21,6 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/portal/sign-in", post(sign_in))
         .route("/v1/portal/sign-out", post(sign_out))
         .route("/v1/portal/appeals", get(appeals))
+        .route("/v1/portal/appeals/{id}/rating", post(rate))
+        .route("/v1/portal/board-consent", post(board_consent))
+        .route("/v1/board", get(board_parks))
+        .route("/v1/board/{park}", get(board))
         .route("/portal", get(|| async { page("index.html") }))
         .route("/portal/", get(|| async { page("index.html") }))
         .route(
@@ -157,6 +164,90 @@ pub(crate) async fn appeals(
     app.tx(move |sql| state::appeals(sql, enterprise.site_id, enterprise.site_name, today))
         .await
         .map(Json)
+}
+
+/// The enterprise rates one of its resolved appeals, once (好差评): 5 非常满意 to 1 非常不满意.
+/// A rating of 2 or less does not close it: its department is to put it right (整改中) within
+/// five working days, which the ledger and the figures show.
+#[utoipa::path(
+    post, path = "/v1/portal/appeals/{id}/rating", security(("token" = [])),
+    params(("id" = Uuid, Path, description = "The appeal")),
+    request_body = PortalRating,
+    responses(
+        (status = 200, body = PortalAppeal, description = "The appeal as it stands after the rating"),
+        (status = 400, body = ErrorBody, description = "A rating outside 1–5, a comment too long, or a malformed body"),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such appeal of this enterprise"),
+        (status = 409, body = ErrorBody, description = "Not resolved yet (`not_resolved`), or rated already (`already_rated`)"),
+    )
+)]
+pub(crate) async fn rate(
+    State(app): State<AppState>,
+    enterprise: Enterprise,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(rating): ApiJson<PortalRating>,
+) -> Result<Json<PortalAppeal>, ApiError> {
+    // An id that is no id is answered as an appeal that is not there.
+    let id: Uuid = id
+        .parse()
+        .map_err(|_| ApiError::not_found("没有这项诉求 (no such appeal)"))?;
+    let now = chrono::Utc::now();
+    app.tx(move |sql| {
+        state::rate(
+            sql,
+            enterprise.site_id,
+            enterprise.site_name,
+            id,
+            &rating,
+            now,
+        )
+    })
+    .await
+    .map(Json)
+}
+
+/// Whether the signed-in enterprise agrees to be named, with its appeals' descriptions, on its
+/// park's public board.
+#[utoipa::path(
+    post, path = "/v1/portal/board-consent", security(("token" = [])), request_body = BoardConsent,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+pub(crate) async fn board_consent(
+    State(app): State<AppState>,
+    enterprise: Enterprise,
+    ApiJson(consent): ApiJson<BoardConsent>,
+) -> Result<StatusCode, ApiError> {
+    app.tx(move |sql| state::set_board_consent(sql, enterprise.site_id, consent.public))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The parks with a public board (群众监督), open to anyone.
+#[utoipa::path(get, path = "/v1/board", responses((status = 200, body = Vec<BoardPark>)))]
+pub(crate) async fn board_parks(
+    State(app): State<AppState>,
+) -> Result<Json<Vec<BoardPark>>, ApiError> {
+    app.tx(state::board_parks).await.map(Json)
+}
+
+/// A park's public board, open to anyone: its appeals (the newest 200) by category, status,
+/// department, deadline and working days taken; enterprises named only if they agreed.
+#[utoipa::path(
+    get, path = "/v1/board/{park}",
+    params(("park" = Uuid, Path, description = "The park")),
+    responses((status = 200, body = Board), (status = 404, body = ErrorBody, description = "No such park"))
+)]
+pub(crate) async fn board(
+    State(app): State<AppState>,
+    axum::extract::Path(park): axum::extract::Path<String>,
+) -> Result<Json<Board>, ApiError> {
+    let missing = || ApiError::not_found("没有这个园区 (no such park)");
+    let park: Uuid = park.parse().map_err(|_| missing())?;
+    let today = desk_core::time::local_date(chrono::Utc::now());
+    app.tx(move |sql| state::board(sql, park, today))
+        .await?
+        .map(Json)
+        .ok_or_else(missing)
 }
 
 /// The portal's built pages (`npm run build:portal` in `ui/`). A build without them still

@@ -59,7 +59,7 @@ pub struct AppealFilter {
     pub search: Option<String>,
 }
 
-/// What the ledger can be ordered by. Each order has its index (migration 0007).
+/// What the ledger can be ordered by. Each order has its index (migrations 0007 and 0010).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerSort {
@@ -90,7 +90,7 @@ impl LedgerSort {
         match self {
             LedgerSort::Raised => "raised_at",
             LedgerSort::Deadline => "ifnull(deadline, '9999-12-31')",
-            LedgerSort::Status => "CASE status WHEN 'received' THEN 1 WHEN 'dispatched' THEN 2 WHEN 'in_progress' THEN 3 WHEN 'resolved' THEN 4 ELSE 5 END",
+            LedgerSort::Status => "CASE status WHEN 'received' THEN 1 WHEN 'dispatched' THEN 2 WHEN 'in_progress' THEN 3 WHEN 'resolved' THEN 4 WHEN 'rectifying' THEN 5 ELSE 6 END",
             LedgerSort::Urgency => "(urgency = 'urgent')",
             LedgerSort::Satisfaction => "ifnull(satisfaction, 0)",
         }

@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_index_only_changed_text",
         include_str!("../../../migrations/client/0009_index_only_changed_text.sql"),
     ),
+    (
+        "0010_ratings",
+        include_str!("../../../migrations/client/0010_ratings.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -204,6 +204,18 @@ impl Store {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        let satisfied = count(&format!(
+            "SELECT count(*) FROM appeals WHERE {live} AND {}",
+            desk_core::stats::sql::satisfied("")
+        ))?;
+        let follow_up = desk_core::stats::sql::follow_up("");
+        let follow_ups = count(&format!(
+            "SELECT count(*) FROM appeals WHERE {live} AND {follow_up}"
+        ))?;
+        let follow_ups_overdue = count(&format!(
+            "SELECT count(*) FROM appeals WHERE {live} AND {follow_up} AND {}",
+            sql::overdue("", "?1")
+        ))?;
         let policy_issues = count(&format!("SELECT count(*) FROM policy_issues WHERE {live}"))?;
         let policy_enterprises = count(&format!(
             "SELECT count(*) FROM sites t WHERE {live} AND {}",
@@ -222,10 +234,48 @@ impl Store {
             suggestions_adopted,
             satisfaction_ratings,
             satisfaction_sum,
+            satisfied,
+            follow_ups,
+            follow_ups_overdue,
             policy_issues,
             policy_enterprises,
         }
         .into())
+    }
+
+    /// The week's bulletin (工作通报) over the appeals on this device, as of today.
+    pub fn bulletin(
+        &self,
+        week: desk_core::bulletin::Week,
+    ) -> Result<desk_core::bulletin::Bulletin> {
+        use desk_core::deadline::sql as rules;
+        let today = time::local_date(self.now()).to_string();
+        let (start, end) = week.span();
+        let resolved = rules::resolved("");
+        let in_week = |column: &str| format!("{column} >= ?2 AND {column} < ?3");
+        let count = |condition: String| {
+            format!("coalesce(sum(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)")
+        };
+        let q = format!(
+            "SELECT {}, {}, {}, {}, {} FROM appeals WHERE void_reason IS NULL",
+            count(in_week("raised_at")),
+            count(format!("{} AND {resolved}", in_week("resolved_at"))),
+            count(format!("NOT ({resolved})")),
+            count(rules::overdue("", "?1")),
+            count(desk_core::stats::sql::follow_up("")),
+        );
+        let figures =
+            self.conn()
+                .query_row(&q, [today, time::stamp(start), time::stamp(end)], |r| {
+                    Ok(desk_core::bulletin::WeekFigures {
+                        collected: r.get(0)?,
+                        resolved: r.get(1)?,
+                        open: r.get(2)?,
+                        overdue: r.get(3)?,
+                        follow_ups: r.get(4)?,
+                    })
+                })?;
+        Ok(desk_core::bulletin::Bulletin::new(week, figures))
     }
 
     /// Finds sites (by name, pinyin initials, credit code, address, industry) and appeals (by

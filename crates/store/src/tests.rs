@@ -175,8 +175,16 @@ fn illegal_transitions_are_refused_and_legal_ones_logged() {
     let id = s.write(|w| Ok(w.create(appeal(site_id))?.id)).unwrap();
     refused(&mut s, "status", "illegal_transition", |s| {
         s.write(|w| {
-            w.act_on_appeal(id, Action::Confirm { satisfaction: 5 }, "me", None)
-                .map(drop)
+            w.act_on_appeal(
+                id,
+                Action::Confirm {
+                    satisfaction: 5,
+                    follow_up: None,
+                },
+                "me",
+                None,
+            )
+            .map(drop)
         })
     });
     refused(&mut s, "reason", "required", |s| {
@@ -203,8 +211,16 @@ fn illegal_transitions_are_refused_and_legal_ones_logged() {
             None,
         )?;
         w.act_on_appeal(id, Action::Resolve, "me", Some("已供应绿电"))?;
-        w.act_on_appeal(id, Action::Confirm { satisfaction: 5 }, "企业", None)
-            .map(drop)
+        w.act_on_appeal(
+            id,
+            Action::Confirm {
+                satisfaction: 5,
+                follow_up: None,
+            },
+            "企业",
+            None,
+        )
+        .map(drop)
     })
     .unwrap();
     let a: Appeal = s.get(id).unwrap().unwrap();
@@ -376,6 +392,25 @@ fn the_demo_is_the_26_october_2024_session() {
         })
         .unwrap();
     assert_eq!(dispatched.len(), 2);
+
+    // The demo's week in the bulletin: both raised, none resolved, both open and overdue now.
+    let week = s
+        .bulletin(desk_core::bulletin::Week::of("2024-10-26".parse().unwrap()))
+        .unwrap();
+    assert_eq!(
+        week.figures,
+        desk_core::bulletin::WeekFigures {
+            collected: 2,
+            resolved: 0,
+            open: 2,
+            overdue: 2,
+            follow_ups: 0
+        }
+    );
+    let later = s
+        .bulletin(desk_core::bulletin::Week::of("2024-11-01".parse().unwrap()))
+        .unwrap();
+    assert_eq!(later.figures.collected, 0);
 }
 
 #[test]
@@ -569,7 +604,10 @@ fn run(
                     0 => Action::Dispatch { department_id },
                     1 => Action::Start,
                     2 => Action::Resolve,
-                    3 => Action::Confirm { satisfaction: 4 },
+                    3 => Action::Confirm {
+                        satisfaction: 4,
+                        follow_up: None,
+                    },
                     4 => Action::Return { reason },
                     5 => Action::Transfer {
                         department_id,

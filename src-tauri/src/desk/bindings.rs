@@ -44,6 +44,7 @@ fn shared(b: &mut Bindings) {
     b.add::<super::PolicyIssueChange>();
     b.add::<desk_sync::SyncReport>();
     b.add::<desk_core::stats::Stats>();
+    b.add::<desk_core::bulletin::Bulletin>();
     b.add::<desk_core::calendar::WorkingDate>();
     b.add::<desk_core::model::Park>();
     b.add::<desk_core::model::Department>();
@@ -60,6 +61,11 @@ fn shared(b: &mut Bindings) {
     b.add::<desk_core::portal::PortalSignIn>();
     b.add::<desk_core::portal::PortalSession>();
     b.add::<desk_core::portal::PortalAppeals>();
+    b.add::<desk_core::portal::PortalRating>();
+    b.add::<desk_core::model::Rater>();
+    b.add::<desk_core::portal::BoardConsent>();
+    b.add::<desk_core::portal::BoardPark>();
+    b.add::<desk_core::portal::Board>();
 }
 
 /// What to run when the Rust types change.

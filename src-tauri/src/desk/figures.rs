@@ -81,6 +81,13 @@ fn most_first(counts: BTreeMap<String, (String, i64)>) -> Vec<FigureSlice> {
 }
 
 impl Desk {
+    /// This week's bulletin for the enterprises' groups (工作通报), over what the device holds.
+    pub fn bulletin(&self) -> Result<desk_core::bulletin::Bulletin> {
+        let store = self.store();
+        let week = desk_core::bulletin::Week::of(time::local_date(store.now()));
+        Ok(store.bulletin(week)?)
+    }
+
     pub fn figures(&self) -> Result<FigureBreakdown> {
         let store = self.store();
         let today = time::local_date(store.now());
@@ -211,6 +218,7 @@ mod tests {
                 "dispatched",
                 "in_progress",
                 "resolved",
+                "rectifying",
                 "confirmed"
             ]
         );

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use desk_core::appeal::Action;
+use desk_core::calendar::Calendar;
 use desk_core::model::{
     parse_date, ActionKind, Appeal, AppealStatus, Category, Department, Park, Progress, Record,
     Site, TimeLimits,
@@ -119,6 +120,7 @@ pub enum AppealAction {
     Reopen {
         reason: String,
     },
+    Rectify,
 }
 
 /// An action of this kind with stand-in values that pass its own checks, so asking the
@@ -131,7 +133,10 @@ fn sample(kind: ActionKind) -> Action {
         },
         ActionKind::Start => Action::Start,
         ActionKind::Resolve => Action::Resolve,
-        ActionKind::Confirm => Action::Confirm { satisfaction: 5 },
+        ActionKind::Confirm => Action::Confirm {
+            satisfaction: 5,
+            follow_up: None,
+        },
         ActionKind::Return => Action::Return { reason: reason() },
         ActionKind::Transfer => Action::Transfer {
             department_id: Uuid::nil(),
@@ -142,6 +147,7 @@ fn sample(kind: ActionKind) -> Action {
             reason: reason(),
         },
         ActionKind::Reopen => Action::Reopen { reason: reason() },
+        ActionKind::Rectify => Action::Rectify,
     }
 }
 
@@ -159,8 +165,9 @@ pub fn allowed_actions(status: AppealStatus, role: Option<Role>) -> Vec<ActionKi
 }
 
 impl AppealAction {
-    /// The lifecycle's action, once the fields the screen may leave empty are checked.
-    fn into_action(self) -> Result<Action> {
+    /// The lifecycle's action, once the fields the screen may leave empty are checked; a
+    /// rating is given on `today`, by `calendar`.
+    fn into_action(self, today: NaiveDate, calendar: &Calendar) -> Result<Action> {
         let department = |id: Option<Uuid>| {
             id.ok_or(ValidationError::Required {
                 field: "department_id",
@@ -172,7 +179,7 @@ impl AppealAction {
             },
             AppealAction::Start => Action::Start,
             AppealAction::Resolve => Action::Resolve,
-            AppealAction::Confirm { satisfaction } => Action::Confirm { satisfaction },
+            AppealAction::Confirm { satisfaction } => Action::rating(satisfaction, today, calendar),
             AppealAction::Return { reason } => Action::Return { reason },
             AppealAction::Transfer {
                 department_id,
@@ -191,6 +198,7 @@ impl AppealAction {
                 }
             }
             AppealAction::Reopen { reason } => Action::Reopen { reason },
+            AppealAction::Rectify => Action::Rectify,
         })
     }
 }
@@ -434,7 +442,11 @@ impl Desk {
         action: AppealAction,
         note: Option<&str>,
     ) -> Result<AppealDetail> {
-        let action = action.into_action()?;
+        let action = {
+            let store = self.store();
+            let today = desk_core::time::local_date(store.now());
+            action.into_action(today, &store.calendar()?)?
+        };
         let author = self.author();
         self.store()
             .write(|w| w.act_on_appeal(id, action, &author, note).map(drop))?;

@@ -192,12 +192,7 @@ impl Desk {
                 ("办结率".into(), rate(stats.resolution_rate)),
                 ("按期办结率".into(), rate(stats.on_time_rate)),
                 ("逾期未办结".into(), stats.overdue_appeals.to_string()),
-                (
-                    "平均满意度".into(),
-                    stats
-                        .satisfaction_average
-                        .map_or("—".into(), |s| s.to_string()),
-                ),
+                ("满意率".into(), rate(stats.satisfaction_rate)),
                 ("金点子".into(), stats.suggestions.to_string()),
                 ("议事议题".into(), stats.policy_issues.to_string()),
                 ("议题涉及企业".into(), stats.policy_enterprises.to_string()),

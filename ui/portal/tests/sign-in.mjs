@@ -72,10 +72,46 @@ try {
   assert.match(await page.locator('[data-test=steps]').innerText(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/)
   await shot('04-progress')
 
+  // The resolved appeal asks for a rating; choosing none is refused before anything is sent.
+  const resolved = page.locator('[data-test=appeal]', { has: page.locator('[data-test=rate]') }).first()
+  await resolved.locator('[data-test=rate-submit]').click()
+  await resolved.locator('[data-test=rate-error]').getByText('请选择满意程度').waitFor()
+  await resolved.locator('[data-test=level-2]').click()
+  await resolved.locator('[data-test=comment] textarea').fill('补种的苗木已经枯死，请尽快处理')
+  await resolved.locator('[data-test=rate]').scrollIntoViewIfNeeded()
+  await shot('05-rate')
+  // 不满意: the appeal is not closed; the enterprise sees who puts it right, by when.
+  await resolved.locator('[data-test=rate-submit]').click()
+  const followUp = page.locator('[data-test=follow-up]').first()
+  await followUp.waitFor()
+  assert.match(await followUp.innerText(), /整改中：.+须于 \d{4}-\d{2}-\d{2} 前整改/)
+  assert.equal(await page.locator('[data-test=rate]').count(), 0, 'rated once, asked no more')
+  await followUp.scrollIntoViewIfNeeded()
+  await shot('06-follow-up')
+
+  // The public board: no enterprise named until it agrees; then its name and appeals show.
+  const boardOf = async () => {
+    await page.goto(`${base}/portal/board`)
+    await page.locator('[data-test=park]', { hasText: '新材料产业园' }).click()
+    await page.locator('[data-test=board-summary]').waitFor()
+    return page.locator('[data-test=board]').innerText()
+  }
+  assert.ok(!(await boardOf()).includes('湖北斯诺'), 'not named without consent')
+  await page.goto(`${base}/portal/`)
+  await page.locator('[data-test=consent]').click()
+  await page.locator('[data-test=consent].van-switch--on').waitFor()
+  const named = await boardOf()
+  assert.ok(named.includes('湖北斯诺新材料有限公司'), `named once it agreed: ${named}`)
+  assert.match(named, /用时\s*\d+ 个工作日/)
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'the board fits the phone')
+  await shot('07-board')
+  await page.goto(`${base}/portal/`)
+  await page.locator('[data-test=appeal]').first().waitFor()
+
   // English on request; the choice is kept.
   await page.getByText('English', { exact: true }).click()
   await page.getByText('Our appeals').waitFor()
-  await shot('05-english')
+  await shot('08-english')
   await page.reload()
   await page.getByText('Our appeals').waitFor()
 

@@ -3,4 +3,4 @@
 /**
  * What a ledger entry did to its appeal ([`crate::appeal::Action`]).
  */
-export type ActionKind = "dispatch" | "start" | "resolve" | "confirm" | "return" | "transfer" | "extend" | "reopen";
+export type ActionKind = "dispatch" | "start" | "resolve" | "confirm" | "return" | "transfer" | "extend" | "reopen" | "rectify";

@@ -4,4 +4,4 @@
  * An action on an appeal, as the ledger screen sends it. Fields the screen may leave empty are
  * optional or text here, so the error names the field rather than failing to decode.
  */
-export type AppealAction = { "action": "dispatch", department_id: string | null, } | { "action": "start" } | { "action": "resolve" } | { "action": "confirm", satisfaction: number, } | { "action": "return", reason: string, } | { "action": "transfer", department_id: string | null, reason: string, } | { "action": "extend", deadline: string, reason: string, } | { "action": "reopen", reason: string, };
+export type AppealAction = { "action": "dispatch", department_id: string | null, } | { "action": "start" } | { "action": "resolve" } | { "action": "confirm", satisfaction: number, } | { "action": "return", reason: string, } | { "action": "transfer", department_id: string | null, reason: string, } | { "action": "extend", deadline: string, reason: string, } | { "action": "reopen", reason: string, } | { "action": "rectify" };

@@ -2,6 +2,7 @@
 import type { AppealStatus } from "./AppealStatus";
 import type { Category } from "./Category";
 import type { PortalStep } from "./PortalStep";
+import type { Rater } from "./Rater";
 
 export type PortalAppeal = { id: string, 
 /**
@@ -33,9 +34,14 @@ provisional: boolean,
  */
 resolved_on: string | null, 
 /**
- * 1 to 5, once rated.
+ * 1 to 5, once rated. A rating of 2 or less leaves the appeal rectifying (整改中) until
+ * its department has put it right, by `deadline`.
  */
 satisfaction: number | null, 
+/**
+ * Who gave the rating: the enterprise, or an official on its behalf.
+ */
+rated_by: Rater | null, 
 /**
  * What was done, oldest first.
  */

@@ -4,4 +4,8 @@ import type { PortalAppeal } from "./PortalAppeal";
 /**
  * The signed-in enterprise's appeals, newest first.
  */
-export type PortalAppeals = { site_name: string, appeals: Array<PortalAppeal>, };
+export type PortalAppeals = { site_name: string, 
+/**
+ * Agreed to be named on its park's public board.
+ */
+public_on_board: boolean, appeals: Array<PortalAppeal>, };

@@ -9,6 +9,18 @@ export type Stats = { sessions: number, visits: number, consultations: number, a
  */
 satisfaction_average: number | null, 
 /**
+ * The share of ratings that are 基本满意 or better (满意率), in percent.
+ */
+satisfaction_rate: number | null, 
+/**
+ * Ratings of 不满意 or 非常不满意 (差评).
+ */
+dissatisfied: number, 
+/**
+ * Follow-ups of dissatisfied ratings still open (整改中), and those overdue.
+ */
+follow_ups: number, follow_ups_overdue: number, 
+/**
  * Policy issues taken up for deliberation (议题), and the enterprises whose appeals they
  * gather.
  */

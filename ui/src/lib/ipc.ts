@@ -7,7 +7,7 @@ import type {
 import type { SessionDetail, SessionPlan } from './types'
 import type { NewPolicyIssue, PolicyIssueChange, PolicyIssueView, SuggestedGroup } from './types'
 import type {
-  ConflictItem, FigureBreakdown, KeepValue, Park, RejectionItem, SettleRejection, Site, SiteHistory, SiteInput,
+  Bulletin, ConflictItem, FigureBreakdown, KeepValue, Park, RejectionItem, SettleRejection, Site, SiteHistory, SiteInput,
 } from './types'
 
 export const appState = () => invoke<AppState>('app_state')
@@ -56,6 +56,7 @@ export const createSite = (input: SiteInput) => invoke<Site>('create_site', { in
 export const siteHistory = (id: string) => invoke<SiteHistory>('site_history', { id })
 export const parks = () => invoke<Park[]>('parks')
 export const figures = () => invoke<FigureBreakdown>('figures')
+export const bulletin = () => invoke<Bulletin>('bulletin')
 // The deliberation desk: suggested groups of alike appeals, and the policy issues taken up.
 export const policySuggestions = () => invoke<SuggestedGroup[]>('policy_suggestions')
 export const policyIssues = () => invoke<PolicyIssueView[]>('policy_issues')

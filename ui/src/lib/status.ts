@@ -8,6 +8,7 @@ export const statusColor: Record<AppealStatus, string> = {
   dispatched: '#165dff', // blue: with a department
   in_progress: '#b45309', // amber: being worked on
   resolved: '#047857', // green: done
+  rectifying: '#c2410c', // orange: rated dissatisfied, being put right
   confirmed: '#7c3aed', // violet: done and rated by the enterprise
 }
 

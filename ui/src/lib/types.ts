@@ -26,6 +26,7 @@ export type { LedgerPage } from '../bindings/LedgerPage'
 export type { Alerts } from '../bindings/Alerts'
 export type { Exported } from '../bindings/Exported'
 export type { Stats } from '../bindings/Stats'
+export type { Bulletin } from '../bindings/Bulletin'
 
 // Desk sessions (src-tauri/src/desk/sessions.rs).
 export type { SessionView as Session } from '../bindings/SessionView'

@@ -39,6 +39,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_enterprise_access",
         include_str!("../../../../migrations/server-postgres/0005_enterprise_access.sql"),
     ),
+    (
+        "0006_ratings_and_board",
+        include_str!("../../../../migrations/server-postgres/0006_ratings_and_board.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

@@ -31,6 +31,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_enterprise_access",
         include_str!("../../../../migrations/server-sqlite/0005_enterprise_access.sql"),
     ),
+    (
+        "0006_ratings_and_board",
+        include_str!("../../../../migrations/server-sqlite/0006_ratings_and_board.sql"),
+    ),
 ];
 
 pub struct SqliteDb {

@@ -8,14 +8,16 @@
 
 use chrono::{DateTime, Utc};
 use desk_core::appeal::{self, Action};
-use desk_core::model::{Appeal, Progress};
-use desk_core::{ledger, Entity, Op, Snapshot};
+use desk_core::calendar::Calendar;
+use desk_core::model::{Appeal, Progress, Rater, Record, SATISFACTION_LEVELS};
+use desk_core::{ledger, Entity, FieldClocks, Op, Snapshot};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::accounts::audit;
 use super::log::LogWriter;
-use super::records::{read_record, typed, update_record};
-use super::scopes::read_scope;
+use super::records::{insert_record, read_record, typed, update_record};
+use super::scopes::{insert_scope, read_scope, scope_for};
 use super::Result;
 use crate::db::Sql;
 use crate::error::ApiError;
@@ -23,6 +25,15 @@ use crate::scope::Caller;
 
 /// Why an entry was refused: code, field, reason.
 pub(crate) type Refusal = (&'static str, Option<&'static str>, String);
+
+/// Who writes a ledger entry.
+pub(crate) enum Author<'a> {
+    /// An account, from its device: its role and scope are checked, and a rating it records
+    /// is one typed on the enterprise's behalf.
+    Account(&'a Caller),
+    /// An enterprise on the portal, rating an appeal of its own (the portal checked whose).
+    Enterprise { name: &'a str },
+}
 
 /// An entry as the server takes it, and the action it records.
 pub(crate) struct Entry {
@@ -36,7 +47,7 @@ pub(crate) struct Entry {
 /// holds it (written by the caller, in its place in the chain), or why it is refused.
 pub(crate) fn take_entry(
     sql: &mut dyn Sql,
-    caller: &Caller,
+    author: &Author,
     mut progress: Progress,
     now: DateTime<Utc>,
     max_ahead_ms: i64,
@@ -53,14 +64,26 @@ pub(crate) fn take_entry(
     };
     let (from, to) = match &action {
         Some(action) => {
-            let to = match appeal::check(&appeal, action, Some(caller.role)) {
+            let role = match author {
+                Author::Account(caller) => Some(caller.role),
+                Author::Enterprise { .. } => None,
+            };
+            let to = match appeal::check(&appeal, action, role) {
                 Ok(to) => to,
                 Err(e) => return refuse(e),
             };
-            let (scope, owner) =
-                read_scope(sql, Entity::Appeal, &appeal.id.to_string())?.unwrap_or_default();
-            if let Err(reason) = caller.may_act(&scope, owner) {
-                return Ok(Err(("forbidden", None, reason)));
+            match author {
+                Author::Account(caller) => {
+                    let (scope, owner) = read_scope(sql, Entity::Appeal, &appeal.id.to_string())?
+                        .unwrap_or_default();
+                    if let Err(reason) = caller.may_act(&scope, owner) {
+                        return Ok(Err(("forbidden", None, reason)));
+                    }
+                }
+                Author::Enterprise { .. } if !matches!(action, Action::Confirm { .. }) => {
+                    return Err(ApiError::internal("an enterprise only rates"));
+                }
+                Author::Enterprise { .. } => {}
             }
             (Some(appeal.status), Some(to))
         }
@@ -89,8 +112,15 @@ pub(crate) fn take_entry(
         .unwrap_or(appeal.raised_at)
         .max(appeal.raised_at);
     progress.at = progress.at.max(follows);
-    progress.author = caller.display_name.clone();
-    progress.device_id = caller.device_id;
+    (progress.author, progress.device_id) = match author {
+        Author::Account(caller) => (caller.display_name.clone(), caller.device_id),
+        Author::Enterprise { name } => ((*name).to_owned(), None),
+    };
+    progress.rated_by = match (&action, author) {
+        (Some(Action::Confirm { .. }), Author::Account(_)) => Some(Rater::Official),
+        (Some(Action::Confirm { .. }), Author::Enterprise { .. }) => Some(Rater::Enterprise),
+        _ => None,
+    };
     progress.from_status = from;
     progress.to_status = to;
     let (position, prev) = match &last {
@@ -125,7 +155,7 @@ pub(crate) fn amendments(
 pub(crate) fn follow(
     sql: &mut dyn Sql,
     log: &mut LogWriter,
-    caller: &Caller,
+    user: Option<Uuid>,
     entry: &Entry,
     now_ms: i64,
 ) -> Result<()> {
@@ -153,7 +183,85 @@ pub(crate) fn follow(
         current.clocks.fields.insert(name.clone(), op.hlc);
     }
     update_record(sql, &current, &changed)?;
-    log.append_op(sql, &op, caller, None)
+    log.append_op(sql, &op, user, None)
+}
+
+/// An enterprise's rating of its own resolved appeal on the portal (一事一评), on the five
+/// national levels with an optional comment: a ledger entry the server writes in the
+/// enterprise's name, checked like any other; a dissatisfied one is followed up (整改中) by the
+/// lead department within [`desk_core::deadline::FOLLOW_UP_DAYS`] working days. Returns the entry, or why
+/// it was refused (a second rating is an illegal transition).
+pub(crate) fn rate_for_enterprise(
+    sql: &mut dyn Sql,
+    enterprise: &str,
+    appeal_id: Uuid,
+    satisfaction: i64,
+    comment: Option<&str>,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Progress, Refusal>> {
+    let action = Action::rating(satisfaction, desk_core::time::local_date(now), calendar);
+    let level = usize::try_from(satisfaction - 1)
+        .ok()
+        .and_then(|i| SATISFACTION_LEVELS.get(i))
+        .copied()
+        .unwrap_or_default();
+    let note = comment
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map_or_else(
+            || format!("企业评价：{level}"),
+            |c| format!("企业评价：{level}。{c}"),
+        );
+    let mut progress = Progress::note(appeal_id, now, enterprise, &note);
+    action.record_in(&mut progress);
+    if let Err(e) = progress.validate() {
+        return Ok(Err((e.code(), Some(e.field()), e.to_string())));
+    }
+    let mut log = LogWriter::start(sql)?;
+    let entry = match take_entry(
+        sql,
+        &Author::Enterprise { name: enterprise },
+        progress,
+        now,
+        0,
+    )? {
+        Ok(entry) => entry,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let now_ms = now.timestamp_millis();
+    let hlc = log.tick(now_ms);
+    let op = Op {
+        id: Uuid::now_v7(),
+        entity: Entity::Progress,
+        record_id: entry.progress.id,
+        fields: entry.progress.to_fields(),
+        hlc,
+        prev: Default::default(),
+    };
+    insert_record(
+        sql,
+        &Snapshot {
+            entity: op.entity,
+            record_id: op.record_id,
+            fields: op.fields.clone(),
+            clocks: FieldClocks::all(hlc),
+        },
+    )?;
+    log.append_op(sql, &op, None, None)?;
+    let id = op.record_id.to_string();
+    let scope = scope_for(sql, Entity::Progress, &id, &op.fields)?;
+    insert_scope(sql, Entity::Progress, &id, &scope, None)?;
+    follow(sql, &mut log, None, &entry, now_ms)?;
+    log.finish(sql)?;
+    audit(
+        sql,
+        None,
+        None,
+        "portal_rating",
+        &format!("{enterprise}: appeal {appeal_id}, {satisfaction}"),
+    )?;
+    Ok(Ok(entry.progress))
 }
 
 /// An entry's fields as a typed value.

@@ -248,7 +248,13 @@ fn ingest_one(
         (Entity::Progress, None) => {
             let progress = actions::entry_of(op.record_id, &next.fields)
                 .ok_or_else(|| ApiError::internal("a validated entry did not parse"))?;
-            match actions::take_entry(sql, caller, progress, now, rules.max_clock_ahead_ms)? {
+            match actions::take_entry(
+                sql,
+                &actions::Author::Account(caller),
+                progress,
+                now,
+                rules.max_clock_ahead_ms,
+            )? {
                 Ok(entry) => Some(entry),
                 Err((code, field, reason)) => {
                     return Ok(PushResult::rejected(op.id, code, field, reason))
@@ -269,12 +275,12 @@ fn ingest_one(
         Some(_) if !changed.is_empty() => update_record(sql, &next, &changed)?,
         Some(_) => {} // older than what the server holds: logged, changes nothing
     }
-    log.append_op(sql, &taken, caller, caller.device_id)?;
+    log.append_op(sql, &taken, Some(caller.user_id), caller.device_id)?;
     if current.is_none() {
         insert_scope(sql, op.entity, &id, &after, Some(caller.user_id))?;
     }
     if let Some(entry) = &entry {
-        actions::follow(sql, log, caller, entry, rules.now_ms)?;
+        actions::follow(sql, log, Some(caller.user_id), entry, rules.now_ms)?;
     }
     // New records of most kinds have no dependents whose audience could change.
     let may_move = current.is_some()

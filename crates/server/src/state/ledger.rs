@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use chrono::NaiveDate;
+use desk_core::bulletin::{Bulletin, Week, WeekFigures};
 use desk_core::ledger;
 use desk_core::model::{Progress, TimeLimits};
 use desk_core::stats::{Counts, Stats};
@@ -381,6 +382,16 @@ pub fn stats(sql: &mut dyn Sql, caller: &Caller, today: NaiveDate) -> Result<Sta
         Entity::Site,
         &format!("AND {}", desk_core::stats::COVERED_BY_POLICY_ISSUES),
     )?;
+    let satisfied = count(
+        Entity::Appeal,
+        &format!("AND {}", desk_core::stats::sql::satisfied("t.")),
+    )?;
+    let follow_up = format!("AND {}", desk_core::stats::sql::follow_up("t."));
+    let follow_ups = count(Entity::Appeal, &follow_up)?;
+    let follow_ups_overdue = count(
+        Entity::Appeal,
+        &format!("{follow_up} AND {}", sql::overdue("t.", "$2")),
+    )?;
     let (satisfaction_ratings, satisfaction_sum) = sql
         .row(
             &format!(
@@ -406,10 +417,58 @@ pub fn stats(sql: &mut dyn Sql, caller: &Caller, today: NaiveDate) -> Result<Sta
         suggestions_adopted,
         satisfaction_ratings,
         satisfaction_sum,
+        satisfied,
+        follow_ups,
+        follow_ups_overdue,
         policy_issues,
         policy_enterprises,
     }
     .into())
+}
+
+/// The week's bulletin (工作通报) over the appeals the caller may see, as of `today`.
+pub fn bulletin(
+    sql: &mut dyn Sql,
+    caller: &Caller,
+    week: Week,
+    today: NaiveDate,
+) -> Result<Bulletin> {
+    use desk_core::deadline::sql as rules;
+    let (start, end) = week.span();
+    let resolved = rules::resolved("t.");
+    let in_week = |column: &str| format!("t.{column} >= $3 AND t.{column} < $4");
+    let count = |condition: String| {
+        format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
+    };
+    let q = format!(
+        "SELECT {} AS collected, {} AS resolved, {} AS open, {} AS overdue, {} AS follow_ups
+         FROM appeals t JOIN scopes s ON s.entity = 'appeals' AND s.record_id = t.id
+         WHERE {} AND t.void_reason IS NULL",
+        count(in_week("raised_at")),
+        count(format!("{} AND {resolved}", in_week("resolved_at"))),
+        count(format!("NOT ({resolved})")),
+        count(rules::overdue("t.", "$2")),
+        count(desk_core::stats::sql::follow_up("t.")),
+        caller.visibility_sql("$1"),
+    );
+    let params: [SqlValue; 4] = [
+        caller.user_id.to_string().into(),
+        today.to_string().into(),
+        desk_core::time::stamp(start).into(),
+        desk_core::time::stamp(end).into(),
+    ];
+    let row = sql.row(&q, &params)?;
+    let n = |name: &str| row.as_ref().and_then(|r| r.int(name)).unwrap_or(0);
+    Ok(Bulletin::new(
+        week,
+        WeekFigures {
+            collected: n("collected"),
+            resolved: n("resolved"),
+            open: n("open"),
+            overdue: n("overdue"),
+            follow_ups: n("follow_ups"),
+        },
+    ))
 }
 
 /// Rejects an out-of-range page size with a 400 naming the parameter.

@@ -14,7 +14,7 @@ use super::records::read_record;
 use super::Result;
 use crate::db::{now_text, Sql};
 use crate::error::ApiError;
-use crate::scope::{Caller, RecordScope};
+use crate::scope::RecordScope;
 
 /// The node of stamps the server writes itself.
 pub const SERVER_NODE: Uuid = Uuid::from_u128(0x5e5e_5e5e_5e5e_5e5e_5e5e_5e5e_5e5e_5e5e);
@@ -70,13 +70,14 @@ impl LogWriter {
         Ok(())
     }
 
-    /// Appends an operation as accepted: by `caller`'s device, or by the server (`device`
-    /// None: every device pulls it, the one whose action it follows included).
+    /// Appends an operation as accepted: by `user`'s device, or by the server (`device`
+    /// None: every device pulls it, the one whose action it follows included; `user` None:
+    /// written for no account, as an enterprise's rating on the portal).
     pub(crate) fn append_op(
         &mut self,
         sql: &mut dyn Sql,
         op: &Op,
-        caller: &Caller,
+        user: Option<Uuid>,
         device: Option<Uuid>,
     ) -> Result<()> {
         let seq = self.seq();
@@ -90,7 +91,7 @@ impl LogWriter {
                 op.record_id.to_string().into(),
                 Value::Object(op.fields.clone()).to_string().into(),
                 op.hlc.to_string().into(),
-                caller.user_id.to_string().into(),
+                user.map(|u| u.to_string()).into(),
                 device.map(|d| d.to_string()).into(),
                 now_text().into(),
                 serde_json::to_string(&op.prev).expect("stamps serialise").into(),

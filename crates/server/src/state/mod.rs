@@ -26,7 +26,7 @@ pub mod scopes;
 pub use accounts::*;
 pub use ingest::{ingest, IngestRules};
 pub use ledger::{
-    alerts, export_ledger, ledger, page_limit, stats, verify_ledger, Alerts, AlertsQuery,
+    alerts, bulletin, export_ledger, ledger, page_limit, stats, verify_ledger, Alerts, AlertsQuery,
     LedgerQuery,
 };
 pub use log::head;

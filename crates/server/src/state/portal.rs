@@ -3,17 +3,22 @@
 
 use std::collections::HashMap;
 
+use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use desk_core::deadline;
-use desk_core::model::{Appeal, Progress};
-use desk_core::portal::{PortalAppeal, PortalAppeals, PortalStep};
+use desk_core::model::{ActionKind, Appeal, AppealStatus, Progress, Rater};
+use desk_core::portal::{
+    Board, BoardAppeal, BoardPark, PortalAppeal, PortalAppeals, PortalRating, PortalStep,
+};
 use desk_core::{time, Entity};
 use uuid::Uuid;
 
 use super::accounts::audit;
+use super::actions;
 use super::records::{columns, record_of_row};
 use super::{text, uuid, Result};
 use crate::db::{now_text, Sql};
+use crate::error::ApiError;
 
 /// How long a portal session lasts: an enterprise contact signs in again after a month.
 pub const SESSION_DAYS: i64 = 30;
@@ -192,7 +197,14 @@ pub fn appeals(
 ) -> Result<PortalAppeals> {
     let calendar = super::ledger::calendar(sql)?;
     let site = site.to_string();
+    let public_on_board = sql
+        .row(
+            "SELECT site_id FROM board_consents WHERE site_id = $1",
+            &[site.clone().into()],
+        )?
+        .is_some();
     let mut steps: HashMap<Uuid, Vec<PortalStep>> = HashMap::new();
+    let mut raters: HashMap<Uuid, Rater> = HashMap::new();
     let q = format!(
         "SELECT {} FROM progress_updates p JOIN appeals a ON a.id = p.appeal_id
          WHERE a.site_id = $1 AND a.void_reason IS NULL ORDER BY p.at, p.id",
@@ -200,6 +212,9 @@ pub fn appeals(
     );
     for r in sql.rows(&q, &[site.clone().into()])? {
         let p: Progress = record_of_row(&r)?;
+        if let (Some(ActionKind::Confirm), Some(rater)) = (p.action, p.rated_by) {
+            raters.insert(p.appeal_id, rater);
+        }
         steps.entry(p.appeal_id).or_default().push(PortalStep {
             at: time::display(p.at),
             status: p.to_status,
@@ -229,11 +244,176 @@ pub fn appeals(
                 provisional: left.is_some_and(|l| l.1),
                 resolved_on: a.resolved_at.map(|at| time::local_date(at).to_string()),
                 satisfaction: a.satisfaction,
+                rated_by: a.satisfaction.and(raters.get(&a.id).copied()),
                 steps: steps.remove(&a.id).unwrap_or_default(),
             })
         })
         .collect::<Result<Vec<_>>>()
-        .map(|appeals| PortalAppeals { site_name, appeals })
+        .map(|appeals| PortalAppeals {
+            site_name,
+            public_on_board,
+            appeals,
+        })
+}
+
+/// The enterprise's rating of one of its resolved appeals (一事一评), then the appeal as it
+/// stands after it: confirmed, or rectifying with its follow-up's deadline.
+pub fn rate(
+    sql: &mut dyn Sql,
+    site: Uuid,
+    site_name: String,
+    appeal_id: Uuid,
+    rating: &PortalRating,
+    now: DateTime<Utc>,
+) -> Result<PortalAppeal> {
+    // Another enterprise's appeal is answered as a missing one.
+    let status = sql
+        .row(
+            "SELECT status FROM appeals WHERE id = $1 AND site_id = $2 AND void_reason IS NULL",
+            &[appeal_id.to_string().into(), site.to_string().into()],
+        )?
+        .and_then(|r| AppealStatus::parse("status", text(r.get("status"))).ok())
+        .ok_or_else(|| ApiError::not_found("没有这项诉求 (no such appeal)"))?;
+    match status {
+        AppealStatus::Resolved => {}
+        AppealStatus::Rectifying | AppealStatus::Confirmed => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "already_rated",
+                "每项诉求只评价一次，这一项已经评价过了 (each appeal is rated once, and this one has been)",
+            ))
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "not_resolved",
+                "诉求办结后才能评价 (an appeal is rated once it is resolved)",
+            ))
+        }
+    }
+    let calendar = super::ledger::calendar(sql)?;
+    let rated = actions::rate_for_enterprise(
+        sql,
+        &site_name,
+        appeal_id,
+        rating.satisfaction,
+        rating.comment.as_deref(),
+        &calendar,
+        now,
+    )?;
+    if let Err((code, field, reason)) = rated {
+        let error = ApiError::new(StatusCode::BAD_REQUEST, code, reason);
+        // The comment is the entry's note.
+        return Err(match field {
+            Some("note") => error.field("comment"),
+            Some(field) => error.field(field),
+            None => error,
+        });
+    }
+    appeals(sql, site, site_name, time::local_date(now))?
+        .appeals
+        .into_iter()
+        .find(|a| a.id == appeal_id)
+        .ok_or_else(|| ApiError::internal("a rated appeal went missing"))
+}
+
+/// Records whether the enterprise agrees to be named on its park's public board.
+pub fn set_board_consent(sql: &mut dyn Sql, site: Uuid, public: bool) -> Result<()> {
+    let site = site.to_string();
+    if public {
+        sql.exec(
+            "INSERT INTO board_consents (site_id, agreed_at) VALUES ($1, $2)
+             ON CONFLICT (site_id) DO NOTHING",
+            &[site.clone().into(), now_text().into()],
+        )?;
+    } else {
+        sql.exec(
+            "DELETE FROM board_consents WHERE site_id = $1",
+            &[site.clone().into()],
+        )?;
+    }
+    audit(
+        sql,
+        None,
+        None,
+        "board_consent",
+        &format!(
+            "site {site}: {}",
+            if public { "named" } else { "not named" }
+        ),
+    )
+}
+
+/// The parks with a public board, and how many live appeals each lists.
+pub fn board_parks(sql: &mut dyn Sql) -> Result<Vec<BoardPark>> {
+    sql.rows(
+        "SELECT p.id, p.name,
+                (SELECT COUNT(*) FROM appeals a JOIN sites s ON s.id = a.site_id
+                 WHERE s.park_id = p.id AND a.void_reason IS NULL AND s.void_reason IS NULL) AS appeals
+         FROM parks p WHERE p.void_reason IS NULL ORDER BY p.name",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(BoardPark {
+            id: uuid(r.get("id"))?,
+            name: text(r.get("name")).to_owned(),
+            appeals: r.int("appeals").unwrap_or(0),
+        })
+    })
+    .collect()
+}
+
+/// How many appeals a board lists at most (the newest).
+pub const BOARD_LIMIT: i64 = 200;
+
+/// A park's public board as of `today`, or none for a park that is not there. Enterprises
+/// that did not agree are not named, and their descriptions (which may name them) not shown.
+pub fn board(sql: &mut dyn Sql, park: Uuid, today: NaiveDate) -> Result<Option<Board>> {
+    let Some(name) = sql.row(
+        "SELECT name FROM parks WHERE id = $1 AND void_reason IS NULL",
+        &[park.to_string().into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let park_name = text(name.get("name")).to_owned();
+    let calendar = super::ledger::calendar(sql)?;
+    let q = format!(
+        "SELECT {}, s.name AS site_name, c.site_id AS consent,
+                (SELECT name FROM departments WHERE id = a.department_id) AS department
+         FROM appeals a JOIN sites s ON s.id = a.site_id
+         LEFT JOIN board_consents c ON c.site_id = s.id
+         WHERE s.park_id = $1 AND a.void_reason IS NULL AND s.void_reason IS NULL
+         ORDER BY a.raised_at DESC, a.id DESC LIMIT $2",
+        columns(Entity::Appeal, "a.")
+    );
+    let appeals = sql
+        .rows(&q, &[park.to_string().into(), BOARD_LIMIT.into()])?
+        .iter()
+        .map(|r| {
+            let a: Appeal = record_of_row(r)?;
+            let raised = time::local_date(a.raised_at);
+            let until = a.resolved_at.map(time::local_date).unwrap_or(today);
+            let named = r.text("consent").is_some();
+            Ok(BoardAppeal {
+                category: a.category,
+                status: a.status,
+                department: r.text("department").map(str::to_owned),
+                raised_on: raised.to_string(),
+                deadline: a.deadline.map(|d| d.to_string()),
+                days_taken: calendar.working_days(raised, until.max(raised)).0,
+                overdue: deadline::is_overdue(a.status, a.deadline, today),
+                enterprise: named.then(|| text(r.get("site_name")).to_owned()),
+                description: named.then_some(a.description),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(Board {
+        park: park_name,
+        as_of: today.to_string(),
+        appeals,
+    }))
 }
 
 #[cfg(test)]
