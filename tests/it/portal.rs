@@ -10,8 +10,8 @@ use desk_core::Entity;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::harness::binary;
-use crate::server_harness::{backends, op, raw, seed, site, Backend, Server, Tablet};
+use crate::harness::{binary, with_stdin, Device};
+use crate::server_harness::{backends, op, raw, seed, site, Backend, Server, Tablet, PASSWORD};
 
 /// `desk-server admin enterprise-code`, as the office runs it; its output.
 fn enterprise_code(db_url: &str, args: &[&str]) -> (bool, String) {
@@ -597,6 +597,244 @@ async fn an_enterprise_rates_once_and_a_dissatisfied_rating_is_followed_up() {
             "{}",
             String::from_utf8_lossy(&out.stdout)
         );
+        server.stop().await;
+    }
+}
+
+async fn portal_post(base: &str, token: Option<&str>, path: &str, body: Value) -> (u16, Value) {
+    raw(
+        base,
+        reqwest::Method::POST,
+        path,
+        token,
+        Some(body.to_string()),
+    )
+    .await
+}
+
+/// The office's `desk`, signed in to `server` as `user`, as an office runs it.
+fn office_desk(server: &Server, user: &str) -> Device {
+    let desk = Device::new();
+    let out = with_stdin(
+        Command::new(binary("desk"))
+            .arg("--data-dir")
+            .arg(desk.dir.path())
+            .args([
+                "login",
+                "--server",
+                &server.url,
+                "--user",
+                user,
+                "--password-stdin",
+            ]),
+        PASSWORD,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    desk.run(&["sync"]).ok();
+    desk
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enterprise_orders_a_visit_the_office_dispatches_it_and_the_enterprise_sees_when() {
+    for backend in backends() {
+        let server = Server::start(&backend).await;
+        seeded_with_demo(&server).await;
+        let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
+        let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
+        let code = letter_line(&letter, "访问码 (access code)");
+        let (_, session) = sign_in(&server.url, &credit, &code).await;
+        let token = session["token"].as_str().unwrap().to_owned();
+
+        // The demo's order waits for dispatch.
+        let (_, mine) = portal_get(&server.url, &token).await;
+        let orders = mine["orders"].as_array().unwrap();
+        assert_eq!(orders.len(), 1, "{mine}");
+        assert_eq!(
+            (orders[0]["topic"].as_str(), &orders[0]["visit"]),
+            (Some("二期厂房消防验收"), &Value::Null)
+        );
+
+        // Refused, naming the field; nothing placed.
+        let today = desk_core::time::local_date(chrono::Utc::now());
+        let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+        let window =
+            |d: String, start: &str, end: &str| json!({"date": d, "start": start, "end": end});
+        for (body, field) in [
+            (
+                json!({"topic": " ", "windows": [window(day(3), "14:00", "16:00")]}),
+                "topic",
+            ),
+            (json!({"topic": "用地咨询", "windows": []}), "windows"),
+            (
+                json!({"topic": "用地咨询", "windows": [window(day(3), "16:00", "14:00")]}),
+                "windows",
+            ),
+            (
+                json!({"topic": "用地咨询", "windows": [window(day(-1), "14:00", "16:00")]}),
+                "windows",
+            ),
+            (
+                json!({"topic": "用地咨询", "windows": [window(day(1), "9点", "16:00")]}),
+                "windows",
+            ),
+            (
+                json!({"topic": "用地咨询", "windows": (1..=4).map(|n| window(day(n), "14:00", "16:00")).collect::<Vec<_>>()}),
+                "windows",
+            ),
+        ] {
+            let (status, body) =
+                portal_post(&server.url, Some(&token), "/v1/portal/orders", body).await;
+            assert_eq!(
+                (status, body["field"].as_str()),
+                (400, Some(field)),
+                "{body}"
+            );
+        }
+        let (status, _) = portal_post(
+            &server.url,
+            Some(&token),
+            "/v1/portal/orders",
+            json!({"topic": "x", "windows": [], "when": 1}),
+        )
+        .await;
+        assert_eq!(status, 400, "unknown fields");
+        let (status, _) = portal_post(
+            &server.url,
+            None,
+            "/v1/portal/orders",
+            json!({"topic": "x", "windows": []}),
+        )
+        .await;
+        assert_eq!(status, 401);
+        assert_eq!(
+            portal_get(&server.url, &token).await.1["orders"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+
+        // Ordered: a visit at idle hours, two windows.
+        let (status, placed) = portal_post(
+            &server.url,
+            Some(&token),
+            "/v1/portal/orders",
+            json!({
+                "topic": "新增用地规划咨询",
+                "wishes": "三期扩建需要新增 30 亩工业用地，想了解规划条件和报批流程。",
+                "windows": [window(day(2), "14:00", "16:00"), window(day(4), "09:00", "11:00")],
+            }),
+        )
+        .await;
+        assert_eq!(status, 200, "{placed}");
+        assert!(placed["visit"].is_null());
+
+        // And an appeal raised online, received with the zone's handling limit.
+        let (status, body) = portal_post(
+            &server.url,
+            Some(&token),
+            "/v1/portal/appeals",
+            json!({"category": "天气", "description": "x"}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some("category")),
+            "{body}"
+        );
+        let (status, body) = portal_post(
+            &server.url,
+            Some(&token),
+            "/v1/portal/appeals",
+            json!({"category": "用工", "description": "  "}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some("description")),
+            "{body}"
+        );
+        let (status, raised) = portal_post(
+            &server.url,
+            Some(&token),
+            "/v1/portal/appeals",
+            json!({"category": "用工", "description": "三期投产后需招工 200 人，希望人社部门组织专场招聘会。"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{raised}");
+        assert_eq!(raised["status"], "received");
+        assert!(raised["deadline"].is_string(), "{raised}");
+
+        // The office's desk receives both through sync and dispatches the order to its second
+        // window: a new session that day, ordered by the enterprise.
+        let office = office_desk(&server, "admin");
+        let waiting = office.run(&["--json", "order", "list"]).ok().json();
+        let topics: Vec<&str> = waiting
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| o["topic"].as_str())
+            .collect();
+        assert_eq!(
+            topics,
+            ["二期厂房消防验收", "新增用地规划咨询"],
+            "{waiting}"
+        );
+        let online = office
+            .run(&["--json", "appeal", "list", "--status", "received"])
+            .ok()
+            .json();
+        let online = online.as_array().unwrap();
+        assert!(
+            online
+                .iter()
+                .any(|a| a["channel"] == "online" && a["category"] == "labour"),
+            "{online:?}"
+        );
+        let id = placed["id"].as_str().unwrap();
+        let refused = office.run(&["order", "dispatch", id, "--window", "3"]);
+        assert_ne!(refused.code, 0);
+        assert!(refused.stderr.contains("window"), "{}", refused.stderr);
+        office
+            .run(&[
+                "order",
+                "dispatch",
+                id,
+                "--window",
+                "2",
+                "--leader",
+                "管委会副主任",
+            ])
+            .ok();
+        let again = office.run(&["order", "dispatch", id, "--window", "1"]);
+        assert_ne!(again.code, 0, "dispatched once");
+        office.run(&["sync"]).ok();
+        let waiting = office.run(&["--json", "order", "list"]).ok().json();
+        assert_eq!(waiting.as_array().unwrap().len(), 1, "{waiting}");
+
+        // The enterprise sees when the desk comes.
+        let (_, mine) = portal_get(&server.url, &token).await;
+        let order = mine["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == id)
+            .unwrap()
+            .clone();
+        assert_eq!(
+            order["visit"],
+            json!({"date": day(4), "start": "09:00", "end": "11:00", "desk": "流动办公桌"}),
+            "{order}"
+        );
+        assert!(mine["appeals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["category"] == "labour"));
         server.stop().await;
     }
 }

@@ -34,6 +34,9 @@ pub enum Command {
     /// Parks (园区).
     #[command(subcommand)]
     Park(ParkCmd),
+    /// Enterprises' orders for a visit (企业点单), and their dispatch (派单).
+    #[command(subcommand)]
+    Order(OrderCmd),
     /// Responsible departments (责任单位).
     #[command(subcommand)]
     Department(DepartmentCmd),
@@ -155,6 +158,23 @@ pub enum RejectionCmd {
     },
     /// Mark a rejected change as dealt with (after editing the record, say).
     Dismiss { op_id: String },
+}
+
+#[derive(Subcommand)]
+pub enum OrderCmd {
+    /// Orders waiting to be dispatched (待派单), oldest first.
+    List,
+    /// Make an order a stop of that day's session (a new one if there is none), in one of
+    /// its time windows.
+    Dispatch {
+        id: String,
+        /// Which of its time windows, from 1.
+        #[arg(long, default_value_t = 1)]
+        window: usize,
+        /// Who leads a session made for it.
+        #[arg(long, default_value = "本机用户")]
+        leader: String,
+    },
 }
 
 #[derive(Subcommand)]

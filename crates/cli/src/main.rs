@@ -69,6 +69,22 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
             out.saved(Entity::Park, &park)
         }
         Command::Park(ParkCmd::List) => out.list(Entity::Park, s.list(Entity::Park)?),
+        Command::Order(OrderCmd::List) => {
+            let waiting = s
+                .waiting_orders()?
+                .into_iter()
+                .map(|o| match serde_json::to_value(o) {
+                    Ok(serde_json::Value::Object(m)) => m,
+                    _ => serde_json::Map::new(),
+                })
+                .collect();
+            out.list(Entity::Order, waiting)
+        }
+        Command::Order(OrderCmd::Dispatch { id, window, leader }) => {
+            let id = id_arg("id", &id)?;
+            let stop = s.write(|w| w.dispatch_order(id, window, &leader))?;
+            out.saved(Entity::Stop, &stop)
+        }
         Command::Department(DepartmentCmd::Add { name, level }) => {
             let level = DepartmentLevel::parse("level", &level)?;
             let d = s.write(|w| {

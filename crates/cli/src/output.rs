@@ -39,6 +39,7 @@ fn summary_fields(entity: Entity) -> &'static [&'static str] {
         Entity::CalendarYear => &["year"],
         Entity::PolicyIssue => &["status", "title"],
         Entity::TimeLimits => &["response_days", "handling_days"],
+        Entity::Order => &["placed_at", "site_id", "topic", "stop_id"],
     }
 }
 

@@ -249,6 +249,7 @@ pub fn check_fields(
         Entity::CalendarYear => check::<CalendarYear>(value),
         Entity::PolicyIssue => check::<PolicyIssue>(value),
         Entity::TimeLimits => check::<TimeLimits>(value),
+        Entity::Order => check::<Order>(value),
     }
 }
 
@@ -915,6 +916,75 @@ impl Record for CalendarYear {
             });
         }
         Ok(())
+    }
+}
+
+/// A time that suits an enterprise for a visit (错时办理: its idle hours), in the zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeWindow {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub date: NaiveDate,
+    /// "14:00".
+    pub start: String,
+    pub end: String,
+}
+
+/// The most time windows an order offers.
+pub const WINDOWS_MAX: usize = 3;
+
+/// An enterprise's order for a visit of the desk (企业点单), placed on the portal: what it
+/// wants to raise and the times that suit it. The office dispatches it (派单) by making it a
+/// stop of a desk session in one of those windows, which `stop_id` then names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Order {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub placed_at: DateTime<Utc>,
+    pub topic: String,
+    /// What it wants to raise.
+    pub wishes: Option<String>,
+    pub windows: Vec<TimeWindow>,
+    pub stop_id: Option<Uuid>,
+    pub void_reason: Option<String>,
+}
+
+impl Record for Order {
+    const ENTITY: Entity = Entity::Order;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn validate(&mut self) -> Result<(), ValidationError> {
+        required("topic", &mut self.topic, SHORT_MAX)?;
+        optional("wishes", &mut self.wishes, TEXT_MAX)?;
+        if self.windows.is_empty() {
+            return Err(ValidationError::Required { field: "windows" });
+        }
+        if self.windows.len() > WINDOWS_MAX {
+            return Err(ValidationError::Invalid {
+                field: "windows",
+                value: self.windows.len().to_string(),
+                expected: format!("1 to {WINDOWS_MAX} time windows"),
+            });
+        }
+        for w in &mut self.windows {
+            w.start = parse_slot("windows", &w.start)?;
+            w.end = parse_slot("windows", &w.end)?;
+            if w.end <= w.start {
+                return Err(ValidationError::Invalid {
+                    field: "windows",
+                    value: format!("{} {}–{}", w.date, w.start, w.end),
+                    expected: format!("an end after {}", w.start),
+                });
+            }
+        }
+        optional("void_reason", &mut self.void_reason, SHORT_MAX)?;
+        Ok(())
+    }
+    fn references(&self) -> Vec<(&'static str, Entity, Uuid)> {
+        let mut refs = vec![("site_id", Entity::Site, self.site_id)];
+        refs.extend(self.stop_id.map(|s| ("stop_id", Entity::Stop, s)));
+        refs
     }
 }
 

@@ -32,6 +32,7 @@ pub enum Entity {
     CalendarYear,
     PolicyIssue,
     TimeLimits,
+    Order,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,9 +196,18 @@ const POLICY_ISSUE: &[Field] = &[
 ];
 /// The zone's time limits, in working days (one record, the admin's to set).
 const TIME_LIMITS: &[Field] = &[int("response_days"), int("handling_days"), VOID];
+const ORDER: &[Field] = &[
+    text("site_id"),
+    text("placed_at"),
+    text("topic"),
+    text("wishes"),
+    json("windows"),
+    text("stop_id"),
+    VOID,
+];
 
 impl Entity {
-    pub const ALL: [Entity; 14] = [
+    pub const ALL: [Entity; 15] = [
         Entity::Park,
         Entity::Department,
         Entity::Site,
@@ -212,6 +222,7 @@ impl Entity {
         Entity::CalendarYear,
         Entity::PolicyIssue,
         Entity::TimeLimits,
+        Entity::Order,
     ];
 
     /// The SQL table holding the current state of this entity, on devices and on the server.
@@ -231,6 +242,7 @@ impl Entity {
             Entity::CalendarYear => "calendar_years",
             Entity::PolicyIssue => "policy_issues",
             Entity::TimeLimits => "time_limits",
+            Entity::Order => "orders",
         }
     }
 
@@ -251,6 +263,7 @@ impl Entity {
             Entity::CalendarYear => CALENDAR_YEAR,
             Entity::PolicyIssue => POLICY_ISSUE,
             Entity::TimeLimits => TIME_LIMITS,
+            Entity::Order => ORDER,
         }
     }
 
@@ -280,6 +293,7 @@ impl Entity {
             Entity::CalendarYear => "节假日安排",
             Entity::PolicyIssue => "议题",
             Entity::TimeLimits => "办理时限",
+            Entity::Order => "企业点单",
         }
     }
 
@@ -299,6 +313,7 @@ impl Entity {
             Entity::CalendarYear => "calendar year",
             Entity::PolicyIssue => "policy issue",
             Entity::TimeLimits => "time limits",
+            Entity::Order => "order",
         }
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::model::{AppealStatus, Category, Rater};
+use crate::model::{AppealStatus, Category, Rater, TimeWindow};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -43,6 +43,8 @@ pub struct PortalAppeals {
     /// Agreed to be named on its park's public board.
     pub public_on_board: bool,
     pub appeals: Vec<PortalAppeal>,
+    /// Its orders for a visit, newest first.
+    pub orders: Vec<PortalOrder>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -151,4 +153,53 @@ pub struct BoardAppeal {
     /// Only for an enterprise that agreed to be named.
     pub enterprise: Option<String>,
     pub description: Option<String>,
+}
+
+/// An order for a visit of the desk (点单): what the enterprise wants to raise, and the times
+/// that suit it (错时办理), one to three.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PortalOrderRequest {
+    pub topic: String,
+    #[serde(default)]
+    pub wishes: Option<String>,
+    pub windows: Vec<TimeWindow>,
+}
+
+/// An appeal raised online (线上诉求).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PortalAppealRequest {
+    /// The category's name ("utilities") or label (要素保障).
+    pub category: String,
+    pub description: String,
+}
+
+/// An order as the enterprise sees it: waiting, or the visit it was dispatched to.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PortalOrder {
+    pub id: Uuid,
+    /// YYYY-MM-DD in the zone.
+    pub placed_on: String,
+    pub topic: String,
+    pub wishes: Option<String>,
+    pub windows: Vec<TimeWindow>,
+    /// The visit it was dispatched to (派单), once it is.
+    pub visit: Option<PortalVisit>,
+}
+
+/// The desk's visit an order was dispatched to.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PortalVisit {
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// "15:00".
+    pub start: Option<String>,
+    pub end: Option<String>,
+    /// The desk that comes, e.g. 流动办公桌.
+    pub desk: String,
 }

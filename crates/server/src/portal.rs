@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use desk_core::portal::{
-    Board, BoardConsent, BoardPark, PortalAppeal, PortalAppeals, PortalRating, PortalSession,
-    PortalSignIn,
+    Board, BoardConsent, BoardPark, PortalAppeal, PortalAppealRequest, PortalAppeals, PortalOrder,
+    PortalOrderRequest, PortalRating, PortalSession, PortalSignIn,
 };
 use uuid::Uuid;
 
@@ -23,7 +23,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/portal/sign-in", post(sign_in))
         .route("/v1/portal/sign-out", post(sign_out))
-        .route("/v1/portal/appeals", get(appeals))
+        .route("/v1/portal/appeals", get(appeals).post(raise_appeal))
+        .route("/v1/portal/orders", post(place_order))
         .route("/v1/portal/appeals/{id}/rating", post(rate))
         .route("/v1/portal/board-consent", post(board_consent))
         .route("/v1/board", get(board_parks))
@@ -201,6 +202,51 @@ pub(crate) async fn rate(
             &rating,
             now,
         )
+    })
+    .await
+    .map(Json)
+}
+
+/// The enterprise orders a visit of the desk (点单): topic, what it wants to raise, and one to
+/// three time windows that suit it, today or later. The office's devices receive it through
+/// sync and dispatch it to a stop of a session (派单), which the order then shows.
+#[utoipa::path(
+    post, path = "/v1/portal/orders", security(("token" = [])), request_body = PortalOrderRequest,
+    responses(
+        (status = 200, body = PortalOrder),
+        (status = 400, body = ErrorBody, description = "A missing topic, no window or more than three, a window ending before it starts or in the past; the field is named"),
+        (status = 401, body = ErrorBody),
+    )
+)]
+pub(crate) async fn place_order(
+    State(app): State<AppState>,
+    enterprise: Enterprise,
+    ApiJson(request): ApiJson<PortalOrderRequest>,
+) -> Result<Json<PortalOrder>, ApiError> {
+    let now = chrono::Utc::now();
+    app.tx(move |sql| state::place_order(sql, enterprise.site_id, request, now))
+        .await
+        .map(Json)
+}
+
+/// The enterprise raises an appeal online (线上诉求): category and description. It reaches the
+/// office's devices as a received appeal with the zone's handling limit as its deadline.
+#[utoipa::path(
+    post, path = "/v1/portal/appeals", security(("token" = [])), request_body = PortalAppealRequest,
+    responses(
+        (status = 200, body = PortalAppeal),
+        (status = 400, body = ErrorBody, description = "An unknown category or an empty description; the field is named"),
+        (status = 401, body = ErrorBody),
+    )
+)]
+pub(crate) async fn raise_appeal(
+    State(app): State<AppState>,
+    enterprise: Enterprise,
+    ApiJson(request): ApiJson<PortalAppealRequest>,
+) -> Result<Json<PortalAppeal>, ApiError> {
+    let now = chrono::Utc::now();
+    app.tx(move |sql| {
+        state::raise_appeal(sql, enterprise.site_id, enterprise.site_name, request, now)
     })
     .await
     .map(Json)

@@ -263,6 +263,28 @@ impl Store {
                 leader,
                 Some("现场办公会决议：派自然资源和规划中心办理"),
             )?;
+            // An order placed on the portal the evening after, waiting to be dispatched.
+            w.create(Order {
+                id: demo_id(80),
+                site_id: snow.id,
+                placed_at: at(19, 0),
+                topic: "二期厂房消防验收".into(),
+                wishes: Some("二期厂房即将完工，想请消防和住建部门到现场指导验收准备。".into()),
+                windows: vec![
+                    TimeWindow {
+                        date: NaiveDate::from_ymd_opt(2024, 11, 5).expect("valid date"),
+                        start: "14:00".into(),
+                        end: "17:00".into(),
+                    },
+                    TimeWindow {
+                        date: NaiveDate::from_ymd_opt(2024, 11, 7).expect("valid date"),
+                        start: "09:00".into(),
+                        end: "11:30".into(),
+                    },
+                ],
+                stop_id: None,
+                void_reason: None,
+            })?;
             w.act_on_appeal(
                 price,
                 Action::Dispatch {

@@ -15,6 +15,7 @@ mod error;
 mod import;
 mod ledger;
 mod migrate;
+mod orders;
 mod query;
 mod sync;
 mod write;

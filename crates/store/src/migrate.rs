@@ -46,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_ratings",
         include_str!("../../../migrations/client/0010_ratings.sql"),
     ),
+    (
+        "0011_orders",
+        include_str!("../../../migrations/client/0011_orders.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

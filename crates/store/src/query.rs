@@ -105,7 +105,7 @@ impl Store {
         self.rows(entity, "1", &[])
     }
 
-    fn rows(
+    pub(crate) fn rows(
         &self,
         entity: Entity,
         condition: &str,

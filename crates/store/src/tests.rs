@@ -716,3 +716,39 @@ proptest! {
         prop_assert_eq!(fresh.export().unwrap(), s.export().unwrap());
     }
 }
+
+#[test]
+fn an_order_is_dispatched_once_to_a_stop_in_a_window_it_asked_for() {
+    let mut s = store();
+    s.load_demo().unwrap();
+    let waiting = s.waiting_orders().unwrap();
+    assert_eq!(waiting.len(), 1, "the demo's order");
+    let order = waiting[0].id;
+    for (window, field) in [(0, "window"), (3, "window")] {
+        let err = s
+            .write(|w| w.dispatch_order(order, window, "主任"))
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Invalid(e) if e.field() == field),
+            "{err}"
+        );
+    }
+    let stop = s.write(|w| w.dispatch_order(order, 2, "主任")).unwrap();
+    assert_eq!(
+        (
+            stop.slot_start.as_deref(),
+            stop.slot_end.as_deref(),
+            stop.position
+        ),
+        (Some("09:00"), Some("11:30"), 1)
+    );
+    let session: Session = s.get(stop.session_id).unwrap().unwrap();
+    assert_eq!(
+        (session.date.to_string(), session.origin),
+        ("2024-11-07".to_owned(), Origin::Ordered),
+        "a new session on the day, ordered by the enterprise"
+    );
+    assert!(s.waiting_orders().unwrap().is_empty());
+    let err = s.write(|w| w.dispatch_order(order, 1, "主任")).unwrap_err();
+    assert!(err.to_string().contains("not yet dispatched"), "{err}");
+}

@@ -64,6 +64,10 @@ fn shared(b: &mut Bindings) {
     b.add::<desk_core::portal::PortalRating>();
     b.add::<desk_core::model::Rater>();
     b.add::<desk_core::portal::BoardConsent>();
+    b.add::<desk_core::portal::PortalOrderRequest>();
+    b.add::<desk_core::portal::PortalAppealRequest>();
+    b.add::<desk_core::portal::PortalOrder>();
+    b.add::<desk_core::model::Order>();
     b.add::<desk_core::portal::BoardPark>();
     b.add::<desk_core::portal::Board>();
 }

@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_ratings_and_board",
         include_str!("../../../../migrations/server-postgres/0006_ratings_and_board.sql"),
     ),
+    (
+        "0007_orders",
+        include_str!("../../../../migrations/server-postgres/0007_orders.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

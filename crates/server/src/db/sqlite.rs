@@ -35,6 +35,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_ratings_and_board",
         include_str!("../../../../migrations/server-sqlite/0006_ratings_and_board.sql"),
     ),
+    (
+        "0007_orders",
+        include_str!("../../../../migrations/server-sqlite/0007_orders.sql"),
+    ),
 ];
 
 pub struct SqliteDb {

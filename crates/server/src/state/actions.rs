@@ -10,14 +10,14 @@ use chrono::{DateTime, Utc};
 use desk_core::appeal::{self, Action};
 use desk_core::calendar::Calendar;
 use desk_core::model::{Appeal, Progress, Rater, Record, SATISFACTION_LEVELS};
-use desk_core::{ledger, Entity, FieldClocks, Op, Snapshot};
+use desk_core::{ledger, Entity, Op, Snapshot};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::accounts::audit;
 use super::log::LogWriter;
-use super::records::{insert_record, read_record, typed, update_record};
-use super::scopes::{insert_scope, read_scope, scope_for};
+use super::records::{read_record, typed, update_record};
+use super::scopes::read_scope;
 use super::Result;
 use crate::db::Sql;
 use crate::error::ApiError;
@@ -230,28 +230,15 @@ pub(crate) fn rate_for_enterprise(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let now_ms = now.timestamp_millis();
-    let hlc = log.tick(now_ms);
-    let op = Op {
-        id: Uuid::now_v7(),
-        entity: Entity::Progress,
-        record_id: entry.progress.id,
-        fields: entry.progress.to_fields(),
-        hlc,
-        prev: Default::default(),
-    };
-    insert_record(
+    let fields = entry.progress.to_fields();
+    super::ingest::create_own(
         sql,
-        &Snapshot {
-            entity: op.entity,
-            record_id: op.record_id,
-            fields: op.fields.clone(),
-            clocks: FieldClocks::all(hlc),
-        },
+        &mut log,
+        Entity::Progress,
+        entry.progress.id,
+        fields,
+        now_ms,
     )?;
-    log.append_op(sql, &op, None, None)?;
-    let id = op.record_id.to_string();
-    let scope = scope_for(sql, Entity::Progress, &id, &op.fields)?;
-    insert_scope(sql, Entity::Progress, &id, &scope, None)?;
     follow(sql, &mut log, None, &entry, now_ms)?;
     log.finish(sql)?;
     audit(

@@ -26,7 +26,7 @@ use super::scopes::{insert_scope, read_scope, rescope, scope_for};
 use super::Result;
 use crate::db::Sql;
 use crate::error::ApiError;
-use crate::scope::Caller;
+use crate::scope::{Caller, RecordScope};
 
 /// Limits of ingest.
 #[derive(Debug, Clone, Copy)]
@@ -291,18 +291,69 @@ fn ingest_one(
                 .is_some_and(|a| a.department_id().is_some())
         });
     if may_move {
-        for m in rescope(sql, op.entity, &id, &next.fields, &after)? {
-            if m.grew {
-                log.append_snapshot(sql, m.entity, &m.id)?;
-            }
-            if let Some(before) = &m.shrank_from {
-                log.append_leave(sql, m.entity, &m.id, before, &m.now)?;
-            }
-        }
+        spread(sql, log, op.entity, &id, &next.fields, &after)?;
     }
     let amended = actions::amendments(&op.fields, &taken.fields);
     Ok(PushResult {
         amended: (!amended.is_empty()).then_some(amended),
         ..PushResult::accepted(op.id)
     })
+}
+
+/// Tells those a write brought a record to, or took it from, after the write to `entity`/`id`
+/// (now scoped `after`): the record whole for a grown audience, a leave for a shrunk one.
+fn spread(
+    sql: &mut dyn Sql,
+    log: &mut LogWriter,
+    entity: Entity,
+    id: &str,
+    fields: &Map<String, Value>,
+    after: &RecordScope,
+) -> Result<()> {
+    for m in rescope(sql, entity, id, fields, after)? {
+        if m.grew {
+            log.append_snapshot(sql, m.entity, &m.id)?;
+        }
+        if let Some(before) = &m.shrank_from {
+            log.append_leave(sql, m.entity, &m.id, before, &m.now)?;
+        }
+    }
+    Ok(())
+}
+
+/// A record the server creates itself (an enterprise's order or appeal from the portal, the
+/// ledger entry of its rating), checked by the caller beforehand: stored, logged as an
+/// operation of the server's that every device in its scope pulls, and scoped like a pushed
+/// one.
+pub(crate) fn create_own(
+    sql: &mut dyn Sql,
+    log: &mut LogWriter,
+    entity: Entity,
+    record_id: uuid::Uuid,
+    fields: Map<String, Value>,
+    now_ms: i64,
+) -> Result<()> {
+    let hlc = log.tick(now_ms);
+    let op = Op {
+        id: uuid::Uuid::now_v7(),
+        entity,
+        record_id,
+        fields,
+        hlc,
+        prev: Default::default(),
+    };
+    insert_record(
+        sql,
+        &Snapshot {
+            entity,
+            record_id,
+            fields: op.fields.clone(),
+            clocks: FieldClocks::all(hlc),
+        },
+    )?;
+    log.append_op(sql, &op, None, None)?;
+    let id = record_id.to_string();
+    let scope = scope_for(sql, entity, &id, &op.fields)?;
+    insert_scope(sql, entity, &id, &scope, None)?;
+    spread(sql, log, entity, &id, &op.fields, &scope)
 }

@@ -6,9 +6,12 @@ use std::collections::HashMap;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use desk_core::deadline;
-use desk_core::model::{ActionKind, Appeal, AppealStatus, Progress, Rater};
+use desk_core::model::{
+    ActionKind, Appeal, AppealStatus, Category, Channel, DeskType, Order, Progress, Rater, Record,
+};
 use desk_core::portal::{
-    Board, BoardAppeal, BoardPark, PortalAppeal, PortalAppeals, PortalRating, PortalStep,
+    Board, BoardAppeal, BoardPark, PortalAppeal, PortalAppealRequest, PortalAppeals, PortalOrder,
+    PortalOrderRequest, PortalRating, PortalStep, PortalVisit,
 };
 use desk_core::{time, Entity};
 use uuid::Uuid;
@@ -227,7 +230,7 @@ pub fn appeals(
          ORDER BY a.raised_at DESC, a.id DESC",
         columns(Entity::Appeal, "a.")
     );
-    sql.rows(&q, &[site.into()])?
+    sql.rows(&q, &[site.clone().into()])?
         .iter()
         .map(|r| {
             let a: Appeal = record_of_row(r)?;
@@ -249,10 +252,13 @@ pub fn appeals(
             })
         })
         .collect::<Result<Vec<_>>>()
-        .map(|appeals| PortalAppeals {
-            site_name,
-            public_on_board,
-            appeals,
+        .and_then(|appeals| {
+            Ok(PortalAppeals {
+                orders: orders(sql, &site)?,
+                site_name,
+                public_on_board,
+                appeals,
+            })
         })
 }
 
@@ -315,6 +321,148 @@ pub fn rate(
         .into_iter()
         .find(|a| a.id == appeal_id)
         .ok_or_else(|| ApiError::internal("a rated appeal went missing"))
+}
+
+/// The site's live orders, newest first, each with the visit it was dispatched to.
+fn orders(sql: &mut dyn Sql, site: &str) -> Result<Vec<PortalOrder>> {
+    let q = format!(
+        "SELECT {}, se.date AS visit_date, se.desk_types AS visit_desks,
+                st.slot_start AS visit_start, st.slot_end AS visit_end
+         FROM orders o
+         LEFT JOIN stops st ON st.id = o.stop_id AND st.void_reason IS NULL
+         LEFT JOIN sessions se ON se.id = st.session_id AND se.void_reason IS NULL
+         WHERE o.site_id = $1 AND o.void_reason IS NULL
+         ORDER BY o.placed_at DESC, o.id DESC",
+        columns(Entity::Order, "o.")
+    );
+    sql.rows(&q, &[site.into()])?
+        .iter()
+        .map(|r| {
+            let o: Order = record_of_row(r)?;
+            let desk = r
+                .text("visit_desks")
+                .and_then(|d| serde_json::from_str::<Vec<DeskType>>(d).ok())
+                .and_then(|d| d.first().copied())
+                .unwrap_or(DeskType::Office);
+            Ok(PortalOrder {
+                id: o.id,
+                placed_on: time::local_date(o.placed_at).to_string(),
+                topic: o.topic,
+                wishes: o.wishes,
+                windows: o.windows,
+                visit: r.text("visit_date").map(|date| PortalVisit {
+                    date: date.to_owned(),
+                    start: r.text("visit_start").map(str::to_owned),
+                    end: r.text("visit_end").map(str::to_owned),
+                    desk: desk.label_zh().to_owned(),
+                }),
+            })
+        })
+        .collect()
+}
+
+/// A validation error as the portal answers it: 400, naming the field.
+fn refused(e: desk_core::ValidationError) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "validation", e.to_string()).field(e.field())
+}
+
+/// The enterprise orders a visit (点单): a record the office's devices receive through sync,
+/// waiting to be dispatched. Its windows are today or later.
+pub fn place_order(
+    sql: &mut dyn Sql,
+    site: Uuid,
+    request: PortalOrderRequest,
+    now: DateTime<Utc>,
+) -> Result<PortalOrder> {
+    let mut order = Order {
+        id: Uuid::now_v7(),
+        site_id: site,
+        placed_at: now,
+        topic: request.topic,
+        wishes: request.wishes,
+        windows: request.windows,
+        stop_id: None,
+        void_reason: None,
+    };
+    order.validate().map_err(refused)?;
+    let today = time::local_date(now);
+    if let Some(past) = order.windows.iter().find(|w| w.date < today) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "validation",
+            format!("windows：{} 已经过去，请选择今天或以后的日期 (is in the past: choose today or later)", past.date),
+        )
+        .field("windows"));
+    }
+    let mut log = super::log::LogWriter::start(sql)?;
+    super::ingest::create_own(
+        sql,
+        &mut log,
+        Entity::Order,
+        order.id,
+        order.to_fields(),
+        now.timestamp_millis(),
+    )?;
+    log.finish(sql)?;
+    audit(
+        sql,
+        None,
+        None,
+        "portal_order",
+        &format!("site {site}: order {}", order.id),
+    )?;
+    Ok(PortalOrder {
+        id: order.id,
+        placed_on: today.to_string(),
+        topic: order.topic,
+        wishes: order.wishes,
+        windows: order.windows,
+        visit: None,
+    })
+}
+
+/// The enterprise raises an appeal online (线上诉求): received, with the zone's handling limit
+/// as its deadline, for the office to dispatch like any other.
+pub fn raise_appeal(
+    sql: &mut dyn Sql,
+    site: Uuid,
+    site_name: String,
+    request: PortalAppealRequest,
+    now: DateTime<Utc>,
+) -> Result<PortalAppeal> {
+    let category = Category::parse("category", &request.category).map_err(refused)?;
+    let mut appeal = Appeal {
+        channel: Channel::Online,
+        ..Appeal::raised(site, now, category, request.description)
+    };
+    let (calendar, limits) = (
+        super::ledger::calendar(sql)?,
+        super::ledger::time_limits(sql)?,
+    );
+    appeal.deadline = Some(deadline::handling_deadline(now, &calendar, &limits).0);
+    appeal.validate().map_err(refused)?;
+    let mut log = super::log::LogWriter::start(sql)?;
+    super::ingest::create_own(
+        sql,
+        &mut log,
+        Entity::Appeal,
+        appeal.id,
+        appeal.to_fields(),
+        now.timestamp_millis(),
+    )?;
+    log.finish(sql)?;
+    audit(
+        sql,
+        None,
+        None,
+        "portal_appeal",
+        &format!("site {site}: appeal {}", appeal.id),
+    )?;
+    appeals(sql, site, site_name, time::local_date(now))?
+        .appeals
+        .into_iter()
+        .find(|a| a.id == appeal.id)
+        .ok_or_else(|| ApiError::internal("a raised appeal went missing"))
 }
 
 /// Records whether the enterprise agrees to be named on its park's public board.

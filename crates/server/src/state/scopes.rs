@@ -207,7 +207,11 @@ pub(crate) fn scope_for(
                 departments,
             }
         }
-        Entity::Stop | Entity::Visit | Entity::Consultation | Entity::Suggestion => RecordScope {
+        Entity::Stop
+        | Entity::Visit
+        | Entity::Consultation
+        | Entity::Suggestion
+        | Entity::Order => RecordScope {
             park: park_of_site(sql, str_field(fields, "site_id"))?,
             ..Default::default()
         },
