@@ -839,6 +839,61 @@ async fn an_enterprise_orders_a_visit_the_office_dispatches_it_and_the_enterpris
     }
 }
 
+/// `node portal/tests/<script>` against `server`, its screenshots in target/portal-screenshots;
+/// what it printed.
+async fn on_phone(script: &str, args: &[&str]) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shots = root.join("target/portal-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = tokio::process::Command::new("node")
+        .current_dir(root.join("ui"))
+        .arg(format!("portal/tests/{script}"))
+        .args(&args[..3])
+        .arg(&shots)
+        .args(&args[3..])
+        .output()
+        .await
+        .expect("run node");
+    assert!(
+        out.status.success(),
+        "the portal in Chromium ({script} {:?}):\n{}\n{}",
+        &args[3..],
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_phone_an_enterprise_orders_a_visit_and_sees_the_dispatch() {
+    let server = Server::start(&Backend::Sqlite).await;
+    seeded_with_demo(&server).await;
+    let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
+    let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
+    let code = letter_line(&letter, "访问码 (access code)");
+    let topic = on_phone("order.mjs", &[&server.url, &credit, &code, "place"]).await;
+
+    // The office's desk: the order is waiting; dispatched to its second window.
+    let office = office_desk(&server, "admin");
+    let waiting = office.run(&["--json", "order", "list"]).ok().json();
+    let order = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["topic"] == topic.as_str())
+        .unwrap_or_else(|| panic!("{topic} among {waiting}"))
+        .clone();
+    assert_eq!(order["windows"].as_array().unwrap().len(), 2, "{order}");
+    office
+        .run(&["order", "dispatch", order["id"].as_str().unwrap(), "--window", "2"])
+        .ok();
+    office.run(&["sync"]).ok();
+
+    let day = desk_core::time::local_date(chrono::Utc::now()) + chrono::Duration::days(4);
+    on_phone("order.mjs", &[&server.url, &credit, &code, "see", &day.to_string()]).await;
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn guessing_access_codes_is_throttled_and_tells_nothing() {
     let server = Server::start_with(&Backend::Sqlite, |c| {

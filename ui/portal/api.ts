@@ -4,6 +4,8 @@ import type { Board } from '../src/bindings/Board'
 import type { BoardPark } from '../src/bindings/BoardPark'
 import type { PortalAppeal } from '../src/bindings/PortalAppeal'
 import type { PortalAppeals } from '../src/bindings/PortalAppeals'
+import type { PortalOrder } from '../src/bindings/PortalOrder'
+import type { TimeWindow } from '../src/bindings/TimeWindow'
 import type { PortalSession } from '../src/bindings/PortalSession'
 
 const TOKEN = 'desk-portal-session'
@@ -56,6 +58,14 @@ export async function signOut(): Promise<void> {
 }
 
 export const appeals = () => call<PortalAppeals>('GET', '/v1/portal/appeals')
+
+/** 点单: orders a visit in one to three time windows. */
+export const order = (topic: string, wishes: string, windows: TimeWindow[]) =>
+  call<PortalOrder>('POST', '/v1/portal/orders', { topic: topic.trim(), wishes: wishes.trim() || null, windows })
+
+/** Raises an appeal online. */
+export const raiseAppeal = (category: string, description: string) =>
+  call<PortalAppeal>('POST', '/v1/portal/appeals', { category, description: description.trim() })
 
 /** Whether the enterprise is named on its park's public board. */
 export const setBoardConsent = (named: boolean) => call<void>('POST', '/v1/portal/board-consent', { public: named })

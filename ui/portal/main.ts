@@ -3,7 +3,7 @@
 // statuses, so both speak of an appeal in the same words.
 import { createApp } from 'vue'
 import { createI18n } from 'vue-i18n'
-import { Button, Cell, CellGroup, Empty, Field, Form, NavBar, Step, Steps, Switch, Tag, Loading } from 'vant'
+import { Button, Cell, CellGroup, Empty, Field, Form, NavBar, Popup, Step, Steps, Switch, Tag, Loading } from 'vant'
 // Each component's styles only (Vant's manual on-demand import), not the whole library's.
 import 'vant/es/button/style/index'
 import 'vant/es/cell/style/index'
@@ -12,6 +12,7 @@ import 'vant/es/empty/style/index'
 import 'vant/es/field/style/index'
 import 'vant/es/form/style/index'
 import 'vant/es/nav-bar/style/index'
+import 'vant/es/popup/style/index'
 import 'vant/es/step/style/index'
 import 'vant/es/steps/style/index'
 import 'vant/es/switch/style/index'
@@ -36,6 +37,7 @@ createApp(App)
   .use(Field)
   .use(Form)
   .use(NavBar)
+  .use(Popup)
   .use(Step)
   .use(Steps)
   .use(Switch)

@@ -5,38 +5,14 @@
 //   node portal/tests/sign-in.mjs BASE_URL CREDIT_CODE ACCESS_CODE SCREENSHOT_DIR
 //
 // Exits non-zero, saying what it expected, when the portal does not behave.
-import { chromium } from 'playwright-core'
 import assert from 'node:assert/strict'
-import path from 'node:path'
+import { openPhone } from './phone.mjs'
 
 const [base, credit, code, shots] = process.argv.slice(2)
 assert.ok(base && credit && code && shots, 'usage: sign-in.mjs BASE_URL CREDIT_CODE ACCESS_CODE SCREENSHOT_DIR')
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-})
+const { browser, page, shot } = await openPhone(shots)
 try {
-  const page = await browser.newPage({
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-    // WeChat's in-app browser on Android announces itself so.
-    userAgent:
-      'Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.49',
-  })
-  const shot = (name) => page.screenshot({ path: path.join(shots, `portal-${name}.png`), fullPage: true })
-
   // The letter's QR code opens the portal with the credit code filled in.
   await page.goto(`${base}/portal/?credit=${encodeURIComponent(credit)}`)
   await page.getByText('流动办公桌 · 企业服务').waitFor()
@@ -110,10 +86,10 @@ try {
 
   // English on request; the choice is kept.
   await page.getByText('English', { exact: true }).click()
-  await page.getByText('Our appeals').waitFor()
+  await page.locator('[data-test=summary]').getByText('Overview').waitFor()
   await shot('08-english')
   await page.reload()
-  await page.getByText('Our appeals').waitFor()
+  await page.locator('[data-test=summary]').getByText('Overview').waitFor()
 
   // Signing out ends the session on the server too.
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem('desk-portal-session')).token)
