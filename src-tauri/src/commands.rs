@@ -10,6 +10,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use uuid::Uuid;
 
 use crate::desk::visit::{DraftSummary, VisitDraft, VisitSummary};
+use crate::desk::OrderView;
 use crate::desk::{
     Alerts, AppError, AppState, AppealAction, AppealDetail, Desk, Exported, LedgerFilter,
     LedgerPage,
@@ -302,6 +303,20 @@ pub async fn site_history<R: Runtime>(app: AppHandle<R>, id: Uuid) -> Result<Sit
 #[tauri::command]
 pub async fn parks<R: Runtime>(app: AppHandle<R>) -> Result<Vec<Park>> {
     blocking(app, |d| d.parks()).await
+}
+
+#[tauri::command]
+pub async fn orders<R: Runtime>(app: AppHandle<R>) -> Result<Vec<OrderView>> {
+    blocking(app, |d| d.orders()).await
+}
+
+#[tauri::command]
+pub async fn dispatch_order<R: Runtime>(
+    app: AppHandle<R>,
+    id: Uuid,
+    window: usize,
+) -> Result<Vec<OrderView>> {
+    blocking(app, move |d| d.dispatch_order(id, window)).await
 }
 
 #[tauri::command]

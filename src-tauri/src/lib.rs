@@ -83,6 +83,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::parks,
         commands::figures,
         commands::bulletin,
+        commands::orders,
+        commands::dispatch_order,
         commands::policy_suggestions,
         commands::policy_issues,
         commands::create_policy_issue,

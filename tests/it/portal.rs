@@ -885,12 +885,22 @@ async fn on_a_phone_an_enterprise_orders_a_visit_and_sees_the_dispatch() {
         .clone();
     assert_eq!(order["windows"].as_array().unwrap().len(), 2, "{order}");
     office
-        .run(&["order", "dispatch", order["id"].as_str().unwrap(), "--window", "2"])
+        .run(&[
+            "order",
+            "dispatch",
+            order["id"].as_str().unwrap(),
+            "--window",
+            "2",
+        ])
         .ok();
     office.run(&["sync"]).ok();
 
     let day = desk_core::time::local_date(chrono::Utc::now()) + chrono::Duration::days(4);
-    on_phone("order.mjs", &[&server.url, &credit, &code, "see", &day.to_string()]).await;
+    on_phone(
+        "order.mjs",
+        &[&server.url, &credit, &code, "see", &day.to_string()],
+    )
+    .await;
     server.stop().await;
 }
 

@@ -33,6 +33,7 @@ function mockToday(calls: [string, unknown][], answer: (args: unknown) => unknow
     calls.push([cmd, args])
     if (cmd === 'sessions') return [todaySession, recentSession]
     if (cmd === 'visit_drafts') return [draft]
+    if (cmd === 'orders') return []
     if (cmd === 'new_visit') return answer(args)
   })
 }

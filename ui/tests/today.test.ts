@@ -4,7 +4,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import Today from '../src/screens/Today.vue'
 import { nav } from '../src/lib/nav'
-import type { Alerts, LedgerRow } from '../src/lib/types'
+import type { Alerts, LedgerRow, OrderView } from '../src/lib/types'
 
 afterEach(() => clearMocks())
 
@@ -22,6 +22,7 @@ function mountToday(alerts: Alerts) {
   mockIPC((cmd) => {
     if (cmd === 'sessions' || cmd === 'visit_drafts') return []
     if (cmd === 'alerts') return alerts
+    if (cmd === 'orders') return []
   })
   return mount(Today)
 }
@@ -58,5 +59,31 @@ describe('today', () => {
     const w = mountToday({ overdue: empty, due_soon: empty, unanswered: empty, within: 3, limits })
     await flushPromises()
     expect(w.find('[data-test=attention]').exists()).toBe(false)
+  })
+
+  it('lists the enterprises’ orders and dispatches one to the window tapped', async () => {
+    const order: OrderView = {
+      site_name: '湖北斯诺新材料有限公司',
+      order: {
+        id: 'o1', site_id: 's1', placed_at: '2024-10-26T11:00:00Z', topic: '二期厂房消防验收', wishes: '想请消防部门现场指导', stop_id: null, void_reason: null,
+        windows: [{ date: '2024-11-05', start: '14:00', end: '17:00' }, { date: '2024-11-07', start: '09:00', end: '11:30' }],
+      },
+    }
+    const calls: { cmd: string; args: unknown }[] = []
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args })
+      if (cmd === 'sessions' || cmd === 'visit_drafts' || cmd === 'dispatch_order') return []
+      if (cmd === 'alerts') return { overdue: empty, due_soon: empty, unanswered: empty, within: 3, limits }
+      if (cmd === 'orders') return [order]
+    })
+    const w = mount(Today)
+    await flushPromises()
+    expect(w.text()).toContain('企业点单 · 待派单1 件')
+    expect(w.find('[data-test=order]').text()).toContain('湖北斯诺新材料有限公司 · 二期厂房消防验收')
+    expect(w.find('[data-test=dispatch-2]').text()).toBe('派到 2024-11-07 09:00–11:30')
+    await w.find('[data-test=dispatch-2]').trigger('click')
+    await flushPromises()
+    expect(calls.find((c) => c.cmd === 'dispatch_order')?.args).toEqual({ id: 'o1', window: 2 })
+    expect(w.find('[data-test=orders]').exists()).toBe(false)
   })
 })

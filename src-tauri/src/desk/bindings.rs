@@ -38,6 +38,7 @@ fn shared(b: &mut Bindings) {
     b.add::<super::KeepValue>();
     b.add::<super::RejectionItem>();
     b.add::<super::SettleRejection>();
+    b.add::<super::OrderView>();
     b.add::<super::SuggestedGroup>();
     b.add::<super::PolicyIssueView>();
     b.add::<super::NewPolicyIssue>();

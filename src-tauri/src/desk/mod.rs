@@ -8,6 +8,7 @@
 mod bindings;
 mod figures;
 mod ledger;
+mod orders;
 mod policy;
 mod print;
 mod review;
@@ -19,6 +20,7 @@ pub use figures::FigureBreakdown;
 pub use ledger::{
     Alerts, AppealAction, AppealDetail, Exported, LedgerFilter, LedgerPage, LedgerRow,
 };
+pub use orders::OrderView;
 pub use policy::{
     NewPolicyIssue, PolicyAppeal, PolicyIssueChange, PolicyIssueView, SuggestedGroup,
 };

@@ -670,6 +670,15 @@ async fn the_office_works_a_long_ledger_at_its_desk() {
     )
     .await;
 
+    app.step("Today: an enterprise's order (点单), dispatched to its first window (派单)");
+    app.with_text("[data-test=order]", "二期厂房消防验收").await;
+    app.shot("today-orders").await;
+    app.click("[data-test=dispatch-1]").await;
+    app.with_text("[data-test=session-card]", "2024-11-05")
+        .await;
+    app.wait_gone("[data-test=order]").await;
+    app.shot("today-order-dispatched").await;
+
     app.step("ledger: the desk's table, newest first, paged to the appeal raised first");
     app.click("[data-test=tab-ledger]").await;
     app.find("[data-test=ledger-table]").await;

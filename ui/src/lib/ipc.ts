@@ -7,7 +7,7 @@ import type {
 import type { SessionDetail, SessionPlan } from './types'
 import type { NewPolicyIssue, PolicyIssueChange, PolicyIssueView, SuggestedGroup } from './types'
 import type {
-  Bulletin, ConflictItem, FigureBreakdown, KeepValue, Park, RejectionItem, SettleRejection, Site, SiteHistory, SiteInput,
+  Bulletin, ConflictItem, FigureBreakdown, KeepValue, OrderView, Park, RejectionItem, SettleRejection, Site, SiteHistory, SiteInput,
 } from './types'
 
 export const appState = () => invoke<AppState>('app_state')
@@ -57,6 +57,9 @@ export const siteHistory = (id: string) => invoke<SiteHistory>('site_history', {
 export const parks = () => invoke<Park[]>('parks')
 export const figures = () => invoke<FigureBreakdown>('figures')
 export const bulletin = () => invoke<Bulletin>('bulletin')
+// Enterprises' orders waiting for dispatch (待派单); dispatching one in its n-th window (from 1).
+export const orders = () => invoke<OrderView[]>('orders')
+export const dispatchOrder = (id: string, window: number) => invoke<OrderView[]>('dispatch_order', { id, window })
 // The deliberation desk: suggested groups of alike appeals, and the policy issues taken up.
 export const policySuggestions = () => invoke<SuggestedGroup[]>('policy_suggestions')
 export const policyIssues = () => invoke<PolicyIssueView[]>('policy_issues')

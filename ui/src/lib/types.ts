@@ -27,6 +27,8 @@ export type { Alerts } from '../bindings/Alerts'
 export type { Exported } from '../bindings/Exported'
 export type { Stats } from '../bindings/Stats'
 export type { Bulletin } from '../bindings/Bulletin'
+export type { OrderView } from '../bindings/OrderView'
+export type { TimeWindow } from '../bindings/TimeWindow'
 
 // Desk sessions (src-tauri/src/desk/sessions.rs).
 export type { SessionView as Session } from '../bindings/SessionView'

@@ -13,6 +13,9 @@ export default {
   },
   today: {
     attention: 'Needs attention',
+    orders: 'Orders from enterprises · to dispatch',
+    ordersCount: '{n}',
+    dispatchTo: 'Dispatch to {when}',
     attentionCounts: '{late} overdue · {soon} due within {within} working days',
     unansweredCount: '{n} unanswered after {days} working days',
     unanswered: 'Unanswered',

@@ -13,6 +13,9 @@ export default {
   },
   today: {
     attention: '需要关注',
+    orders: '企业点单 · 待派单',
+    ordersCount: '{n} 件',
+    dispatchTo: '派到 {when}',
     attentionCounts: '逾期未办结 {late} 件 · {within} 个工作日内到期 {soon} 件',
     unansweredCount: '超过 {days} 个工作日未响应 {n} 件',
     unanswered: '未响应',
