@@ -8,6 +8,7 @@ mod cli;
 mod e2e;
 mod harness;
 mod live;
+mod open311;
 mod portal;
 mod server;
 mod server_harness;

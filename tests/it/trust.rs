@@ -699,6 +699,12 @@ async fn the_api_description_is_the_api() {
         ("/v1/appeals", "get"),
         ("/v1/records/{entity}/{id}", "get"),
         ("/v1/devices/{id}/revoke", "post"),
+        ("/v1/bulletin", "get"),
+        ("/v1/portal/orders", "post"),
+        ("/v1/portal/appeals", "post"),
+        ("/v1/portal/appeals/{id}/rating", "post"),
+        ("/open311/v2/requests.json", "post"),
+        ("/open311/v2/requests.json", "get"),
     ] {
         assert!(documented(path, method).contains("400"), "{method} {path}");
     }

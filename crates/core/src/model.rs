@@ -96,6 +96,7 @@ choice!(Channel {
     OnSite = "on_site" / "现场提出",
     Online = "online" / "线上点单",
     Phone = "phone" / "书记热线",
+    Hotline = "hotline" / "12345热线",
 });
 
 choice!(Urgency { Normal = "normal" / "一般", Urgent = "urgent" / "紧急" });

@@ -309,3 +309,19 @@ pub fn revoke_enterprise_code(db: &Db, site: &str) -> Result<(String, bool), Api
         Ok((site_name, state::portal::revoke_code(sql, id)?))
     })
 }
+
+/// Issues an integrating system its Open311 key, returned once; the server keeps its hash.
+pub fn issue_api_key(db: &Db, name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(desk_core::ValidationError::Required { field: "name" }.into());
+    }
+    let (key, hash) = crate::auth::new_token();
+    db.tx_blocking(|sql| state::open311::issue_key(sql, name, &hash))?;
+    Ok(key)
+}
+
+/// Withdraws a system's Open311 key; whether it had a live one.
+pub fn revoke_api_key(db: &Db, name: &str) -> Result<bool, ApiError> {
+    db.tx_blocking(|sql| state::open311::revoke_key(sql, name.trim()))
+}

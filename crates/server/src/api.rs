@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/records/{entity}/{id}", get(record))
         .merge(sync)
         .merge(crate::portal::router())
+        .merge(crate::open311::router())
         .fallback(|| async { ApiError::not_found("没有这个接口 (no such endpoint)") })
         .layer(axum::extract::DefaultBodyLimit::max(
             state.config.max_body_bytes,
@@ -761,7 +762,8 @@ impl Modify for BearerToken {
     info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
     paths(healthz, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, bulletin, devices, revoke,
         crate::portal::sign_in, crate::portal::sign_out, crate::portal::appeals, crate::portal::rate, crate::portal::place_order, crate::portal::raise_appeal,
-        crate::portal::board_consent, crate::portal::board_parks, crate::portal::board),
+        crate::portal::board_consent, crate::portal::board_parks, crate::portal::board,
+        crate::open311::services, crate::open311::service, crate::open311::create, crate::open311::requests, crate::open311::request),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

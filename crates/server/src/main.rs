@@ -125,6 +125,16 @@ enum AdminCmd {
         #[arg(long)]
         revoke: bool,
     },
+    /// Issue an integrating system (the 12345 hotline, say) its key to the Open311 intake
+    /// (/open311/v2/), printed once; issuing again under the name replaces it. --revoke
+    /// withdraws it instead.
+    ApiKey {
+        /// The system, e.g. "12345热线".
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Walk every appeal's ledger (its hash chain, and the status it leads to) and name the
     /// first broken link; exits with 2 when there is one.
     VerifyLedger,
@@ -412,6 +422,24 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
         } => {
             let issued = admin::issue_enterprise_code(&db, &site).map_err(err)?;
             Ok(letter(&issued, &config.portal_url()))
+        }
+        AdminCmd::ApiKey { name, revoke: true } => {
+            let had = admin::revoke_api_key(&db, &name).map_err(err)?;
+            Ok(if had {
+                format!("已停用 {name} 的 API 密钥 (the key is revoked)")
+            } else {
+                format!("{name} 没有有效的 API 密钥 (no live key; nothing changed)")
+            })
+        }
+        AdminCmd::ApiKey {
+            name,
+            revoke: false,
+        } => {
+            let key = admin::issue_api_key(&db, &name).map_err(err)?;
+            Ok(format!(
+                "{name} 的 Open311 API 密钥（只显示这一次，请妥善保存）(its Open311 api_key, shown once: keep it safe)\n{key}\n接口地址 (endpoint)：{}/open311/v2/",
+                config.public_url.as_deref().unwrap_or("http://SERVER:8700").trim_end_matches('/')
+            ))
         }
         AdminCmd::VerifyLedger => {
             let report = admin::verify_ledger(&db).map_err(err)?;

@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_orders",
         include_str!("../../../../migrations/server-postgres/0007_orders.sql"),
     ),
+    (
+        "0008_open311",
+        include_str!("../../../../migrations/server-postgres/0008_open311.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

@@ -39,6 +39,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_orders",
         include_str!("../../../../migrations/server-sqlite/0007_orders.sql"),
     ),
+    (
+        "0008_open311",
+        include_str!("../../../../migrations/server-sqlite/0008_open311.sql"),
+    ),
 ];
 
 pub struct SqliteDb {

@@ -18,6 +18,7 @@ pub mod actions;
 pub mod ingest;
 pub mod ledger;
 pub mod log;
+pub mod open311;
 pub mod portal;
 pub mod pull;
 pub mod records;

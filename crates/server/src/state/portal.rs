@@ -431,9 +431,34 @@ pub fn raise_appeal(
     now: DateTime<Utc>,
 ) -> Result<PortalAppeal> {
     let category = Category::parse("category", &request.category).map_err(refused)?;
+    let appeal = new_appeal(
+        sql,
+        site,
+        category,
+        request.description,
+        Channel::Online,
+        now,
+    )?;
+    appeals(sql, site, site_name, time::local_date(now))?
+        .appeals
+        .into_iter()
+        .find(|a| a.id == appeal.id)
+        .ok_or_else(|| ApiError::internal("a raised appeal went missing"))
+}
+
+/// An appeal raised from outside the office (the portal, the Open311 intake): received, with
+/// the zone's handling limit as its deadline, written by the server for the office's devices.
+pub(crate) fn new_appeal(
+    sql: &mut dyn Sql,
+    site: Uuid,
+    category: Category,
+    description: String,
+    channel: Channel,
+    now: DateTime<Utc>,
+) -> Result<Appeal> {
     let mut appeal = Appeal {
-        channel: Channel::Online,
-        ..Appeal::raised(site, now, category, request.description)
+        channel,
+        ..Appeal::raised(site, now, category, description)
     };
     let (calendar, limits) = (
         super::ledger::calendar(sql)?,
@@ -455,14 +480,10 @@ pub fn raise_appeal(
         sql,
         None,
         None,
-        "portal_appeal",
-        &format!("site {site}: appeal {}", appeal.id),
+        "appeal_raised_outside",
+        &format!("site {site}, {}: appeal {}", channel.as_str(), appeal.id),
     )?;
-    appeals(sql, site, site_name, time::local_date(now))?
-        .appeals
-        .into_iter()
-        .find(|a| a.id == appeal.id)
-        .ok_or_else(|| ApiError::internal("a raised appeal went missing"))
+    Ok(appeal)
 }
 
 /// Records whether the enterprise agrees to be named on its park's public board.
