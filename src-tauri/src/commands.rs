@@ -306,6 +306,19 @@ pub async fn parks<R: Runtime>(app: AppHandle<R>) -> Result<Vec<Park>> {
 }
 
 #[tauri::command]
+pub async fn visit_receipt<R: Runtime>(
+    app: AppHandle<R>,
+    visit_id: Uuid,
+) -> Result<Option<crate::desk::visit::Receipt>> {
+    blocking(app, move |d| d.receipt(visit_id)).await
+}
+
+#[tauri::command]
+pub async fn revoke_receipt<R: Runtime>(app: AppHandle<R>, visit_id: Uuid) -> Result<()> {
+    blocking(app, move |d| d.revoke_receipt(visit_id)).await
+}
+
+#[tauri::command]
 pub async fn orders<R: Runtime>(app: AppHandle<R>) -> Result<Vec<OrderView>> {
     blocking(app, |d| d.orders()).await
 }

@@ -84,6 +84,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::figures,
         commands::bulletin,
         commands::orders,
+        commands::visit_receipt,
+        commands::revoke_receipt,
         commands::dispatch_order,
         commands::policy_suggestions,
         commands::policy_issues,

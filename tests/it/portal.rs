@@ -905,6 +905,193 @@ async fn on_a_phone_an_enterprise_orders_a_visit_and_sees_the_dispatch() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_visit_receipt_opens_that_visits_appeals_once_uploaded_and_can_be_revoked() {
+    for backend in backends() {
+        let server = Server::start(&backend).await;
+        seeded_with_demo(&server).await;
+        let tablet = Tablet::sign_in(&server.url, "admin").await;
+        tablet.sync().await;
+        let site = tablet
+            .engine
+            .store()
+            .list(Entity::Site)
+            .unwrap()
+            .into_iter()
+            .find(|s| s["name"] == "湖北斯诺新材料有限公司")
+            .and_then(|s| s["id"].as_str()?.parse::<Uuid>().ok())
+            .unwrap();
+
+        // Finished offline: the receipt's token stays on the tablet, its hash on the visit.
+        let visit_id = Uuid::now_v7();
+        let (token, appeal) = tablet.write(|w| {
+            let (token, hash) = w.new_receipt(visit_id)?;
+            let now = w.now();
+            w.create(desk_core::model::Visit {
+                id: visit_id,
+                session_id: None,
+                site_id: site,
+                started_at: now,
+                ended_at: None,
+                officials: vec!["走访干部".into()],
+                enterprise_attendees: vec![],
+                production_status: None,
+                monthly_output_yuan: None,
+                notes: None,
+                receipt_hash: Some(hash),
+                receipt_revoked: false,
+                void_reason: None,
+            })?;
+            let appeal = w.create(Appeal {
+                visit_id: Some(visit_id),
+                ..Appeal::raised(site, now, Category::Land, "三期用地指标尚未落实。")
+            })?;
+            Ok((token, appeal))
+        });
+        assert_eq!(
+            tablet.engine.store().receipt(visit_id).unwrap().as_deref(),
+            Some(token.as_str())
+        );
+        let base = server.url.clone();
+        let open = |token: String| {
+            let base = base.clone();
+            async move {
+                raw(
+                    &base,
+                    reqwest::Method::GET,
+                    &format!("/v1/receipt/{token}"),
+                    None,
+                    None,
+                )
+                .await
+            }
+        };
+        let (status, before) = open(token.clone()).await;
+        assert_eq!(status, 200, "{before}");
+        assert_eq!(
+            (
+                before["uploaded"].as_bool(),
+                before["appeals"].as_array().map(Vec::len)
+            ),
+            (Some(false), Some(0))
+        );
+
+        // Uploaded: the visit's appeals only, in the zone's time.
+        tablet.sync().await;
+        let (_, after) = open(token.clone()).await;
+        assert_eq!(after["uploaded"], true, "{after}");
+        assert_eq!(after["site_name"], "湖北斯诺新材料有限公司");
+        let appeals = after["appeals"].as_array().unwrap();
+        assert_eq!(appeals.len(), 1, "this visit's, not the demo's: {after}");
+        assert_eq!(appeals[0]["status"], "received");
+
+        // Rated through the receipt once resolved, and only that visit's appeals.
+        let rate_by = |token: String, appeal: String, body: Value| {
+            let base = base.clone();
+            async move {
+                let path = format!("/v1/receipt/{token}/appeals/{appeal}/rating");
+                raw(
+                    &base,
+                    reqwest::Method::POST,
+                    &path,
+                    None,
+                    Some(body.to_string()),
+                )
+                .await
+            }
+        };
+        let (status, _) = rate_by(
+            token.clone(),
+            appeal.id.to_string(),
+            json!({"satisfaction": 5}),
+        )
+        .await;
+        assert_eq!(status, 409, "not resolved yet");
+        tablet.write(|w| w.act_on_appeal(appeal.id, Action::Resolve, "x", Some("用地指标已落实")));
+        tablet.sync().await;
+        let demo_appeal = tablet
+            .engine
+            .store()
+            .appeals(&Default::default())
+            .unwrap()
+            .into_iter()
+            .find(|a| a["visit_id"] != Value::String(visit_id.to_string()))
+            .and_then(|a| a["id"].as_str().map(str::to_owned))
+            .unwrap();
+        let (status, _) = rate_by(token.clone(), demo_appeal, json!({"satisfaction": 5})).await;
+        assert_eq!(status, 404, "another visit's appeal");
+        let (status, rated) = rate_by(
+            token.clone(),
+            appeal.id.to_string(),
+            json!({"satisfaction": 4, "comment": "很快"}),
+        )
+        .await;
+        assert_eq!(
+            (status, rated["status"].as_str(), rated["rated_by"].as_str()),
+            (200, Some("confirmed"), Some("enterprise")),
+            "{rated}"
+        );
+
+        // Revoked on the tablet: from the next sync the link opens nothing.
+        tablet
+            .write(|w| w.update::<desk_core::model::Visit>(visit_id, |v| v.receipt_revoked = true));
+        tablet.sync().await;
+        let (_, revoked) = open(token.clone()).await;
+        assert_eq!(
+            (
+                revoked["revoked"].as_bool(),
+                revoked["appeals"].as_array().map(Vec::len)
+            ),
+            (Some(true), Some(0)),
+            "{revoked}"
+        );
+        let (status, _) = rate_by(
+            token.clone(),
+            appeal.id.to_string(),
+            json!({"satisfaction": 1}),
+        )
+        .await;
+        assert_eq!(status, 404);
+        server.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guessing_receipt_links_is_throttled_and_tells_nothing() {
+    let server = Server::start_with(&Backend::Sqlite, |c| {
+        c.login_attempts_per_account = 100;
+        c.login_attempts_per_address = 3;
+    })
+    .await;
+    seeded_with_demo(&server).await;
+    for guess in ["0".repeat(64), "not-a-token".into(), "f".repeat(64)] {
+        let (status, body) = raw(
+            &server.url,
+            reqwest::Method::GET,
+            &format!("/v1/receipt/{guess}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, body["uploaded"].as_bool()),
+            (200, Some(false)),
+            "a wrong link reads as one not uploaded yet: {body}"
+        );
+    }
+    let (status, body) = raw(
+        &server.url,
+        reqwest::Method::GET,
+        &format!("/v1/receipt/{}", "1".repeat(64)),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("秒后再试"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn guessing_access_codes_is_throttled_and_tells_nothing() {
     let server = Server::start_with(&Backend::Sqlite, |c| {
         c.login_attempts_per_account = 3;

@@ -205,6 +205,8 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
                 production_status: a.production_status,
                 monthly_output_yuan: a.monthly_output_yuan,
                 notes: a.notes,
+                receipt_hash: None,
+                receipt_revoked: false,
                 void_reason: None,
             };
             let visit = s.write(|w| w.create(visit))?;

@@ -8,6 +8,7 @@
 //! - [`calendar`]: working days, with the State Council's holidays and make-up days;
 //! - [`cluster`]: appeals about the same problem, grouped by the likeness of their words;
 //! - [`deadline`]: what "overdue" and "on time" mean, in Rust and in SQL;
+//! - [`receipt`]: the visit receipt's token, kept as its hash;
 //! - [`bulletin`]: the week's bulletin for the enterprises' groups (工作通报);
 //! - [`credit_code`]: the unified social credit code check (GB 32100-2015);
 //! - [`hlc`]: the hybrid logical clock that orders every write;
@@ -30,6 +31,7 @@ pub mod model;
 pub mod op;
 pub mod portal;
 pub mod protocol;
+pub mod receipt;
 pub mod role;
 pub mod stats;
 pub mod time;

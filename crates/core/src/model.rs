@@ -561,6 +561,13 @@ pub struct Visit {
     pub production_status: Option<String>,
     pub monthly_output_yuan: Option<i64>,
     pub notes: Option<String>,
+    /// The SHA-256 of the visit receipt's token ([`crate::receipt`]); the token stays on the
+    /// device that made it.
+    #[serde(default)]
+    pub receipt_hash: Option<String>,
+    /// The office took the receipt back: its link opens nothing.
+    #[serde(default)]
+    pub receipt_revoked: bool,
     pub void_reason: Option<String>,
 }
 
@@ -572,6 +579,17 @@ impl Record for Visit {
     fn validate(&mut self) -> Result<(), ValidationError> {
         names("officials", &mut self.officials)?;
         names("enterprise_attendees", &mut self.enterprise_attendees)?;
+        if let Some(h) = self
+            .receipt_hash
+            .as_deref()
+            .filter(|h| !crate::receipt::well_formed(h))
+        {
+            return Err(ValidationError::Invalid {
+                field: "receipt_hash",
+                value: h.to_owned(),
+                expected: "a SHA-256 in 64 lowercase hex characters".into(),
+            });
+        }
         optional("production_status", &mut self.production_status, TEXT_MAX)?;
         optional("notes", &mut self.notes, TEXT_MAX)?;
         if let Some(v) = self.monthly_output_yuan.filter(|v| *v < 0) {
@@ -1195,6 +1213,8 @@ mod tests {
             production_status: None,
             monthly_output_yuan: Some(12_000_000),
             notes: None,
+            receipt_hash: None,
+            receipt_revoked: false,
             void_reason: None,
         });
         keys_match(appeal());

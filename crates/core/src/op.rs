@@ -119,6 +119,8 @@ const VISIT: &[Field] = &[
     text("production_status"),
     int("monthly_output_yuan"),
     text("notes"),
+    text("receipt_hash"),
+    boolean("receipt_revoked"),
     VOID,
 ];
 const APPEAL: &[Field] = &[

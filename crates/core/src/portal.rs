@@ -203,3 +203,18 @@ pub struct PortalVisit {
     /// The desk that comes, e.g. 流动办公桌.
     pub desk: String,
 }
+
+/// What a visit receipt's link opens (走访回执), without signing in.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PortalReceipt {
+    /// False until the tablet has uploaded the visit (记录尚未上传), or for a wrong link.
+    pub uploaded: bool,
+    /// The office took the receipt back.
+    pub revoked: bool,
+    pub site_name: Option<String>,
+    /// YYYY-MM-DD in the zone.
+    pub visited_on: Option<String>,
+    /// The appeals raised at the visit, as they stand.
+    pub appeals: Vec<PortalAppeal>,
+}

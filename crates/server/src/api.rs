@@ -762,7 +762,7 @@ impl Modify for BearerToken {
     info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
     paths(healthz, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, bulletin, devices, revoke,
         crate::portal::sign_in, crate::portal::sign_out, crate::portal::appeals, crate::portal::rate, crate::portal::place_order, crate::portal::raise_appeal,
-        crate::portal::board_consent, crate::portal::board_parks, crate::portal::board,
+        crate::portal::board_consent, crate::portal::board_parks, crate::portal::board, crate::portal::receipt, crate::portal::rate_by_receipt,
         crate::open311::services, crate::open311::service, crate::open311::create, crate::open311::requests, crate::open311::request),
     modifiers(&BearerToken)
 )]

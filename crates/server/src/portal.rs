@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use desk_core::portal::{
     Board, BoardConsent, BoardPark, PortalAppeal, PortalAppealRequest, PortalAppeals, PortalOrder,
-    PortalOrderRequest, PortalRating, PortalSession, PortalSignIn,
+    PortalOrderRequest, PortalRating, PortalReceipt, PortalSession, PortalSignIn,
 };
 use uuid::Uuid;
 
@@ -27,6 +27,11 @@ pub fn router() -> Router<AppState> {
         .route("/v1/portal/orders", post(place_order))
         .route("/v1/portal/appeals/{id}/rating", post(rate))
         .route("/v1/portal/board-consent", post(board_consent))
+        .route("/v1/receipt/{token}", get(receipt))
+        .route(
+            "/v1/receipt/{token}/appeals/{id}/rating",
+            post(rate_by_receipt),
+        )
         .route("/v1/board", get(board_parks))
         .route("/v1/board/{park}", get(board))
         .route("/portal", get(|| async { page("index.html") }))
@@ -250,6 +255,63 @@ pub(crate) async fn raise_appeal(
     })
     .await
     .map(Json)
+}
+
+/// What a visit receipt's link opens, without signing in (走访回执): the visit's appeals as they
+/// stand once the tablet has uploaded it, or that it has not yet (`uploaded` false), or that
+/// the office took it back. Links that open nothing are counted per address like failed
+/// sign-ins, so guessing one is throttled.
+#[utoipa::path(
+    get, path = "/v1/receipt/{token}",
+    params(("token" = String, Path, description = "The receipt's token, from its QR code")),
+    responses(
+        (status = 200, body = PortalReceipt),
+        (status = 429, body = ErrorBody, description = "Too many links that opened nothing from this address; see Retry-After"),
+    )
+)]
+pub(crate) async fn receipt(
+    State(app): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Result<Json<PortalReceipt>, ApiError> {
+    let attempt = app
+        .throttle
+        .begin("receipt", &addr)
+        .map_err(|wait| throttled(wait, "尝试次数过多", "too many attempts"))?;
+    let today = desk_core::time::local_date(chrono::Utc::now());
+    let shown = app
+        .tx(move |sql| state::receipt(sql, &token, today))
+        .await?;
+    if shown.uploaded {
+        app.throttle.succeeded(attempt);
+    }
+    Ok(Json(shown))
+}
+
+/// A rating given through a visit receipt: of one of that visit's resolved appeals, once, as
+/// on the portal.
+#[utoipa::path(
+    post, path = "/v1/receipt/{token}/appeals/{id}/rating", request_body = PortalRating,
+    params(("token" = String, Path, description = "The receipt's token"), ("id" = Uuid, Path, description = "The appeal")),
+    responses(
+        (status = 200, body = PortalAppeal),
+        (status = 400, body = ErrorBody, description = "A rating outside 1–5, a comment too long, or a malformed body"),
+        (status = 404, body = ErrorBody, description = "No such receipt, a revoked one, or no such appeal of its visit"),
+        (status = 409, body = ErrorBody, description = "Not resolved yet, or rated already"),
+    )
+)]
+pub(crate) async fn rate_by_receipt(
+    State(app): State<AppState>,
+    axum::extract::Path((token, id)): axum::extract::Path<(String, String)>,
+    ApiJson(rating): ApiJson<PortalRating>,
+) -> Result<Json<PortalAppeal>, ApiError> {
+    let id: Uuid = id
+        .parse()
+        .map_err(|_| ApiError::not_found("没有这项诉求 (no such appeal)"))?;
+    let now = chrono::Utc::now();
+    app.tx(move |sql| state::rate_by_receipt(sql, &token, id, &rating, now))
+        .await
+        .map(Json)
 }
 
 /// Whether the signed-in enterprise agrees to be named, with its appeals' descriptions, on its

@@ -134,6 +134,8 @@ fn save_visit(dir: &tempfile::TempDir) {
                     production_status: Some("满负荷生产".into()),
                     monthly_output_yuan: Some(12_000_000),
                     notes: None,
+                    receipt_hash: None,
+                    receipt_revoked: false,
                     void_reason: None,
                 })?;
                 for n in 0..5 {

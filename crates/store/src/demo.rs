@@ -193,6 +193,8 @@ impl Store {
                     } else {
                         "督促加快建设进度，现场解决所提问题。".into()
                     }),
+                    receipt_hash: None,
+                    receipt_revoked: false,
                     void_reason: None,
                 })?;
             }

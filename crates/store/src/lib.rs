@@ -17,6 +17,7 @@ mod ledger;
 mod migrate;
 mod orders;
 mod query;
+mod receipts;
 mod sync;
 mod write;
 

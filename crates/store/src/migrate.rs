@@ -50,6 +50,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_orders",
         include_str!("../../../migrations/client/0011_orders.sql"),
     ),
+    (
+        "0012_visit_receipts",
+        include_str!("../../../migrations/client/0012_visit_receipts.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -39,6 +39,7 @@ fn shared(b: &mut Bindings) {
     b.add::<super::RejectionItem>();
     b.add::<super::SettleRejection>();
     b.add::<super::OrderView>();
+    b.add::<super::visit::Receipt>();
     b.add::<super::SuggestedGroup>();
     b.add::<super::PolicyIssueView>();
     b.add::<super::NewPolicyIssue>();
@@ -68,6 +69,7 @@ fn shared(b: &mut Bindings) {
     b.add::<desk_core::portal::PortalOrderRequest>();
     b.add::<desk_core::portal::PortalAppealRequest>();
     b.add::<desk_core::portal::PortalOrder>();
+    b.add::<desk_core::portal::PortalReceipt>();
     b.add::<desk_core::model::Order>();
     b.add::<desk_core::portal::BoardPark>();
     b.add::<desk_core::portal::Board>();

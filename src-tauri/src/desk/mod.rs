@@ -223,6 +223,14 @@ impl Desk {
         Ok(engine.sync().await?)
     }
 
+    /// The address of the server this device signed in to, if it did.
+    fn server(&self) -> Option<String> {
+        credentials::load(&self.dir)
+            .ok()
+            .flatten()
+            .map(|c| c.server)
+    }
+
     fn author(&self) -> String {
         credentials::load(&self.dir)
             .ok()

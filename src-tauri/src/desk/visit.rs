@@ -110,6 +110,16 @@ pub struct VisitSummary {
     pub visit_id: Uuid,
     pub site_name: String,
     pub text: String,
+    /// The receipt to show the enterprise, once this device knows its server's address.
+    pub receipt: Option<Receipt>,
+}
+
+/// A visit receipt (走访回执) as the read-back summary shows it: the link, and its QR code.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Receipt {
+    pub link: String,
+    /// An SVG image of the link's QR code.
+    pub qr_svg: String,
 }
 
 impl Desk {
@@ -195,7 +205,40 @@ impl Desk {
             visit_id: draft.id,
             site_name: draft.site_name.clone().unwrap_or_default(),
             text: read_back(&draft, &departments),
+            receipt: self.receipt(draft.id)?,
         })
+    }
+
+    /// The receipt of a visit this device recorded: a link to the portal of the server it
+    /// syncs with (none before it knows one), with its QR code.
+    pub fn receipt(&self, visit_id: Uuid) -> Result<Option<Receipt>> {
+        let Some(token) = self.store().receipt(visit_id)? else {
+            return Ok(None);
+        };
+        let Some(server) = self.server() else {
+            return Ok(None);
+        };
+        let link = desk_core::receipt::link(&server, &token);
+        let qr_svg = qrcode::QrCode::new(link.as_bytes())
+            .map_err(|e| AppError {
+                code: "failed".into(),
+                field: None,
+                message: format!("二维码生成失败 (cannot make the QR code): {e}"),
+            })?
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(240, 240)
+            .quiet_zone(true)
+            .build();
+        Ok(Some(Receipt { link, qr_svg }))
+    }
+
+    /// Takes a visit's receipt back: its link opens nothing from the next sync on.
+    pub fn revoke_receipt(&self, visit_id: Uuid) -> Result<()> {
+        self.store().write(|w| {
+            w.update::<Visit>(visit_id, |v| v.receipt_revoked = true)
+                .map(drop)
+        })?;
+        Ok(())
     }
 
     /// The day `days` working days after `from` (a deadline of "5 个工作日"), in the State
@@ -316,6 +359,7 @@ fn write_visit(
     let same_day = desk_core::time::local_date(d.started_at) == desk_core::time::local_date(now);
     let ended_at = (same_day && d.started_at <= now).then_some(now);
     let monthly_output_yuan = parse_wan(&d.monthly_output_wan)?;
+    let (_, receipt_hash) = w.new_receipt(d.id)?;
     w.create(Visit {
         id: d.id,
         session_id: d.session_id,
@@ -327,6 +371,8 @@ fn write_visit(
         production_status: blank(&d.production_status),
         monthly_output_yuan,
         notes: blank(&d.notes),
+        receipt_hash: Some(receipt_hash),
+        receipt_revoked: false,
         void_reason: None,
     })?;
     for (i, a) in d.appeals.iter().enumerate() {

@@ -3,4 +3,13 @@
 /**
  * What happened at one stop (走访记录).
  */
-export type Visit = { id: string, session_id: string | null, site_id: string, started_at: string, ended_at: string | null, officials: Array<string>, enterprise_attendees: Array<string>, production_status: string | null, monthly_output_yuan: number | null, notes: string | null, void_reason: string | null, };
+export type Visit = { id: string, session_id: string | null, site_id: string, started_at: string, ended_at: string | null, officials: Array<string>, enterprise_attendees: Array<string>, production_status: string | null, monthly_output_yuan: number | null, notes: string | null, 
+/**
+ * The SHA-256 of the visit receipt's token ([`crate::receipt`]); the token stays on the
+ * device that made it.
+ */
+receipt_hash: string | null, 
+/**
+ * The office took the receipt back: its link opens nothing.
+ */
+receipt_revoked: boolean, void_reason: string | null, };

@@ -51,6 +51,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_open311",
         include_str!("../../../../migrations/server-postgres/0008_open311.sql"),
     ),
+    (
+        "0009_visit_receipts",
+        include_str!("../../../../migrations/server-postgres/0009_visit_receipts.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

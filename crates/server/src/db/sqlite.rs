@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_open311",
         include_str!("../../../../migrations/server-sqlite/0008_open311.sql"),
     ),
+    (
+        "0009_visit_receipts",
+        include_str!("../../../../migrations/server-sqlite/0009_visit_receipts.sql"),
+    ),
 ];
 
 pub struct SqliteDb {

@@ -11,7 +11,7 @@ use desk_core::model::{
 };
 use desk_core::portal::{
     Board, BoardAppeal, BoardPark, PortalAppeal, PortalAppealRequest, PortalAppeals, PortalOrder,
-    PortalOrderRequest, PortalRating, PortalStep, PortalVisit,
+    PortalOrderRequest, PortalRating, PortalReceipt, PortalStep, PortalVisit,
 };
 use desk_core::{time, Entity};
 use uuid::Uuid;
@@ -198,7 +198,7 @@ pub fn appeals(
     site_name: String,
     today: NaiveDate,
 ) -> Result<PortalAppeals> {
-    let calendar = super::ledger::calendar(sql)?;
+    let appeals = appeal_list(sql, site, None, today)?;
     let site = site.to_string();
     let public_on_board = sql
         .row(
@@ -206,14 +206,39 @@ pub fn appeals(
             &[site.clone().into()],
         )?
         .is_some();
+    Ok(PortalAppeals {
+        orders: orders(sql, &site)?,
+        site_name,
+        public_on_board,
+        appeals,
+    })
+}
+
+/// The site's live appeals (those raised at `visit` only, when given), newest first, each with
+/// its steps, as of `today` in the zone.
+fn appeal_list(
+    sql: &mut dyn Sql,
+    site: Uuid,
+    visit: Option<Uuid>,
+    today: NaiveDate,
+) -> Result<Vec<PortalAppeal>> {
+    let calendar = super::ledger::calendar(sql)?;
+    let mut params = vec![site.to_string().into()];
+    let of_visit = match visit {
+        Some(v) => {
+            params.push(v.to_string().into());
+            "AND a.visit_id = $2"
+        }
+        None => "",
+    };
     let mut steps: HashMap<Uuid, Vec<PortalStep>> = HashMap::new();
     let mut raters: HashMap<Uuid, Rater> = HashMap::new();
     let q = format!(
         "SELECT {} FROM progress_updates p JOIN appeals a ON a.id = p.appeal_id
-         WHERE a.site_id = $1 AND a.void_reason IS NULL ORDER BY p.at, p.id",
+         WHERE a.site_id = $1 {of_visit} AND a.void_reason IS NULL ORDER BY p.at, p.id",
         columns(Entity::Progress, "p.")
     );
-    for r in sql.rows(&q, &[site.clone().into()])? {
+    for r in sql.rows(&q, &params)? {
         let p: Progress = record_of_row(&r)?;
         if let (Some(ActionKind::Confirm), Some(rater)) = (p.action, p.rated_by) {
             raters.insert(p.appeal_id, rater);
@@ -226,11 +251,11 @@ pub fn appeals(
     }
     let q = format!(
         "SELECT {}, (SELECT name FROM departments WHERE id = a.department_id) AS department
-         FROM appeals a WHERE a.site_id = $1 AND a.void_reason IS NULL
+         FROM appeals a WHERE a.site_id = $1 {of_visit} AND a.void_reason IS NULL
          ORDER BY a.raised_at DESC, a.id DESC",
         columns(Entity::Appeal, "a.")
     );
-    sql.rows(&q, &[site.clone().into()])?
+    sql.rows(&q, &params)?
         .iter()
         .map(|r| {
             let a: Appeal = record_of_row(r)?;
@@ -251,15 +276,102 @@ pub fn appeals(
                 steps: steps.remove(&a.id).unwrap_or_default(),
             })
         })
-        .collect::<Result<Vec<_>>>()
-        .and_then(|appeals| {
-            Ok(PortalAppeals {
-                orders: orders(sql, &site)?,
-                site_name,
-                public_on_board,
-                appeals,
-            })
-        })
+        .collect()
+}
+
+/// What a receipt link opens.
+pub enum ReceiptVisit {
+    /// No visit carries it (yet): the tablet has not uploaded it, or the link is wrong.
+    NotUploaded,
+    Revoked,
+    Found {
+        visit: Uuid,
+        site: Uuid,
+        site_name: String,
+        visited_on: NaiveDate,
+    },
+}
+
+/// The visit whose receipt `token` is.
+pub fn receipt_visit(sql: &mut dyn Sql, token: &str) -> Result<ReceiptVisit> {
+    if !desk_core::receipt::well_formed(token) {
+        return Ok(ReceiptVisit::NotUploaded);
+    }
+    let row = sql.row(
+        "SELECT v.id, v.site_id, v.started_at, v.receipt_revoked, s.name FROM visits v
+         JOIN sites s ON s.id = v.site_id
+         WHERE v.receipt_hash = $1 AND v.void_reason IS NULL",
+        &[desk_core::receipt::hash(token).into()],
+    )?;
+    let Some(r) = row else {
+        return Ok(ReceiptVisit::NotUploaded);
+    };
+    if r.int("receipt_revoked").unwrap_or(0) != 0 {
+        return Ok(ReceiptVisit::Revoked);
+    }
+    let started: DateTime<Utc> = text(r.get("started_at"))
+        .parse()
+        .map_err(|_| ApiError::internal("a visit's start"))?;
+    Ok(ReceiptVisit::Found {
+        visit: uuid(r.get("id"))?,
+        site: uuid(r.get("site_id"))?,
+        site_name: text(r.get("name")).to_owned(),
+        visited_on: time::local_date(started),
+    })
+}
+
+/// What a receipt shows: the visit's appeals as they stand, or why it shows none.
+pub fn receipt(sql: &mut dyn Sql, token: &str, today: NaiveDate) -> Result<PortalReceipt> {
+    Ok(match receipt_visit(sql, token)? {
+        ReceiptVisit::NotUploaded => PortalReceipt::default(),
+        ReceiptVisit::Revoked => PortalReceipt {
+            revoked: true,
+            ..Default::default()
+        },
+        ReceiptVisit::Found {
+            visit,
+            site,
+            site_name,
+            visited_on,
+        } => PortalReceipt {
+            uploaded: true,
+            revoked: false,
+            site_name: Some(site_name),
+            visited_on: Some(visited_on.to_string()),
+            appeals: appeal_list(sql, site, Some(visit), today)?,
+        },
+    })
+}
+
+/// A rating given through a receipt: of an appeal of that visit, as on the portal.
+pub fn rate_by_receipt(
+    sql: &mut dyn Sql,
+    token: &str,
+    appeal_id: Uuid,
+    rating: &PortalRating,
+    now: DateTime<Utc>,
+) -> Result<PortalAppeal> {
+    let ReceiptVisit::Found {
+        visit,
+        site,
+        site_name,
+        ..
+    } = receipt_visit(sql, token)?
+    else {
+        return Err(ApiError::not_found(
+            "没有这张回执，或它已收回 (no such receipt, or it was revoked)",
+        ));
+    };
+    let of_visit = sql
+        .row(
+            "SELECT id FROM appeals WHERE id = $1 AND visit_id = $2",
+            &[appeal_id.to_string().into(), visit.to_string().into()],
+        )?
+        .is_some();
+    if !of_visit {
+        return Err(ApiError::not_found("没有这项诉求 (no such appeal)"));
+    }
+    rate(sql, site, site_name, appeal_id, rating, now)
 }
 
 /// The enterprise's rating of one of its resolved appeals (一事一评), then the appeal as it
