@@ -839,25 +839,24 @@ async fn an_enterprise_orders_a_visit_the_office_dispatches_it_and_the_enterpris
     }
 }
 
-/// `node portal/tests/<script>` against `server`, its screenshots in target/portal-screenshots;
-/// what it printed.
-async fn on_phone(script: &str, args: &[&str]) -> String {
+/// `node portal/tests/<script> LEAD… SCREENSHOT_DIR TAIL…`, its screenshots in
+/// target/portal-screenshots; what it printed.
+async fn on_phone(script: &str, lead: &[&str], tail: &[&str]) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let shots = root.join("target/portal-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let out = tokio::process::Command::new("node")
         .current_dir(root.join("ui"))
         .arg(format!("portal/tests/{script}"))
-        .args(&args[..3])
+        .args(lead)
         .arg(&shots)
-        .args(&args[3..])
+        .args(tail)
         .output()
         .await
         .expect("run node");
     assert!(
         out.status.success(),
-        "the portal in Chromium ({script} {:?}):\n{}\n{}",
-        &args[3..],
+        "the portal in Chromium ({script} {tail:?}):\n{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -871,7 +870,7 @@ async fn on_a_phone_an_enterprise_orders_a_visit_and_sees_the_dispatch() {
     let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
     let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
     let code = letter_line(&letter, "访问码 (access code)");
-    let topic = on_phone("order.mjs", &[&server.url, &credit, &code, "place"]).await;
+    let topic = on_phone("order.mjs", &[&server.url, &credit, &code], &["place"]).await;
 
     // The office's desk: the order is waiting; dispatched to its second window.
     let office = office_desk(&server, "admin");
@@ -898,7 +897,8 @@ async fn on_a_phone_an_enterprise_orders_a_visit_and_sees_the_dispatch() {
     let day = desk_core::time::local_date(chrono::Utc::now()) + chrono::Duration::days(4);
     on_phone(
         "order.mjs",
-        &[&server.url, &credit, &code, "see", &day.to_string()],
+        &[&server.url, &credit, &code],
+        &["see", &day.to_string()],
     )
     .await;
     server.stop().await;
@@ -974,6 +974,9 @@ async fn a_visit_receipt_opens_that_visits_appeals_once_uploaded_and_can_be_revo
             ),
             (Some(false), Some(0))
         );
+        if let Backend::Sqlite = backend {
+            on_phone("receipt.mjs", &[&server.url, &token], &["before"]).await;
+        }
 
         // Uploaded: the visit's appeals only, in the zone's time.
         tablet.sync().await;
@@ -1019,17 +1022,31 @@ async fn a_visit_receipt_opens_that_visits_appeals_once_uploaded_and_can_be_revo
             .unwrap();
         let (status, _) = rate_by(token.clone(), demo_appeal, json!({"satisfaction": 5})).await;
         assert_eq!(status, 404, "another visit's appeal");
-        let (status, rated) = rate_by(
-            token.clone(),
-            appeal.id.to_string(),
-            json!({"satisfaction": 4, "comment": "很快"}),
-        )
-        .await;
-        assert_eq!(
-            (status, rated["status"].as_str(), rated["rated_by"].as_str()),
-            (200, Some("confirmed"), Some("enterprise")),
-            "{rated}"
-        );
+        if let Backend::Sqlite = backend {
+            // On a phone: the appeal shown resolved, and rated 满意 there.
+            on_phone("receipt.mjs", &[&server.url, &token], &["after"]).await;
+            let (_, now) = open(token.clone()).await;
+            assert_eq!(
+                (
+                    now["appeals"][0]["status"].as_str(),
+                    now["appeals"][0]["satisfaction"].as_i64()
+                ),
+                (Some("confirmed"), Some(4)),
+                "{now}"
+            );
+        } else {
+            let (status, rated) = rate_by(
+                token.clone(),
+                appeal.id.to_string(),
+                json!({"satisfaction": 4, "comment": "很快"}),
+            )
+            .await;
+            assert_eq!(
+                (status, rated["status"].as_str(), rated["rated_by"].as_str()),
+                (200, Some("confirmed"), Some("enterprise")),
+                "{rated}"
+            );
+        }
 
         // Revoked on the tablet: from the next sync the link opens nothing.
         tablet

@@ -5,6 +5,7 @@ import type { BoardPark } from '../src/bindings/BoardPark'
 import type { PortalAppeal } from '../src/bindings/PortalAppeal'
 import type { PortalAppeals } from '../src/bindings/PortalAppeals'
 import type { PortalOrder } from '../src/bindings/PortalOrder'
+import type { PortalReceipt } from '../src/bindings/PortalReceipt'
 import type { TimeWindow } from '../src/bindings/TimeWindow'
 import type { PortalSession } from '../src/bindings/PortalSession'
 
@@ -66,6 +67,14 @@ export const order = (topic: string, wishes: string, windows: TimeWindow[]) =>
 /** Raises an appeal online. */
 export const raiseAppeal = (category: string, description: string) =>
   call<PortalAppeal>('POST', '/v1/portal/appeals', { category, description: description.trim() })
+
+/** A visit receipt's page (no sign-in), and a rating given through it. */
+export const receipt = (token: string) => call<PortalReceipt>('GET', `/v1/receipt/${encodeURIComponent(token)}`)
+export const rateByReceipt = (token: string, id: string, satisfaction: number, comment: string) =>
+  call<PortalAppeal>('POST', `/v1/receipt/${encodeURIComponent(token)}/appeals/${id}/rating`, {
+    satisfaction,
+    comment: comment.trim() || null,
+  })
 
 /** Whether the enterprise is named on its park's public board. */
 export const setBoardConsent = (named: boolean) => call<void>('POST', '/v1/portal/board-consent', { public: named })

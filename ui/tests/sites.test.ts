@@ -25,7 +25,7 @@ const history: SiteHistory = {
     id: 'v1', session_id: 'x1', site_id: 's1', started_at: '2024-10-26T00:30:00Z', ended_at: null,
     officials: ['党工委书记、管委会主任'], enterprise_attendees: [],
     production_status: '除高温碳化车间正在安装调试外，其余车间均满负荷生产', monthly_output_yuan: 12_000_000,
-    notes: null, void_reason: null,
+    notes: null, receipt_hash: null, receipt_revoked: false, void_reason: null,
   }],
   appeals: [{
     id: 'a1', site_id: 's1', visit_id: 'v1', raised_at: '2024-10-26T00:30:00Z', channel: 'on_site', category: 'environment',
