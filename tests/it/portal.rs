@@ -841,7 +841,7 @@ async fn an_enterprise_orders_a_visit_the_office_dispatches_it_and_the_enterpris
 
 /// `node portal/tests/<script> LEAD… SCREENSHOT_DIR TAIL…`, its screenshots in
 /// target/portal-screenshots; what it printed.
-async fn on_phone(script: &str, lead: &[&str], tail: &[&str]) -> String {
+pub(crate) async fn on_phone(script: &str, lead: &[&str], tail: &[&str]) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let shots = root.join("target/portal-screenshots");
     std::fs::create_dir_all(&shots).unwrap();

@@ -483,6 +483,8 @@ impl Tablet {
 pub struct Proxy {
     pub url: String,
     cuts: watch::Sender<u64>,
+    /// While set, the link is down: connections are dropped as they arrive.
+    down: Arc<std::sync::atomic::AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -493,8 +495,13 @@ impl Proxy {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let cuts = watch::Sender::new(0u64);
         let subscribe = cuts.clone();
+        let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let is_down = down.clone();
         let task = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                if is_down.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: the link is down
+                }
                 let target = target.clone();
                 let mut cut = subscribe.subscribe();
                 tokio::spawn(async move {
@@ -508,7 +515,20 @@ impl Proxy {
                 });
             }
         });
-        Proxy { url, cuts, task }
+        Proxy {
+            url,
+            cuts,
+            down,
+            task,
+        }
+    }
+
+    /// Takes the link down (every connection dropped, new ones refused) or brings it back.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
+        if down {
+            self.cut();
+        }
     }
 
     /// Drops every connection open through the proxy; new ones go through.

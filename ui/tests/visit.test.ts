@@ -115,6 +115,26 @@ describe('visit capture', () => {
     expect((w.find('[data-test=resolution-deadline] input').element as HTMLInputElement).value).toBe('10月28日')
   })
 
+  it('shows the visit receipt’s QR code with the summary, and takes it back', async () => {
+    const receipt = { link: 'http://office:8700/portal/r/' + 'ab'.repeat(32), qr_svg: '<svg xmlns="http://www.w3.org/2000/svg" data-test="qr-svg"><rect width="4" height="4"/></svg>' }
+    backend(() => ({ visit_id: 'v1', site_name: '湖北斯诺新材料有限公司', text: '走访纪要', receipt }))
+    const revoked: unknown[] = []
+    const w = mount(Visit, { props: { draftId: 'v1' } })
+    await flushPromises()
+    await w.find('[data-test=finish-visit]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-test=receipt-qr] svg').exists()).toBe(true)
+    expect(w.find('[data-test=receipt-link]').text()).toBe(receipt.link)
+    mockIPC((cmd, a) => {
+      if (cmd === 'revoke_receipt') revoked.push(a)
+    })
+    await w.find('[data-test=receipt-revoke]').trigger('click')
+    await flushPromises()
+    expect(revoked).toEqual([{ visitId: 'v1' }])
+    expect(w.find('[data-test=receipt-qr]').exists()).toBe(false)
+    expect(w.find('[data-test=receipt-revoked]').text()).toContain('回执已收回')
+  })
+
   it('finishes with the summary to read back', async () => {
     const saved = backend(() => ({ visit_id: 'v1', site_name: '湖北斯诺新材料有限公司', text: '湖北斯诺新材料有限公司 · 2024年10月26日 走访纪要\n企业诉求 2 项：' }))
     const w = mount(Visit, { props: { draftId: 'v1' } })

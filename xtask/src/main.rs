@@ -395,6 +395,8 @@ const APP_PACKAGES: &[&str] = &[
     "poppler-utils",
     // Devices with their clocks set wrong, in the clock tests.
     "faketime",
+    // The visit receipt's QR code, read from the app's screenshot as a phone would.
+    "zbar-tools",
 ];
 
 fn ensure_app_packages() -> Result {
@@ -410,6 +412,7 @@ fn ensure_app_packages() -> Result {
         && on_path("Xvfb")
         && on_path("WebKitWebDriver")
         && on_path("faketime")
+        && on_path("zbarimg")
         && on_path("chromium")
         && on_path("pdftoppm");
     if present {

@@ -668,6 +668,36 @@ mod tests {
         let visit = desk.store().get::<Visit>(draft.id).unwrap().unwrap();
         assert_eq!(visit.monthly_output_yuan, Some(12_000_000));
         assert_eq!(visit.enterprise_attendees, ["王总", "李经理"]);
+        // Its receipt: the token kept on the device, its hash on the visit; no QR code while
+        // the device knows no server to link to.
+        let token = desk.store().receipt(draft.id).unwrap().expect("a receipt");
+        assert_eq!(visit.receipt_hash, Some(desk_core::receipt::hash(&token)));
+        assert!(summary.receipt.is_none() && desk.receipt(draft.id).unwrap().is_none());
+        // Signed in, the device links the receipt to its server's portal, as a QR code.
+        desk_sync::credentials::save(
+            &desk.dir,
+            &desk_sync::credentials::Credentials {
+                server: "https://desk.example.cn".into(),
+                token: "desk_x".into(),
+                device_id: Uuid::now_v7(),
+                user: "张三".into(),
+            },
+        )
+        .unwrap();
+        let receipt = desk.receipt(draft.id).unwrap().expect("a receipt to show");
+        assert_eq!(
+            receipt.link,
+            format!("https://desk.example.cn/portal/r/{token}")
+        );
+        assert!(receipt.qr_svg.contains("<svg"), "{}", &receipt.qr_svg[..80]);
+        desk.revoke_receipt(draft.id).unwrap();
+        assert!(
+            desk.store()
+                .get::<Visit>(draft.id)
+                .unwrap()
+                .unwrap()
+                .receipt_revoked
+        );
         let ledger = desk
             .ledger(
                 &crate::desk::LedgerFilter {

@@ -458,6 +458,106 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "end-to-end: needs Xvfb, tauri-driver and WebKitWebDriver; `cargo xtask test` runs it"]
+async fn a_visit_receipt_finished_offline_opens_on_the_enterprises_phone() {
+    let display = Display::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    let (_db, server) = empty_server();
+    // The tablet reaches the office through a link the test takes down and brings back.
+    let link = crate::server_harness::Proxy::start(&server.url).await;
+    let mut app = App::launch(&display, data.path()).await;
+    start_offline(&mut app).await;
+
+    app.step("sync: sign in to the office server");
+    app.click("[data-test=tab-sync]").await;
+    app.fill("server", &link.url).await;
+    app.fill("user", "admin").await;
+    app.fill("password", PASSWORD).await;
+    app.fill("device-name", "斯诺走访平板").await;
+    app.click("[data-test=sign-in]").await;
+    app.wait_text("[data-test=sync-badge]", "已是最新", |t| {
+        t.contains("已是最新")
+    })
+    .await;
+
+    app.step("offline at the gate: a visit with one appeal, finished");
+    link.set_down(true);
+    app.click("[data-test=tab-today]").await;
+    app.click("[data-test=new-visit]").await;
+    app.find("[data-test=visit]").await;
+    pick_new_site(&mut app).await;
+    app.fill("visit-date", VISITED_AT).await;
+    fill_appeal(
+        &mut app,
+        1,
+        "environment",
+        GREENING,
+        GREENING_ACTION,
+        PLANNING_CENTRE,
+        GREENING_DEADLINE,
+    )
+    .await;
+    app.click("[data-test=finish-visit]").await;
+    app.find("[data-test=receipt-qr] svg").await;
+    let shot = app.shot("visit-receipt").await;
+
+    app.step("the receipt's QR code, read from the screen as a phone reads it");
+    let zbar = Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(&shot)
+        .output()
+        .expect("zbarimg (zbar-tools) reads the screenshot");
+    let decoded = String::from_utf8_lossy(&zbar.stdout).trim().to_owned();
+    let token = decoded
+        .strip_prefix(&format!("{}/portal/r/", link.url))
+        .unwrap_or_else(|| panic!("a receipt link to the tablet's server, decoded: {decoded:?}"))
+        .to_owned();
+    app.ensure(
+        desk_core::receipt::well_formed(&token),
+        format!("a 256-bit token: {token}"),
+    )
+    .await;
+    // The phone is on the office's network; the tablet's link is what is down.
+    crate::portal::on_phone("receipt.mjs", &[&server.url, &token], &["before"]).await;
+
+    app.step("back online: the tablet syncs; the office resolves the appeal");
+    link.set_down(false);
+    app.click("[data-test=summary-close]").await;
+    app.click("[data-test=tab-sync]").await;
+    app.click("[data-test=sync-now]").await;
+    app.wait_text(PENDING, "nothing left to send", |t| t.trim() == "0")
+        .await;
+    let office = cli_device(&server.url);
+    office.run(&["sync"]).ok();
+    let list: Value = office.run(&["appeal", "list", "--json"]).ok().json();
+    let greening = list
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["description"] == GREENING))
+        .and_then(|a| a["id"].as_str())
+        .unwrap_or_else(|| panic!("the office holds the appeal: {list}"))
+        .to_owned();
+    office
+        .run(&["appeal", "resolve", &greening, "--note", "绿化方案已交付"])
+        .ok();
+    office.run(&["sync"]).ok();
+
+    app.step("the enterprise's phone: the appeal resolved, rated there");
+    crate::portal::on_phone("receipt.mjs", &[&server.url, &token], &["after"]).await;
+    office.run(&["sync"]).ok();
+    let list: Value = office.run(&["appeal", "list", "--json"]).ok().json();
+    let rated = list
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["id"] == greening.as_str()))
+        .map(|a| (a["status"].clone(), a["satisfaction"].clone()));
+    assert_eq!(
+        rated,
+        Some((Value::from("confirmed"), Value::from(4))),
+        "the enterprise's rating reaches the office"
+    );
+    app.quit().await;
+}
+
 /// The visit drafts saved in the app's store, read beside the running app (read-only).
 fn visit_drafts(data_dir: &std::path::Path) -> Vec<String> {
     let Ok(db) = rusqlite::Connection::open_with_flags(

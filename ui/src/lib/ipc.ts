@@ -59,6 +59,8 @@ export const figures = () => invoke<FigureBreakdown>('figures')
 export const bulletin = () => invoke<Bulletin>('bulletin')
 // Enterprises' orders waiting for dispatch (待派单); dispatching one in its n-th window (from 1).
 export const orders = () => invoke<OrderView[]>('orders')
+// A visit's receipt (走访回执), and taking it back.
+export const revokeReceipt = (visitId: string) => invoke<void>('revoke_receipt', { visitId })
 export const dispatchOrder = (id: string, window: number) => invoke<OrderView[]>('dispatch_order', { id, window })
 // The deliberation desk: suggested groups of alike appeals, and the policy issues taken up.
 export const policySuggestions = () => invoke<SuggestedGroup[]>('policy_suggestions')
