@@ -331,7 +331,7 @@ fn write() -> impl Strategy<Value = Write> {
         (0usize..2).prop_map(|park| Write::Site { park }),
         (0usize..8, any::<u16>()).prop_map(|(site, phone)| Write::Phone { site, phone }),
         (0usize..8).prop_map(|site| Write::Appeal { site }),
-        (0usize..8, 0u8..8, 0usize..2).prop_map(|(appeal, action, dept)| Write::Act {
+        (0usize..8, 0u8..10, 0usize..2).prop_map(|(appeal, action, dept)| Write::Act {
             appeal,
             action,
             dept
@@ -541,6 +541,12 @@ fn perform(d: &SimDevice, w: &Write, parks: &[Uuid], depts: &[Uuid]) {
                         deadline: Utc::now().date_naive() + Duration::days(30),
                         reason,
                     },
+                    // 不满意: followed up by the department, then put right.
+                    7 => Action::Confirm {
+                        satisfaction: 2,
+                        follow_up: Some(Utc::now().date_naive() + Duration::days(7)),
+                    },
+                    8 => Action::Rectify,
                     _ => Action::Reopen { reason },
                 };
                 x.act_on_appeal(id, action, "官员", None)?;

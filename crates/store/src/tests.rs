@@ -522,6 +522,12 @@ enum Step {
     Void {
         appeal: usize,
     },
+    /// An enterprise's order for a visit, dispatched to its `window`-th window when that is
+    /// not 0.
+    Order {
+        site: usize,
+        window: usize,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -534,7 +540,8 @@ fn step() -> impl Strategy<Value = Step> {
                 deadline_days,
             }
         }),
-        (0usize..8, 0u8..8, 0usize..4).prop_map(|(appeal, action, dept)| Step::Act {
+        (0usize..8, 0usize..3).prop_map(|(site, window)| Step::Order { site, window }),
+        (0usize..8, 0u8..10, 0usize..4).prop_map(|(appeal, action, dept)| Step::Act {
             appeal,
             action,
             dept
@@ -617,6 +624,11 @@ fn run(
                         deadline: raised + chrono::Duration::days(40),
                         reason,
                     },
+                    7 => Action::Confirm {
+                        satisfaction: 2,
+                        follow_up: Some(raised + chrono::Duration::days(45)),
+                    },
+                    8 => Action::Rectify,
                     _ => Action::Reopen { reason },
                 };
                 w.act_on_appeal(id, action, "官员", None)?;
@@ -649,6 +661,35 @@ fn run(
                     commitment: None,
                     void_reason: None,
                 })?;
+            }
+            Step::Order { site, window } => {
+                let Some(site_id) = pick(sites, *site) else {
+                    return Ok(());
+                };
+                let order = w.create(Order {
+                    id: Uuid::now_v7(),
+                    site_id,
+                    placed_at: w.now(),
+                    topic: "用地咨询".into(),
+                    wishes: None,
+                    windows: vec![
+                        TimeWindow {
+                            date: raised + chrono::Duration::days(7),
+                            start: "14:00".into(),
+                            end: "16:00".into(),
+                        },
+                        TimeWindow {
+                            date: raised + chrono::Duration::days(9),
+                            start: "09:00".into(),
+                            end: "11:00".into(),
+                        },
+                    ],
+                    stop_id: None,
+                    void_reason: None,
+                })?;
+                if *window > 0 {
+                    w.dispatch_order(order.id, *window, "官员")?;
+                }
             }
             Step::Void { appeal } => {
                 let Some(id) = pick(appeals, *appeal) else {
