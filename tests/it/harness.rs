@@ -60,6 +60,24 @@ impl Device {
         }
     }
 
+    /// Signs this device in to the server at `url` as `user` (the test password, typed on
+    /// stdin), as an office signs a device in.
+    #[track_caller]
+    pub fn sign_in(&self, url: &str, user: &str) {
+        let out = with_stdin(
+            Command::new(binary("desk"))
+                .arg("--data-dir")
+                .arg(self.dir.path())
+                .args(["login", "--server", url, "--user", user, "--password-stdin"]),
+            crate::server_harness::PASSWORD,
+        );
+        assert!(
+            out.status.success(),
+            "desk login: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         let out = Command::new(binary("desk"))
             .arg("--data-dir")

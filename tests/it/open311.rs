@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::harness::binary;
-use crate::server_harness::{backends, seed, Server, Tablet};
+use crate::server_harness::{backends, seed_with_demo, Server, Tablet};
 
 /// `desk-server admin api-key`, as the office runs it: the key printed.
 fn api_key(db_url: &str, args: &[&str]) -> (bool, String) {
@@ -40,14 +40,7 @@ fn refused(status: StatusCode, body: &Value, want: u16) -> String {
 async fn the_hotline_raises_and_follows_requests_through_open311() {
     for backend in backends() {
         let server = Server::start(&backend).await;
-        seed(&server.db.url);
-        let url = server.db.url.clone();
-        tokio::task::spawn_blocking(move || {
-            let db = desk_server::db::Db::open(&url).unwrap();
-            desk_server::admin::load_demo(&db).unwrap();
-        })
-        .await
-        .unwrap();
+        seed_with_demo(&server).await;
         let (ok, out) = api_key(&server.db.url, &["--name", "12345热线"]);
         assert!(ok, "{out}");
         let key = out

@@ -10,8 +10,8 @@ use desk_core::Entity;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::harness::{binary, with_stdin, Device};
-use crate::server_harness::{backends, op, raw, seed, site, Backend, Server, Tablet, PASSWORD};
+use crate::harness::{binary, Device};
+use crate::server_harness::{backends, op, raw, seed_with_demo, site, Backend, Server, Tablet};
 
 /// `desk-server admin enterprise-code`, as the office runs it; its output.
 fn enterprise_code(db_url: &str, args: &[&str]) -> (bool, String) {
@@ -58,23 +58,10 @@ async fn portal_get(base: &str, token: &str) -> (u16, Value) {
     .await
 }
 
-/// The seeded zone with the demo loaded as an office loads it (`admin demo`): 湖北斯诺新材料,
-/// its appeals and their progress.
-async fn seeded_with_demo(server: &Server) {
-    seed(&server.db.url);
-    let url = server.db.url.clone();
-    tokio::task::spawn_blocking(move || {
-        let db = desk_server::db::Db::open(&url).unwrap();
-        desk_server::admin::load_demo(&db).unwrap();
-    })
-    .await
-    .unwrap();
-}
-
 /// The demo (湖北斯诺新材料, its appeals and their progress) and another enterprise with an
 /// appeal of its own, synced from a tablet; returns the other's credit code.
 async fn zone_with_two_enterprises(server: &Server) -> String {
-    seeded_with_demo(server).await;
+    seed_with_demo(server).await;
     let first17 = "91421300MA4B7N3Q8";
     let credit = format!(
         "{first17}{}",
@@ -615,25 +602,7 @@ async fn portal_post(base: &str, token: Option<&str>, path: &str, body: Value) -
 /// The office's `desk`, signed in to `server` as `user`, as an office runs it.
 fn office_desk(server: &Server, user: &str) -> Device {
     let desk = Device::new();
-    let out = with_stdin(
-        Command::new(binary("desk"))
-            .arg("--data-dir")
-            .arg(desk.dir.path())
-            .args([
-                "login",
-                "--server",
-                &server.url,
-                "--user",
-                user,
-                "--password-stdin",
-            ]),
-        PASSWORD,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    desk.sign_in(&server.url, user);
     desk.run(&["sync"]).ok();
     desk
 }
@@ -642,7 +611,7 @@ fn office_desk(server: &Server, user: &str) -> Device {
 async fn an_enterprise_orders_a_visit_the_office_dispatches_it_and_the_enterprise_sees_when() {
     for backend in backends() {
         let server = Server::start(&backend).await;
-        seeded_with_demo(&server).await;
+        seed_with_demo(&server).await;
         let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
         let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
         let code = letter_line(&letter, "访问码 (access code)");
@@ -734,30 +703,21 @@ async fn an_enterprise_orders_a_visit_the_office_dispatches_it_and_the_enterpris
         assert!(placed["visit"].is_null());
 
         // And an appeal raised online, received with the zone's handling limit.
-        let (status, body) = portal_post(
-            &server.url,
-            Some(&token),
-            "/v1/portal/appeals",
-            json!({"category": "天气", "description": "x"}),
-        )
-        .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (400, Some("category")),
-            "{body}"
-        );
-        let (status, body) = portal_post(
-            &server.url,
-            Some(&token),
-            "/v1/portal/appeals",
-            json!({"category": "用工", "description": "  "}),
-        )
-        .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (400, Some("description")),
-            "{body}"
-        );
+        for (body, field) in [
+            (json!({"category": "天气", "description": "x"}), "category"),
+            (
+                json!({"category": "用工", "description": "  "}),
+                "description",
+            ),
+        ] {
+            let (status, body) =
+                portal_post(&server.url, Some(&token), "/v1/portal/appeals", body).await;
+            assert_eq!(
+                (status, body["field"].as_str()),
+                (400, Some(field)),
+                "{body}"
+            );
+        }
         let (status, raised) = portal_post(
             &server.url,
             Some(&token),
@@ -866,7 +826,7 @@ pub(crate) async fn on_phone(script: &str, lead: &[&str], tail: &[&str]) -> Stri
 #[tokio::test(flavor = "multi_thread")]
 async fn on_a_phone_an_enterprise_orders_a_visit_and_sees_the_dispatch() {
     let server = Server::start(&Backend::Sqlite).await;
-    seeded_with_demo(&server).await;
+    seed_with_demo(&server).await;
     let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
     let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
     let code = letter_line(&letter, "访问码 (access code)");
@@ -908,7 +868,7 @@ async fn on_a_phone_an_enterprise_orders_a_visit_and_sees_the_dispatch() {
 async fn a_visit_receipt_opens_that_visits_appeals_once_uploaded_and_can_be_revoked() {
     for backend in backends() {
         let server = Server::start(&backend).await;
-        seeded_with_demo(&server).await;
+        seed_with_demo(&server).await;
         let tablet = Tablet::sign_in(&server.url, "admin").await;
         tablet.sync().await;
         let site = tablet
@@ -1079,7 +1039,7 @@ async fn guessing_receipt_links_is_throttled_and_tells_nothing() {
         c.login_attempts_per_address = 3;
     })
     .await;
-    seeded_with_demo(&server).await;
+    seed_with_demo(&server).await;
     for guess in ["0".repeat(64), "not-a-token".into(), "f".repeat(64)] {
         let (status, body) = raw(
             &server.url,
@@ -1115,7 +1075,7 @@ async fn guessing_access_codes_is_throttled_and_tells_nothing() {
         c.login_attempts_per_address = 10;
     })
     .await;
-    seeded_with_demo(&server).await;
+    seed_with_demo(&server).await;
     let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
     let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
     let code = letter_line(&letter, "访问码 (access code)");

@@ -442,6 +442,19 @@ pub fn op(entity: desk_core::Entity, record_id: Uuid, fields: Value, node: Uuid)
     }
 }
 
+/// The seeded zone with the demo loaded as an office loads it (`admin demo`): 湖北斯诺新材料,
+/// its appeals and their progress, and an order waiting for dispatch.
+pub async fn seed_with_demo(server: &Server) {
+    seed(&server.db.url);
+    let url = server.db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let db = desk_server::db::Db::open(&url).unwrap();
+        desk_server::admin::load_demo(&db).unwrap();
+    })
+    .await
+    .unwrap();
+}
+
 /// A device as the app runs one: a store and the sync engine, signed in as `user`.
 pub struct Tablet {
     pub engine: Engine<HttpTransport>,

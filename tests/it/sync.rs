@@ -76,25 +76,7 @@ impl Drop for Watcher {
 }
 
 fn login(d: &Device, port: u16, user: &str) {
-    let out = with_stdin(
-        Command::new(binary("desk"))
-            .arg("--data-dir")
-            .arg(d.dir.path())
-            .args([
-                "login",
-                "--server",
-                &format!("http://127.0.0.1:{port}"),
-                "--user",
-                user,
-                "--password-stdin",
-            ]),
-        PASSWORD,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    d.sign_in(&format!("http://127.0.0.1:{port}"), user);
 }
 
 fn add_site(d: &Device, name: &str, park: &str) -> String {

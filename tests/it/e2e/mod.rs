@@ -17,7 +17,7 @@ use desk_server::db::Db;
 use desk_server::scope::Role;
 use serde_json::Value;
 
-use crate::harness::{binary, with_stdin, Device};
+use crate::harness::Device;
 use crate::server_harness::{Backend, ServerProcess, TestDb, PASSWORD};
 
 const SITE: &str = "湖北斯诺新材料有限公司";
@@ -74,6 +74,21 @@ async fn start_offline(app: &mut App) {
     app.shot("first-run").await;
     app.click("[data-test=offline]").await;
     app.find("[data-test=today]").await;
+}
+
+/// Signs the app in to the server at `url` from the sync screen, as the admin on a tablet,
+/// and waits until it is up to date.
+async fn sign_in_to(app: &mut App, url: &str) {
+    app.click("[data-test=tab-sync]").await;
+    app.fill("server", url).await;
+    app.fill("user", "admin").await;
+    app.fill("password", PASSWORD).await;
+    app.fill("device-name", "斯诺走访平板").await;
+    app.click("[data-test=sign-in]").await;
+    app.wait_text("[data-test=sync-badge]", "已是最新", |t| {
+        t.contains("已是最新")
+    })
+    .await;
 }
 
 /// Picks the site, creating it when the device does not know it yet.
@@ -203,19 +218,7 @@ async fn print_page(app: &App, name: &str) -> String {
 /// A second device: the `desk` CLI signed in to `server` as the administrator.
 fn cli_device(server: &str) -> Device {
     let device = Device::new();
-    let out = with_stdin(
-        Command::new(binary("desk"))
-            .arg("--data-dir")
-            .arg(device.dir.path())
-            .args(["login", "--server", server, "--user", "admin"])
-            .args(["--password-stdin", "--device-name", "办公室电脑"]),
-        PASSWORD,
-    );
-    assert!(
-        out.status.success(),
-        "desk login: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    device.sign_in(server, "admin");
     device
 }
 
@@ -422,15 +425,7 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
 
     app.step("sync: sign in to a local office server");
     let (_db, server) = empty_server();
-    app.fill("server", &server.url).await;
-    app.fill("user", "admin").await;
-    app.fill("password", PASSWORD).await;
-    app.fill("device-name", "斯诺走访平板").await;
-    app.click("[data-test=sign-in]").await;
-    app.wait_text("[data-test=sync-badge]", "已是最新", |t| {
-        t.contains("已是最新")
-    })
-    .await;
+    sign_in_to(&mut app, &server.url).await;
     app.wait_text(PENDING, "nothing left to send", |t| t.trim() == "0")
         .await;
     app.shot("sync-up-to-date").await;
@@ -470,16 +465,7 @@ async fn a_visit_receipt_finished_offline_opens_on_the_enterprises_phone() {
     start_offline(&mut app).await;
 
     app.step("sync: sign in to the office server");
-    app.click("[data-test=tab-sync]").await;
-    app.fill("server", &link.url).await;
-    app.fill("user", "admin").await;
-    app.fill("password", PASSWORD).await;
-    app.fill("device-name", "斯诺走访平板").await;
-    app.click("[data-test=sign-in]").await;
-    app.wait_text("[data-test=sync-badge]", "已是最新", |t| {
-        t.contains("已是最新")
-    })
-    .await;
+    sign_in_to(&mut app, &link.url).await;
 
     app.step("offline at the gate: a visit with one appeal, finished");
     link.set_down(true);

@@ -321,6 +321,19 @@ fn spread(
     Ok(())
 }
 
+/// [`create_own`] in a transaction of its own on the log.
+pub(crate) fn write_own(
+    sql: &mut dyn Sql,
+    entity: Entity,
+    record_id: uuid::Uuid,
+    fields: Map<String, Value>,
+    now_ms: i64,
+) -> Result<()> {
+    let mut log = LogWriter::start(sql)?;
+    create_own(sql, &mut log, entity, record_id, fields, now_ms)?;
+    log.finish(sql)
+}
+
 /// A record the server creates itself (an enterprise's order or appeal from the portal, the
 /// ledger entry of its rating), checked by the caller beforehand: stored, logged as an
 /// operation of the server's that every device in its scope pulls, and scoped like a pushed

@@ -506,16 +506,13 @@ pub fn place_order(
         )
         .field("windows"));
     }
-    let mut log = super::log::LogWriter::start(sql)?;
-    super::ingest::create_own(
+    super::ingest::write_own(
         sql,
-        &mut log,
         Entity::Order,
         order.id,
         order.to_fields(),
         now.timestamp_millis(),
     )?;
-    log.finish(sql)?;
     audit(
         sql,
         None,
@@ -578,16 +575,13 @@ pub(crate) fn new_appeal(
     );
     appeal.deadline = Some(deadline::handling_deadline(now, &calendar, &limits).0);
     appeal.validate().map_err(refused)?;
-    let mut log = super::log::LogWriter::start(sql)?;
-    super::ingest::create_own(
+    super::ingest::write_own(
         sql,
-        &mut log,
         Entity::Appeal,
         appeal.id,
         appeal.to_fields(),
         now.timestamp_millis(),
     )?;
-    log.finish(sql)?;
     audit(
         sql,
         None,
