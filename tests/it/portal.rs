@@ -36,6 +36,16 @@ fn letter_line(letter: &str, label: &str) -> String {
         .to_owned()
 }
 
+/// The demo enterprise's credit code and a new access code for it, from its letter.
+fn demo_enterprise_code(server: &Server) -> (String, String) {
+    let (ok, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
+    assert!(ok, "{letter}");
+    (
+        letter_line(&letter, "统一社会信用代码 (credit code)"),
+        letter_line(&letter, "访问码 (access code)"),
+    )
+}
+
 async fn sign_in(base: &str, credit: &str, code: &str) -> (u16, Value) {
     raw(
         base,
@@ -234,9 +244,7 @@ async fn an_enterprise_rates_once_and_a_dissatisfied_rating_is_followed_up() {
     for backend in backends() {
         let server = Server::start(&backend).await;
         let other_credit = zone_with_two_enterprises(&server).await;
-        let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
-        let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
-        let code = letter_line(&letter, "访问码 (access code)");
+        let (credit, code) = demo_enterprise_code(&server);
         let (_, session) = sign_in(&server.url, &credit, &code).await;
         let token = session["token"].as_str().unwrap().to_owned();
         let (_, mine) = portal_get(&server.url, &token).await;
@@ -612,9 +620,7 @@ async fn an_enterprise_orders_a_visit_the_office_dispatches_it_and_the_enterpris
     for backend in backends() {
         let server = Server::start(&backend).await;
         seed_with_demo(&server).await;
-        let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
-        let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
-        let code = letter_line(&letter, "访问码 (access code)");
+        let (credit, code) = demo_enterprise_code(&server);
         let (_, session) = sign_in(&server.url, &credit, &code).await;
         let token = session["token"].as_str().unwrap().to_owned();
 
@@ -827,9 +833,7 @@ pub(crate) async fn on_phone(script: &str, lead: &[&str], tail: &[&str]) -> Stri
 async fn on_a_phone_an_enterprise_orders_a_visit_and_sees_the_dispatch() {
     let server = Server::start(&Backend::Sqlite).await;
     seed_with_demo(&server).await;
-    let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
-    let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
-    let code = letter_line(&letter, "访问码 (access code)");
+    let (credit, code) = demo_enterprise_code(&server);
     let topic = on_phone("order.mjs", &[&server.url, &credit, &code], &["place"]).await;
 
     // The office's desk: the order is waiting; dispatched to its second window.
@@ -1076,9 +1080,7 @@ async fn guessing_access_codes_is_throttled_and_tells_nothing() {
     })
     .await;
     seed_with_demo(&server).await;
-    let (_, letter) = enterprise_code(&server.db.url, &["--site", "湖北斯诺新材料有限公司"]);
-    let credit = letter_line(&letter, "统一社会信用代码 (credit code)");
-    let code = letter_line(&letter, "访问码 (access code)");
+    let (credit, code) = demo_enterprise_code(&server);
 
     // An unknown credit code and a wrong access code read the same.
     let (s1, unknown) = sign_in(&server.url, "91421300MA4B7N3Q8X", "AAAA-BBBB-CCCC").await;
