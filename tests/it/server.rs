@@ -922,3 +922,62 @@ async fn voids_stay_and_nul_characters_are_refused_not_fatal() {
         s.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_see_readiness_metrics_and_a_request_id_on_every_request() {
+    for backend in backends() {
+        let server = Server::start(&backend).await;
+        seed(&server.db.url);
+        let tablet = crate::server_harness::Tablet::sign_in(&server.url, "admin").await;
+        tablet.write(|w| w.create(crate::server_harness::site("随州市恒达机械有限公司", None)));
+        tablet.sync().await;
+        let http = reqwest::Client::new();
+
+        let ready = http
+            .get(format!("{}/readyz", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ready.status().as_u16(), 200);
+        assert_eq!(ready.json::<Value>().await.unwrap()["status"], "ready");
+
+        // Each request gets an id, or keeps the one a proxy gave it.
+        let made = http
+            .get(format!("{}/healthz", server.url))
+            .send()
+            .await
+            .unwrap();
+        let id = made.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+        let kept = http
+            .get(format!("{}/healthz", server.url))
+            .header("x-request-id", "nginx-4f1c")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(kept.headers()["x-request-id"], "nginx-4f1c");
+
+        let text = http
+            .get(format!("{}/metrics", server.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for want in [
+            "desk_http_requests_total{route=\"/v1/push\",method=\"POST\",status=\"200\"}",
+            "desk_http_request_duration_seconds_bucket{route=\"/v1/push\",le=\"0.005\"}",
+            "desk_sync_ops_pushed_total",
+            "desk_sync_ops_accepted_total",
+            "desk_log_head",
+            "desk_live_streams",
+        ] {
+            assert!(text.contains(want), "{want} in:\n{text}");
+        }
+        if let Backend::Postgres(_) = backend {
+            assert!(text.contains("desk_db_pool_connections"), "{text}");
+        }
+        server.stop().await;
+    }
+}

@@ -15,6 +15,8 @@ use desk_core::protocol::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use uuid::Uuid;
@@ -94,6 +96,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(check_protocol));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(crate::metrics::readyz))
+        .route("/metrics", get(crate::metrics::metrics))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/appeals", get(appeals))
         .route("/v1/appeals.xlsx", get(appeals_xlsx))
@@ -107,12 +111,24 @@ pub fn router(state: AppState) -> Router {
         .merge(sync)
         .merge(crate::portal::router())
         .merge(crate::open311::router())
+        .route_layer(middleware::from_fn(crate::metrics::track))
         .fallback(|| async { ApiError::not_found("没有这个接口 (no such endpoint)") })
         .layer(axum::extract::DefaultBodyLimit::max(
             state.config.max_body_bytes,
         ))
         .layer(middleware::map_response(stamp_server_time))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Every request gets an id (or keeps the one a proxy gave it), on each log line of its
+        // span and on its response.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
@@ -434,6 +450,11 @@ async fn push(
         })
         .await?;
     live.moved(head);
+    let accepted = results
+        .iter()
+        .filter(|r| r.status == PushStatus::Accepted)
+        .count();
+    crate::metrics::pushed(results.len(), accepted);
     Ok(Json(PushResponse {
         results,
         server_time: now_ms(),
@@ -473,6 +494,7 @@ async fn pull(
     let (changes, cursor, has_more) = state
         .tx(move |sql| state::pull(sql, &caller, q.cursor, limit))
         .await?;
+    crate::metrics::pulled(changes.len());
     Ok(Json(PullResponse {
         changes,
         cursor,
@@ -499,6 +521,7 @@ async fn bootstrap(
     let (records, next, cursor) = state
         .tx(move |sql| state::bootstrap(sql, &caller, q.after.as_deref(), limit))
         .await?;
+    crate::metrics::bootstrapped(records.len());
     Ok(Json(BootstrapResponse {
         records,
         next,
@@ -760,7 +783,7 @@ impl Modify for BearerToken {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
-    paths(healthz, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, bulletin, devices, revoke,
+    paths(healthz, crate::metrics::readyz, crate::metrics::metrics, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, bulletin, devices, revoke,
         crate::portal::sign_in, crate::portal::sign_out, crate::portal::appeals, crate::portal::rate, crate::portal::place_order, crate::portal::raise_appeal,
         crate::portal::board_consent, crate::portal::board_parks, crate::portal::board, crate::portal::receipt, crate::portal::rate_by_receipt,
         crate::open311::services, crate::open311::service, crate::open311::create, crate::open311::requests, crate::open311::request),

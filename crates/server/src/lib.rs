@@ -17,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod live;
+pub mod metrics;
 pub mod open311;
 pub mod portal;
 pub mod scope;

@@ -48,6 +48,16 @@ impl Live {
 
     /// The events of one device's stream: the head now, then each time it moves, as
     /// `{"cursor": N}`; a comment every 15 s keeps proxies from closing a quiet stream.
+    /// The log's head as last seen.
+    pub fn head(&self) -> Option<i64> {
+        *self.head.borrow()
+    }
+
+    /// The live streams open now.
+    pub fn streams(&self) -> usize {
+        self.head.receiver_count()
+    }
+
     pub fn stream(&self) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
         let mut rx = self.head.subscribe();
         rx.mark_changed();

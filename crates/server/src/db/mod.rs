@@ -149,6 +149,15 @@ pub enum Db {
 }
 
 impl Db {
+    /// The PostgreSQL pool's connections and how many of them are idle; none for SQLite's one
+    /// connection.
+    pub fn pool_state(&self) -> Option<(u32, u32)> {
+        match self {
+            Db::Sqlite(_) => None,
+            Db::Postgres(pg) => Some(pg.pool_state()),
+        }
+    }
+
     /// `sqlite:///abs/path.db`, `sqlite://relative.db`, `sqlite::memory:`, or `postgres://…`.
     pub fn open(url: &str) -> Result<Db, DbError> {
         Self::open_with(url, &DbOptions::default())
