@@ -122,3 +122,41 @@ fn the_server_admin_refuses_bad_accounts_and_settings_with_reasons() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// An older build pointed at a database a newer one has migrated refuses to start, says why
+/// in both languages, and leaves the database as it found it.
+#[test]
+fn a_server_refuses_a_database_newer_than_itself() {
+    for backend in crate::server_harness::backends() {
+        let db = TestDb::new(&backend);
+        let opened = desk_server::db::Db::open(&db.url).expect("migrated");
+        opened
+            .tx_blocking(|sql| {
+                sql.exec(
+                    "INSERT INTO schema_migrations (version, name, applied_at)
+                     VALUES (999, 'from_a_later_release', '2027-01-01T00:00:00Z')",
+                    &[],
+                )
+                .map(drop)
+            })
+            .unwrap();
+        drop(opened);
+        let out = Command::new(binary("desk-server"))
+            .args(["--db", &db.url, "serve", "--listen", "127.0.0.1:0"])
+            .output()
+            .expect("run desk-server");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{backend:?} started: {said}");
+        assert!(
+            said.contains("较新版本") && said.contains("update desk-server"),
+            "{said}"
+        );
+        let again = desk_server::db::Db::open(&db.url)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            again.is_some_and(|e| e.contains("999")),
+            "the database is still the newer one"
+        );
+    }
+}

@@ -94,7 +94,7 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("postgres: {0}")]
     Postgres(#[from] ::postgres::Error),
-    #[error("the database was written by a newer server (schema {found}, this build knows {supported}): update the server")]
+    #[error("数据库由较新版本的服务器写入（结构版本 {found}，本程序只支持到 {supported}），请先升级 desk-server；数据未被改动 (the database was written by a newer server, schema {found}, and this build knows up to {supported}: update desk-server; nothing was changed)")]
     TooNew { found: i64, supported: i64 },
     #[error(
         "unsupported database URL {0:?}: use sqlite:///path/desk.db or postgres://user@host/db"
