@@ -455,15 +455,16 @@ async fn an_enterprise_rates_once_and_a_dissatisfied_rating_is_followed_up() {
         // A rating an official types on the tablet is marked as such, whatever the device says.
         office.write(|w| w.act_on_appeal(power, Action::Resolve, "x", None));
         office.sync().await;
-        let mut typed = Progress::note(power, chrono::Utc::now(), "x", "电话回访：满意");
+        // ... and a dissatisfied one's follow-up is due by the zone's rule, not the device's.
+        let mut typed = Progress::note(power, chrono::Utc::now(), "x", "电话回访：不满意");
         Action::Confirm {
-            satisfaction: 4,
-            follow_up: None,
+            satisfaction: 1,
+            follow_up: chrono::NaiveDate::from_ymd_opt(2099, 12, 31),
         }
         .record_in(&mut typed);
         typed.rated_by = Some(Rater::Enterprise);
         (typed.from_status, typed.to_status) =
-            (Some(AppealStatus::Resolved), Some(AppealStatus::Confirmed));
+            (Some(AppealStatus::Resolved), Some(AppealStatus::Rectifying));
         let r = office
             .client
             .push(&[op(
@@ -473,9 +474,10 @@ async fn an_enterprise_rates_once_and_a_dissatisfied_rating_is_followed_up() {
                 Uuid::now_v7(),
             )])
             .await;
+        let amended = r.results[0].amended.clone().unwrap_or_default();
         assert_eq!(
-            r.results[0].amended.as_ref().map(|a| a["rated_by"].clone()),
-            Some(json!("official")),
+            (&amended["rated_by"], &amended["deadline"]),
+            (&json!("official"), &json!(due.to_string())),
             "{r:?}"
         );
         let (_, entry) = office
@@ -533,7 +535,7 @@ async fn an_enterprise_rates_once_and_a_dissatisfied_rating_is_followed_up() {
             .unwrap();
         assert_eq!(
             (power_row["overdue"].as_bool(), power_row["status"].as_str()),
-            (Some(false), Some("confirmed"))
+            (Some(false), Some("rectifying"))
         );
         assert!(power_row["days_taken"].as_i64().unwrap() > 0, "{power_row}");
         let consent = |public: bool| {
@@ -801,6 +803,47 @@ async fn an_enterprise_orders_a_visit_the_office_dispatches_it_and_the_enterpris
             .unwrap()
             .iter()
             .any(|a| a["category"] == "labour"));
+
+        // What the enterprise ordered is not a device's to change, and an order is dispatched
+        // only to a stop at its own site.
+        let device = Tablet::sign_in(&server.url, "admin").await;
+        device.sync().await;
+        let order_id: Uuid = id.parse().unwrap();
+        let node = Uuid::now_v7();
+        let r = device
+            .client
+            .push(&[op(
+                Entity::Order,
+                order_id,
+                json!({"topic": "改了的主题"}),
+                node,
+            )])
+            .await;
+        assert_eq!(
+            (r.results[0].code.as_deref(), r.results[0].field.as_deref()),
+            (Some("immutable"), Some("topic")),
+            "{r:?}"
+        );
+        let ordering: desk_core::model::Order = device.has(order_id).expect("the order");
+        let elsewhere = device
+            .engine
+            .store()
+            .list(Entity::Stop)
+            .unwrap()
+            .into_iter()
+            .find(|s| s["site_id"] != ordering.site_id.to_string())
+            .and_then(|s| s["id"].as_str().map(str::to_owned))
+            .expect("a demo stop at another site");
+        let r = device
+            .client
+            .push(&[op(
+                Entity::Order,
+                order_id,
+                json!({"stop_id": elsewhere}),
+                node,
+            )])
+            .await;
+        assert_eq!(r.results[0].field.as_deref(), Some("stop_id"), "{r:?}");
         server.stop().await;
     }
 }

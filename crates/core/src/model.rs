@@ -316,6 +316,11 @@ pub fn check_deadline(
     Ok(())
 }
 
+/// A flag a record written before the field existed holds as null.
+fn null_as_false<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
+}
+
 /// The national five levels of 好差评, from 1 (非常不满意) to 5 (非常满意).
 pub const SATISFACTION_LEVELS: [&str; 5] = ["非常不满意", "不满意", "基本满意", "满意", "非常满意"];
 
@@ -565,8 +570,9 @@ pub struct Visit {
     /// device that made it.
     #[serde(default)]
     pub receipt_hash: Option<String>,
-    /// The office took the receipt back: its link opens nothing.
-    #[serde(default)]
+    /// The office took the receipt back: its link opens nothing. (Visits from before receipts
+    /// say nothing, or null: not revoked.)
+    #[serde(default, deserialize_with = "null_as_false")]
     pub receipt_revoked: bool,
     pub void_reason: Option<String>,
 }
@@ -1334,6 +1340,32 @@ mod tests {
         let mut a = appeal();
         a.satisfaction = Some(6);
         assert_eq!(a.validate().unwrap_err().field(), "satisfaction");
+    }
+
+    #[test]
+    fn a_visit_from_before_receipts_reads_as_not_revoked() {
+        let mut fields = Record::to_fields(&Visit {
+            id: Uuid::now_v7(),
+            session_id: None,
+            site_id: Uuid::now_v7(),
+            started_at: "2024-10-26T00:30:00Z".parse().unwrap(),
+            ended_at: None,
+            officials: vec![],
+            enterprise_attendees: vec![],
+            production_status: None,
+            monthly_output_yuan: None,
+            notes: None,
+            receipt_hash: None,
+            receipt_revoked: false,
+            void_reason: None,
+        });
+        fields.insert("receipt_revoked".into(), Value::Null);
+        fields.insert("id".into(), Value::from(Uuid::now_v7().to_string()));
+        let visit: Visit = serde_json::from_value(Value::Object(fields.clone())).unwrap();
+        assert!(!visit.receipt_revoked);
+        fields.remove("receipt_revoked");
+        let visit: Visit = serde_json::from_value(Value::Object(fields)).unwrap();
+        assert!(!visit.receipt_revoked);
     }
 
     #[test]

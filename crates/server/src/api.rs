@@ -126,10 +126,35 @@ pub fn router(state: AppState) -> Router {
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+            tracing::info_span!("request", method = %request.method(), uri = %loggable(request.uri()), request_id = %id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// A request's address as the logs keep it: a receipt's token and an integration's key are
+/// secrets the server stores only hashed, and stay out of the logs too.
+fn loggable(uri: &axum::http::Uri) -> String {
+    let mut path = uri.path().to_owned();
+    for secret_after in ["/v1/receipt/", "/portal/r/"] {
+        if let Some(rest) = path.strip_prefix(secret_after) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            path = format!("{secret_after}…{tail}");
+        }
+    }
+    match uri.query() {
+        None => path,
+        Some(query) => {
+            let shown: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some(("api_key", _)) => "api_key=…".to_owned(),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", shown.join("&"))
+        }
+    }
 }
 
 async fn stamp_server_time(mut response: Response) -> Response {
@@ -790,3 +815,28 @@ impl Modify for BearerToken {
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_stay_out_of_the_logs() {
+        let uri = |s: &str| s.parse::<axum::http::Uri>().unwrap();
+        let token = "ab".repeat(32);
+        assert_eq!(
+            super::loggable(&uri(&format!("/v1/receipt/{token}/appeals/9/rating"))),
+            "/v1/receipt/…/appeals/9/rating"
+        );
+        assert_eq!(
+            super::loggable(&uri(&format!("/portal/r/{token}"))),
+            "/portal/r/…"
+        );
+        assert_eq!(
+            super::loggable(&uri("/open311/v2/requests.json?api_key=desk_x&status=open")),
+            "/open311/v2/requests.json?api_key=…&status=open"
+        );
+        assert_eq!(
+            super::loggable(&uri("/v1/pull?cursor=3")),
+            "/v1/pull?cursor=3"
+        );
+    }
+}

@@ -68,7 +68,7 @@ pub struct Limits {
 
 /// A slot taken by an attempt, given back if it succeeds.
 pub struct Attempt {
-    keys: [String; 2],
+    keys: Vec<String>,
     at: Instant,
 }
 
@@ -82,15 +82,29 @@ impl Throttle {
 
     /// Takes a slot for an attempt on `account` from `address`, or says how long to wait.
     pub fn begin(&self, account: &str, address: &str) -> Result<Attempt, Duration> {
+        self.take(vec![
+            (format!("user:{account}"), self.limits.per_account),
+            (format!("addr:{address}"), self.limits.per_address),
+        ])
+    }
+
+    /// Takes a slot for trying a secret link or key (a visit receipt, an integration's key)
+    /// from `address`: counted per address and `kind` only, since no one secret can be guessed
+    /// and one caller must not lock the others out.
+    pub fn begin_guess(&self, kind: &str, address: &str) -> Result<Attempt, Duration> {
+        self.take(vec![(
+            format!("{kind}:addr:{address}"),
+            self.limits.per_address,
+        )])
+    }
+
+    fn take(&self, limited: Vec<(String, usize)>) -> Result<Attempt, Duration> {
         let now = Instant::now();
-        let keys = [format!("user:{account}"), format!("addr:{address}")];
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         let window = self.limits.window;
         let mut wait = Duration::ZERO;
-        for (key, limit) in keys
-            .iter()
-            .zip([self.limits.per_account, self.limits.per_address])
-        {
+        for (key, limit) in &limited {
+            let limit = *limit;
             let taken = slots.entry(key.clone()).or_default();
             taken.retain(|t| now.duration_since(*t) < window);
             if taken.len() >= limit {
@@ -101,6 +115,7 @@ impl Throttle {
         if !wait.is_zero() {
             return Err(wait);
         }
+        let keys: Vec<String> = limited.into_iter().map(|(k, _)| k).collect();
         for key in &keys {
             slots.entry(key.clone()).or_default().push(now);
         }
@@ -127,6 +142,28 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guessing_a_secret_from_one_address_locks_out_no_one_else() {
+        let t = Throttle::new(Limits {
+            per_account: 2,
+            per_address: 2,
+            window: Duration::from_secs(60),
+        });
+        for _ in 0..2 {
+            t.begin_guess("receipt", "10.0.0.9").unwrap();
+        }
+        assert!(t.begin_guess("receipt", "10.0.0.9").is_err());
+        assert!(
+            t.begin_guess("receipt", "10.0.0.10").is_ok(),
+            "another address"
+        );
+        assert!(t.begin_guess("open311", "10.0.0.9").is_ok(), "another kind");
+        assert!(
+            t.begin("receipt", "10.0.0.11").is_ok(),
+            "an account of that name"
+        );
+    }
 
     #[test]
     fn passwords_verify_only_themselves() {

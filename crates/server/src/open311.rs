@@ -134,7 +134,7 @@ async fn system(
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or_else(|| forbidden("api_key：缺少 API 密钥 (an api_key is required)"))?;
-    let attempt = app.throttle.begin("open311", addr).map_err(|wait| {
+    let attempt = app.throttle.begin_guess("open311", addr).map_err(|wait| {
         Refused(
             StatusCode::TOO_MANY_REQUESTS,
             format!(

@@ -276,7 +276,7 @@ pub(crate) async fn receipt(
 ) -> Result<Json<PortalReceipt>, ApiError> {
     let attempt = app
         .throttle
-        .begin("receipt", &addr)
+        .begin_guess("receipt", &addr)
         .map_err(|wait| throttled(wait, "尝试次数过多", "too many attempts"))?;
     let today = desk_core::time::local_date(chrono::Utc::now());
     let shown = app

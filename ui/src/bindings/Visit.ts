@@ -10,6 +10,7 @@ export type Visit = { id: string, session_id: string | null, site_id: string, st
  */
 receipt_hash: string | null, 
 /**
- * The office took the receipt back: its link opens nothing.
+ * The office took the receipt back: its link opens nothing. (Visits from before receipts
+ * say nothing, or null: not revoked.)
  */
 receipt_revoked: boolean, void_reason: string | null, };

@@ -58,10 +58,22 @@ pub(crate) fn take_entry(
         return Err(ApiError::internal("a checked reference went missing"));
     };
     let appeal: Appeal = typed(&held)?;
-    let action = match Action::of_entry(&progress) {
+    let mut action = match Action::of_entry(&progress) {
         Ok(a) => a,
         Err(e) => return refuse(e),
     };
+    // A dissatisfied rating's follow-up is due by the zone's rule, counted on the server's
+    // calendar from the day of the rating, whatever deadline the device proposed.
+    if let Some(Action::Confirm {
+        satisfaction,
+        follow_up: Some(_),
+    }) = action
+    {
+        let rated_on = desk_core::time::local_date(progress.at.min(now));
+        let rating = Action::rating(satisfaction, rated_on, &super::ledger::calendar(sql)?);
+        rating.record_in(&mut progress);
+        action = Some(rating);
+    }
     let (from, to) = match &action {
         Some(action) => {
             let role = match author {
@@ -201,8 +213,9 @@ pub(crate) fn rate_for_enterprise(
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Progress, Refusal>> {
     let action = Action::rating(satisfaction, desk_core::time::local_date(now), calendar);
-    let level = usize::try_from(satisfaction - 1)
-        .ok()
+    let level = satisfaction
+        .checked_sub(1)
+        .and_then(|i| usize::try_from(i).ok())
         .and_then(|i| SATISFACTION_LEVELS.get(i))
         .copied()
         .unwrap_or_default();

@@ -8,7 +8,8 @@
 //! 5. the record as it would stand, validated whole with `desk-core`;
 //! 6. what it refers to, which must exist and be visible to the caller (an invisible
 //!    reference is answered as a missing one);
-//! 7. an appeal's derived fields (status, deadline, outcome), which only actions change;
+//! 7. an appeal's derived fields (status, deadline, outcome), which only actions change; what
+//!    an enterprise ordered, which devices only dispatch or void;
 //! 8. whether the caller may write this record (role, parks, who made a zone-wide record);
 //! 9. voids, which stay;
 //! 10. for a ledger entry, the ledger's rules ([`super::actions`]).
@@ -218,6 +219,35 @@ fn ingest_one(
                 Some(e.field()),
                 e.to_string(),
             ));
+        }
+    }
+    // 7. (orders) What an enterprise asked for stays as it asked: devices only dispatch an
+    // order (its stop, at the order's own site) or void it.
+    if op.entity == Entity::Order {
+        if let Some(asked) = current.as_ref().and_then(|_| {
+            op.fields
+                .keys()
+                .find(|k| !matches!(k.as_str(), "stop_id" | "void_reason"))
+        }) {
+            return Ok(PushResult::rejected(
+                op.id,
+                "immutable",
+                Some(asked),
+                format!("{asked}：企业点单的内容只能由企业填写 (what an enterprise ordered is the enterprise's to say)"),
+            ));
+        }
+        let stop = next.fields.get("stop_id").and_then(Value::as_str);
+        if let Some(stop) = stop.and_then(|s| s.parse().ok()) {
+            let at = read_record(sql, Entity::Stop, stop)?
+                .and_then(|s| s.fields.get("site_id").cloned());
+            if at.as_ref() != next.fields.get("site_id") {
+                return Ok(PushResult::rejected(
+                    op.id,
+                    "validation",
+                    Some("stop_id"),
+                    "stop_id：派单的走访站点须是点单企业的 (the stop must be at the ordering enterprise's site)".into(),
+                ));
+            }
         }
     }
     // 8. May the caller write it?

@@ -3,14 +3,14 @@
 
 use chrono::{DateTime, FixedOffset, NaiveTime, Utc};
 use desk_core::model::{Appeal, Category, Channel};
-use desk_core::{time, Entity};
+use desk_core::{deadline, time, Entity};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::accounts::audit;
 use super::records::{columns, record_of_row};
 use super::{text, uuid, Result};
-use crate::db::{now_text, Sql};
+use crate::db::{now_text, Sql, SqlValue};
 
 /// A system's key: issued once, then only its hash is kept. Issuing again under the same name
 /// replaces it.
@@ -124,32 +124,53 @@ pub fn requests(
     key: Uuid,
     filter: &RequestFilter,
 ) -> Result<Vec<ServiceRequest>> {
+    // The filters in SQL, before the limit, so a system's older requests stay reachable.
+    let mut params: Vec<SqlValue> = vec![key.to_string().into()];
+    let mut bind = |value: SqlValue| {
+        params.push(value);
+        format!("${}", params.len())
+    };
+    let mut conditions = String::new();
+    if let Some(ids) = &filter.ids {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = ids.iter().map(|i| bind(i.to_string().into())).collect();
+        conditions += &format!(" AND a.id IN ({})", list.join(", "));
+    }
+    if let Some(code) = filter.service_code {
+        conditions += &format!(" AND a.category = {}", bind(code.as_str().into()));
+    }
+    match filter.open {
+        Some(true) => conditions += &format!(" AND NOT ({})", deadline::sql::resolved("a.")),
+        Some(false) => conditions += &format!(" AND {}", deadline::sql::resolved("a.")),
+        None => {}
+    }
+    if let Some(start) = filter.start {
+        conditions += &format!(" AND a.raised_at >= {}", bind(time::stamp(start).into()));
+    }
+    if let Some(end) = filter.end {
+        conditions += &format!(" AND a.raised_at <= {}", bind(time::stamp(end).into()));
+    }
+    let limit = bind(REQUESTS_MAX.into());
     let q = format!(
         "SELECT {},
             (SELECT name FROM departments WHERE id = a.department_id) AS department,
             (SELECT name FROM sites WHERE id = a.site_id) AS site_name,
             (SELECT p.note FROM progress_updates p WHERE p.appeal_id = a.id
-             ORDER BY p.position DESC, p.at DESC LIMIT 1) AS last_note,
+             ORDER BY p.position DESC NULLS LAST, p.at DESC LIMIT 1) AS last_note,
             (SELECT MAX(p.at) FROM progress_updates p WHERE p.appeal_id = a.id) AS last_at
          FROM open311_requests r JOIN appeals a ON a.id = r.appeal_id
-         WHERE r.key_id = $1 AND a.void_reason IS NULL
-         ORDER BY a.raised_at DESC, a.id DESC LIMIT $2",
+         WHERE r.key_id = $1 AND a.void_reason IS NULL{conditions}
+         ORDER BY a.raised_at DESC, a.id DESC LIMIT {limit}",
         columns(Entity::Appeal, "a.")
     );
     let zone = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let shown = |at: DateTime<Utc>| at.with_timezone(&zone).to_rfc3339();
     let mut out = Vec::new();
-    for r in sql.rows(&q, &[key.to_string().into(), REQUESTS_MAX.into()])? {
+    for r in sql.rows(&q, &params)? {
         let a: Appeal = record_of_row(&r)?;
         let open = !a.status.is_resolved();
-        let keep = filter.ids.as_ref().is_none_or(|ids| ids.contains(&a.id))
-            && filter.service_code.is_none_or(|c| c == a.category)
-            && filter.open.is_none_or(|o| o == open)
-            && filter.start.is_none_or(|s| a.raised_at >= s)
-            && filter.end.is_none_or(|e| a.raised_at <= e);
-        if !keep {
-            continue;
-        }
         let updated = r
             .text("last_at")
             .and_then(|t| t.parse::<DateTime<Utc>>().ok())
