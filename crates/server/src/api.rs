@@ -87,6 +87,7 @@ pub fn now_ms() -> i64 {
 }
 
 pub fn router(state: AppState) -> Router {
+    crate::metrics::recorder();
     let sync = Router::new()
         .route("/v1/login", post(login))
         .route("/v1/push", post(push))

@@ -46,8 +46,6 @@ impl Live {
         self.head.send_replace(None);
     }
 
-    /// The events of one device's stream: the head now, then each time it moves, as
-    /// `{"cursor": N}`; a comment every 15 s keeps proxies from closing a quiet stream.
     /// The log's head as last seen.
     pub fn head(&self) -> Option<i64> {
         *self.head.borrow()
@@ -58,6 +56,8 @@ impl Live {
         self.head.receiver_count()
     }
 
+    /// The events of one device's stream: the head now, then each time it moves, as
+    /// `{"cursor": N}`; a comment every 15 s keeps proxies from closing a quiet stream.
     pub fn stream(&self) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
         let mut rx = self.head.subscribe();
         rx.mark_changed();

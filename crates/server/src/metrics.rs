@@ -19,8 +19,9 @@ use crate::error::ApiError;
 
 const REQUEST_SECONDS: &str = "desk_http_request_duration_seconds";
 
-/// The process's recorder, installed once and shared by every server the process runs.
-fn recorder() -> &'static PrometheusHandle {
+/// The process's recorder, installed once (when the first router is built) and shared by every
+/// server the process runs.
+pub(crate) fn recorder() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         PrometheusBuilder::new()
@@ -39,7 +40,6 @@ fn recorder() -> &'static PrometheusHandle {
 /// Counts each routed request by its route (the pattern, not the path: ids stay out of the
 /// labels), method and status, and records how long it took.
 pub async fn track(request: Request, next: Next) -> Response {
-    recorder();
     let route = request
         .extensions()
         .get::<MatchedPath>()

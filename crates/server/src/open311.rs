@@ -15,7 +15,7 @@ use desk_core::model::Category;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::api::{AppState, ClientAddr};
+use crate::api::{throttled, AppState, ClientAddr};
 use crate::auth;
 use crate::error::ApiError;
 use crate::state::open311 as state;
@@ -134,16 +134,10 @@ async fn system(
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or_else(|| forbidden("api_key：缺少 API 密钥 (an api_key is required)"))?;
-    let attempt = app.throttle.begin_guess("open311", addr).map_err(|wait| {
-        Refused(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "尝试次数过多，请 {} 秒后再试 (too many failed attempts: retry in {} s)",
-                wait.as_secs().max(1),
-                wait.as_secs().max(1)
-            ),
-        )
-    })?;
+    let attempt = app
+        .throttle
+        .begin_guess("open311", addr)
+        .map_err(|wait| Refused::from(throttled(wait, "尝试次数过多", "too many attempts")))?;
     let hash = auth::token_hash(key);
     match app.tx(move |sql| state::key(sql, &hash)).await? {
         Some(system) => {
@@ -156,7 +150,8 @@ async fn system(
     }
 }
 
-fn all(params: &[(String, String)], name: &str) -> Option<String> {
+/// The first value of the parameter `name`.
+fn param(params: &[(String, String)], name: &str) -> Option<String> {
     params
         .iter()
         .find(|(k, _)| k == name)
@@ -228,11 +223,11 @@ pub(crate) async fn create(
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Json<Vec<Created>>, Refused> {
     let Form(params) = form.map_err(|e| bad(format!("请求格式错误 (malformed request): {e}")))?;
-    let (key, system_name) = system(&app, &addr, all(&params, "api_key").as_deref()).await?;
-    let code = all(&params, "service_code").unwrap_or_default();
+    let (key, system_name) = system(&app, &addr, param(&params, "api_key").as_deref()).await?;
+    let code = param(&params, "service_code").unwrap_or_default();
     let category = service_code(code.trim())
         .ok_or_else(|| bad(format!("service_code：没有服务“{code}” (no such service)")))?;
-    let mut description = all(&params, "description")
+    let mut description = param(&params, "description")
         .unwrap_or_default()
         .trim()
         .to_owned();
@@ -244,7 +239,7 @@ pub(crate) async fn create(
     let caller: Vec<String> = ["last_name", "first_name", "phone"]
         .iter()
         .filter_map(|k| {
-            all(&params, k)
+            param(&params, k)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         })
@@ -254,7 +249,7 @@ pub(crate) async fn create(
         description += &format!("；来电人：{}", caller.join(" "));
     }
     description += "）";
-    let credit = all(&params, "attribute[credit_code]")
+    let credit = param(&params, "attribute[credit_code]")
         .unwrap_or_default()
         .trim()
         .to_uppercase();
@@ -297,9 +292,9 @@ pub(crate) async fn requests(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Json<Vec<ServiceRequest>>, Refused> {
     let Query(params) = query.map_err(|e| bad(format!("查询参数错误 (malformed query): {e}")))?;
-    let (key, _) = system(&app, &addr, all(&params, "api_key").as_deref()).await?;
+    let (key, _) = system(&app, &addr, param(&params, "api_key").as_deref()).await?;
     let date = |name: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, Refused> {
-        all(&params, name)
+        param(&params, name)
             .map(|v| {
                 chrono::DateTime::parse_from_rfc3339(v.trim())
                     .map(|d| d.to_utc())
@@ -312,19 +307,19 @@ pub(crate) async fn requests(
             .transpose()
     };
     let filter = RequestFilter {
-        ids: all(&params, "service_request_id").map(|ids| {
+        ids: param(&params, "service_request_id").map(|ids| {
             ids.split(',')
                 .filter_map(|i| i.trim().parse().ok())
                 .collect()
         }),
-        service_code: match all(&params, "service_code") {
+        service_code: match param(&params, "service_code") {
             None => None,
             Some(c) => Some(
                 service_code(c.trim())
                     .ok_or_else(|| bad(format!("service_code：没有服务“{c}” (no such service)")))?,
             ),
         },
-        open: match all(&params, "status").as_deref().map(str::trim) {
+        open: match param(&params, "status").as_deref().map(str::trim) {
             None | Some("") => None,
             Some("open") => Some(true),
             Some("closed") => Some(false),
@@ -360,7 +355,7 @@ pub(crate) async fn request(
 ) -> Result<Json<Vec<ServiceRequest>>, Refused> {
     let Query(params) = query.map_err(|e| bad(format!("查询参数错误 (malformed query): {e}")))?;
     let id = json_file(&file)?.to_owned();
-    let (key, _) = system(&app, &addr, all(&params, "api_key").as_deref()).await?;
+    let (key, _) = system(&app, &addr, param(&params, "api_key").as_deref()).await?;
     let missing = || {
         Refused(
             StatusCode::NOT_FOUND,

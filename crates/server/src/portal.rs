@@ -194,9 +194,7 @@ pub(crate) async fn rate(
     ApiJson(rating): ApiJson<PortalRating>,
 ) -> Result<Json<PortalAppeal>, ApiError> {
     // An id that is no id is answered as an appeal that is not there.
-    let id: Uuid = id
-        .parse()
-        .map_err(|_| ApiError::not_found("没有这项诉求 (no such appeal)"))?;
+    let id: Uuid = id.parse().map_err(|_| state::no_such_appeal())?;
     let now = chrono::Utc::now();
     app.tx(move |sql| {
         state::rate(
@@ -305,9 +303,7 @@ pub(crate) async fn rate_by_receipt(
     axum::extract::Path((token, id)): axum::extract::Path<(String, String)>,
     ApiJson(rating): ApiJson<PortalRating>,
 ) -> Result<Json<PortalAppeal>, ApiError> {
-    let id: Uuid = id
-        .parse()
-        .map_err(|_| ApiError::not_found("没有这项诉求 (no such appeal)"))?;
+    let id: Uuid = id.parse().map_err(|_| state::no_such_appeal())?;
     let now = chrono::Utc::now();
     app.tx(move |sql| state::rate_by_receipt(sql, &token, id, &rating, now))
         .await

@@ -6,7 +6,7 @@ use desk_core::{Entity, ValidationError};
 use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
-use crate::{Result, Store, StoreError, Writer};
+use crate::{Result, Store, Writer};
 
 impl Store {
     /// Orders waiting to be dispatched (待派单), oldest first.
@@ -17,10 +17,7 @@ impl Store {
             &[],
         )?
         .into_iter()
-        .map(|m| {
-            serde_json::from_value(serde_json::Value::Object(m))
-                .map_err(|_| StoreError::Corrupt("orders"))
-        })
+        .map(crate::query::typed)
         .collect()
     }
 }

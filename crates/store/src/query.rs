@@ -77,15 +77,15 @@ pub struct SearchHits {
     pub appeals: Vec<Map<String, Value>>,
 }
 
+/// A row as the record it holds.
+pub(crate) fn typed<R: Record>(row: Map<String, Value>) -> Result<R> {
+    serde_json::from_value(Value::Object(row)).map_err(|_| StoreError::Corrupt(R::ENTITY.table()))
+}
+
 impl Store {
     /// A record by id, void or not.
     pub fn get<R: Record>(&self, id: Uuid) -> Result<Option<R>> {
-        self.get_json(R::ENTITY, id)?
-            .map(|m| {
-                serde_json::from_value(Value::Object(m))
-                    .map_err(|_| StoreError::Corrupt(R::ENTITY.table()))
-            })
-            .transpose()
+        self.get_json(R::ENTITY, id)?.map(typed).transpose()
     }
 
     pub fn get_json(&self, entity: Entity, id: Uuid) -> Result<Option<Map<String, Value>>> {

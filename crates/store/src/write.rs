@@ -197,9 +197,7 @@ impl<'a> Writer<'a> {
 
     /// Reads a record that exists and is not void, or says which field pointed at it.
     pub fn get_live<R: Record>(&self, id: Uuid, field: &'static str) -> Result<R> {
-        let map = self.require_live(R::ENTITY, id, field)?;
-        serde_json::from_value(Value::Object(map))
-            .map_err(|_| crate::StoreError::Corrupt(R::ENTITY.table()))
+        crate::query::typed(self.require_live(R::ENTITY, id, field)?)
     }
 
     fn require_live(

@@ -369,7 +369,7 @@ pub fn rate_by_receipt(
         )?
         .is_some();
     if !of_visit {
-        return Err(ApiError::not_found("没有这项诉求 (no such appeal)"));
+        return Err(no_such_appeal());
     }
     rate(sql, site, site_name, appeal_id, rating, now)
 }
@@ -391,7 +391,7 @@ pub fn rate(
             &[appeal_id.to_string().into(), site.to_string().into()],
         )?
         .and_then(|r| AppealStatus::parse("status", text(r.get("status"))).ok())
-        .ok_or_else(|| ApiError::not_found("没有这项诉求 (no such appeal)"))?;
+        .ok_or_else(no_such_appeal)?;
     match status {
         AppealStatus::Resolved => {}
         AppealStatus::Rectifying | AppealStatus::Confirmed => {
@@ -471,6 +471,11 @@ fn orders(sql: &mut dyn Sql, site: &str) -> Result<Vec<PortalOrder>> {
             })
         })
         .collect()
+}
+
+/// An appeal that is not there, or not this enterprise's (or receipt's) to see: one answer.
+pub fn no_such_appeal() -> ApiError {
+    ApiError::not_found("没有这项诉求 (no such appeal)")
 }
 
 /// A validation error as the portal answers it: 400, naming the field.
