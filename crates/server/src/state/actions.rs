@@ -63,12 +63,17 @@ pub(crate) fn take_entry(
         Err(e) => return refuse(e),
     };
     // A dissatisfied rating's follow-up is due by the zone's rule, counted on the server's
-    // calendar from the day of the rating, whatever deadline the device proposed.
-    if let Some(Action::Confirm {
-        satisfaction,
-        follow_up: Some(_),
-    }) = action
+    // calendar from the day of the rating, whatever deadline the device proposed. (The
+    // portal's ratings are built by the server with that rule already.)
+    if let (
+        Author::Account(_),
+        Some(Action::Confirm {
+            satisfaction,
+            follow_up: Some(_),
+        }),
+    ) = (author, &action)
     {
+        let satisfaction = *satisfaction;
         let rated_on = desk_core::time::local_date(progress.at.min(now));
         let rating = Action::rating(satisfaction, rated_on, &super::ledger::calendar(sql)?);
         rating.record_in(&mut progress);
