@@ -22,6 +22,9 @@ pub fn binary(name: &str) -> PathBuf {
 /// A device: the `desk` CLI on its own temporary data directory.
 pub struct Device {
     pub dir: tempfile::TempDir,
+    /// The CA certificates this device trusts besides the web's (`SSL_CERT_FILE`), as an office
+    /// installs its zone's CA on its machines.
+    trust: Option<PathBuf>,
 }
 
 /// What a command did.
@@ -57,20 +60,34 @@ impl Device {
     pub fn new() -> Device {
         Device {
             dir: tempfile::tempdir().expect("temp dir"),
+            trust: None,
         }
+    }
+
+    /// A device that trusts the CA certificate(s) in `ca` (PEM).
+    pub fn trusting(ca: &Path) -> Device {
+        Device {
+            trust: Some(ca.to_owned()),
+            ..Device::new()
+        }
+    }
+
+    fn desk(&self) -> Command {
+        let mut cmd = Command::new(binary("desk"));
+        cmd.arg("--data-dir")
+            .arg(self.dir.path())
+            .env_remove("DESK_DATA_DIR");
+        if let Some(ca) = &self.trust {
+            cmd.env("SSL_CERT_FILE", ca);
+        }
+        cmd
     }
 
     /// Signs this device in to the server at `url` as `user` (the test password, typed on
     /// stdin), as an office signs a device in.
     #[track_caller]
     pub fn sign_in(&self, url: &str, user: &str) {
-        let out = with_stdin(
-            Command::new(binary("desk"))
-                .arg("--data-dir")
-                .arg(self.dir.path())
-                .args(["login", "--server", url, "--user", user, "--password-stdin"]),
-            crate::server_harness::PASSWORD,
-        );
+        let out = self.try_sign_in(url, user);
         assert!(
             out.status.success(),
             "desk login: {}",
@@ -78,15 +95,16 @@ impl Device {
         );
     }
 
+    pub fn try_sign_in(&self, url: &str, user: &str) -> Output {
+        with_stdin(
+            self.desk()
+                .args(["login", "--server", url, "--user", user, "--password-stdin"]),
+            crate::server_harness::PASSWORD,
+        )
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(binary("desk"))
-            .arg("--data-dir")
-            .arg(self.dir.path())
-            .args(args)
-            .env_remove("DESK_DATA_DIR")
-            .output()
-            .expect("run desk");
-        Run::from(out)
+        Run::from(self.desk().args(args).output().expect("run desk"))
     }
 
     /// The export, as bytes: what two devices compare.

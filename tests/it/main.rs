@@ -12,6 +12,8 @@ mod open311;
 mod portal;
 mod server;
 mod server_harness;
+mod server_package;
 mod simulation;
 mod sync;
+mod tls;
 mod trust;

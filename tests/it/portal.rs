@@ -14,7 +14,7 @@ use crate::harness::{binary, Device};
 use crate::server_harness::{backends, op, raw, seed_with_demo, site, Backend, Server, Tablet};
 
 /// `desk-server admin enterprise-code`, as the office runs it; its output.
-fn enterprise_code(db_url: &str, args: &[&str]) -> (bool, String) {
+pub(crate) fn enterprise_code(db_url: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(binary("desk-server"))
         .args(["--db", db_url, "admin", "enterprise-code"])
         .args(args)
@@ -26,7 +26,7 @@ fn enterprise_code(db_url: &str, args: &[&str]) -> (bool, String) {
 }
 
 /// The value after "label：" on its line of the letter.
-fn letter_line(letter: &str, label: &str) -> String {
+pub(crate) fn letter_line(letter: &str, label: &str) -> String {
     letter
         .lines()
         .find_map(|l| l.strip_prefix(label))
@@ -851,6 +851,16 @@ async fn an_enterprise_orders_a_visit_the_office_dispatches_it_and_the_enterpris
 /// `node portal/tests/<script> LEAD… SCREENSHOT_DIR TAIL…`, its screenshots in
 /// target/portal-screenshots; what it printed.
 pub(crate) async fn on_phone(script: &str, lead: &[&str], tail: &[&str]) -> String {
+    on_phone_with(script, lead, tail, &[]).await
+}
+
+/// As [`on_phone`], with more environment for the script.
+pub(crate) async fn on_phone_with(
+    script: &str,
+    lead: &[&str],
+    tail: &[&str],
+    env: &[(&str, &str)],
+) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let shots = root.join("target/portal-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -860,6 +870,7 @@ pub(crate) async fn on_phone(script: &str, lead: &[&str], tail: &[&str]) -> Stri
         .args(lead)
         .arg(&shots)
         .args(tail)
+        .envs(env.iter().copied())
         .output()
         .await
         .expect("run node");

@@ -207,8 +207,14 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(db_url: &str) -> ServerProcess {
+        Self::start_with(db_url, &[])
+    }
+
+    /// With more flags for `serve`.
+    pub fn start_with(db_url: &str, serve: &[&str]) -> ServerProcess {
         let mut child = Command::new(crate::harness::binary("desk-server"))
             .args(["--db", db_url, "serve", "--listen", "127.0.0.1:0"])
+            .args(serve)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -226,6 +232,10 @@ impl ServerProcess {
             .expect("address line")
             .to_owned();
         ServerProcess { url, child }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGTERM: the server stops taking requests and finishes those in flight. Returns its

@@ -107,11 +107,21 @@ impl Transport for LocalTransport {
         })
     }
 
-    async fn pull(&self, cursor: i64, limit: i64) -> Result<PullResponse, TransportError> {
-        let (changes, cursor, has_more) = self.deliver(|| {
-            let caller = self.caller.clone();
+    async fn pull(&self, q: PullQuery) -> Result<PullResponse, TransportError> {
+        let (changes, cursor, has_more, log) = self.deliver(|| {
+            let (caller, q) = (self.caller.clone(), q.clone());
             self.db
-                .tx_blocking(move |sql| state::pull(sql, &caller, cursor, limit))
+                .tx_blocking(move |sql| {
+                    let limit = q.limit.unwrap_or(1000);
+                    let (changes, cursor, more) =
+                        state::pull(sql, &caller, q.cursor, q.log.as_deref(), limit)?;
+                    Ok::<_, desk_server::error::ApiError>((
+                        changes,
+                        cursor,
+                        more,
+                        state::log_id(sql)?,
+                    ))
+                })
                 .map_err(server_error)
         })?;
         Ok(PullResponse {
@@ -120,6 +130,7 @@ impl Transport for LocalTransport {
             has_more,
             server_time: Utc::now().timestamp_millis(),
             scope: self.caller.scope_fingerprint(),
+            log,
         })
     }
 
@@ -129,9 +140,12 @@ impl Transport for LocalTransport {
         limit: i64,
     ) -> Result<BootstrapResponse, TransportError> {
         let caller = self.caller.clone();
-        let (records, next, cursor) = off_runtime(|| {
-            self.db
-                .tx_blocking(move |sql| state::bootstrap(sql, &caller, after.as_deref(), limit))
+        let (records, next, cursor, log) = off_runtime(|| {
+            self.db.tx_blocking(move |sql| {
+                let (records, next, cursor) =
+                    state::bootstrap(sql, &caller, after.as_deref(), limit)?;
+                Ok::<_, desk_server::error::ApiError>((records, next, cursor, state::log_id(sql)?))
+            })
         })
         .map_err(server_error)?;
         Ok(BootstrapResponse {
@@ -140,6 +154,7 @@ impl Transport for LocalTransport {
             cursor,
             server_time: Utc::now().timestamp_millis(),
             scope: self.caller.scope_fingerprint(),
+            log,
         })
     }
 

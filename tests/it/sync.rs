@@ -482,52 +482,146 @@ fn a_rejected_change_is_listed_with_its_reason_and_can_be_settled() {
     );
 }
 
+/// `desk-server admin …`, as an office runs it; its stdout, or a failure with its stderr.
+fn admin(db: &str, args: &[&str]) -> String {
+    let out = Command::new(binary("desk-server"))
+        .args(["--db", db, "admin"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "desk-server admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
-fn a_server_restored_from_a_backup_puts_its_devices_back_in_step() {
+fn a_server_restored_from_a_backup_gets_back_every_write_its_devices_hold() {
+    for backend in backends() {
+        let db = TestDb::new(&backend);
+        seed(&db.url);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("desk.backup").display().to_string();
+        let port = free_port();
+        let (office, field) = (Device::new(), Device::new());
+        let server = Server::start(&db.url, port);
+        login(&office, port, "leader");
+        login(&field, port, "officer1");
+        office.run(&["sync"]).ok();
+        add_site(&office, "备份前企业", "一园");
+        office.run(&["sync"]).ok();
+        field.run(&["sync"]).ok();
+        // Last night's backup, taken while the server serves.
+        let said = admin(&db.url, &["backup", &file]);
+        assert!(said.contains("已备份"), "{said}");
+        // A day's work after it, all acknowledged: an appeal raised and dispatched (its ledger
+        // sealed by the server) on one device, a new enterprise and an edit of an old one on
+        // the other.
+        let appeal = office
+            .run(&[
+                "--json",
+                "appeal",
+                "add",
+                "--site",
+                "备份前企业",
+                "--category",
+                "utilities",
+                "--description",
+                "厂区二期用电增容申请已提交三个月，供电公司尚未答复，影响新生产线调试。",
+            ])
+            .ok()
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        office
+            .run(&["appeal", "dispatch", &appeal, "--department", "经济发展局"])
+            .ok();
+        add_site(&field, "备份后企业", "一园");
+        field
+            .run(&["site", "edit", "备份前企业", "--contact", "王经理"])
+            .ok();
+        for d in [&office, &field, &office] {
+            d.run(&["sync"]).ok();
+        }
+        let before = (office.export(), field.export());
+        assert!(before.0.contains("备份后企业") && before.0.contains("王经理"));
+        // The server's disk dies; the backup comes back.
+        drop(server);
+        let said = admin(&db.url, &["restore", &file]);
+        assert!(said.contains("已从"), "{said}");
+        let fresh = Device::new();
+        {
+            let _server = Server::start(&db.url, port);
+            login(&fresh, port, "leader");
+            fresh.run(&["sync"]).ok();
+            assert!(
+                !fresh.export().contains("备份后企业"),
+                "{backend:?}: the restored server lacks the day's work"
+            );
+            // Each device hands back what it holds, then bootstraps again.
+            for d in [&field, &office, &field, &fresh] {
+                d.run(&["sync"]).ok();
+            }
+            assert_eq!(office.export(), before.0, "{backend:?}: the office device");
+            assert_eq!(field.export(), before.1, "{backend:?}: the field device");
+            assert_eq!(fresh.export(), before.0, "{backend:?}: a new device");
+        }
+        // Restoring twice from one backup is as good as once, whichever device syncs first
+        // (the office's bootstrap lets go of the other's site, which comes back when handed
+        // back).
+        admin(&db.url, &["restore", &file]);
+        let _server = Server::start(&db.url, port);
+        for d in [&office, &field, &office] {
+            d.run(&["sync"]).ok();
+        }
+        assert_eq!(
+            office.export(),
+            before.0,
+            "{backend:?}: after a second restore"
+        );
+    }
+}
+
+#[test]
+fn backup_and_restore_errors_name_the_problem() {
     let db = TestDb::new(&Backend::Sqlite);
     seed(&db.url);
-    let file = db.url.strip_prefix("sqlite://").unwrap().to_owned();
-    let port = free_port();
-    let (writer, reader) = (Device::new(), Device::new());
-    {
-        let _server = Server::start(&db.url, port);
-        login(&writer, port, "leader");
-        login(&reader, port, "leader");
-        writer.run(&["sync"]).ok();
-        add_site(&writer, "备份前企业", "一园");
-        writer.run(&["sync"]).ok();
-        reader.run(&["sync"]).ok();
-    }
-    // A backup of the stopped server: the database and its write-ahead log.
-    let backup = |from: &str, to: &str| {
-        for suffix in ["", "-wal"] {
-            let _ = std::fs::remove_file(format!("{to}{suffix}"));
-            if std::path::Path::new(&format!("{from}{suffix}")).exists() {
-                std::fs::copy(format!("{from}{suffix}"), format!("{to}{suffix}")).unwrap();
-            }
-        }
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(binary("desk-server"))
+            .args(["--db", &db.url, "admin"])
+            .args(args)
+            .output()
+            .unwrap()
     };
-    backup(&file, &format!("{file}.backup"));
-    {
-        let _server = Server::start(&db.url, port);
-        add_site(&writer, "备份后企业", "一园");
-        writer.run(&["sync"]).ok();
-        reader.run(&["sync"]).ok();
-        assert_eq!(names(&reader), ["备份前企业", "备份后企业"]);
-    }
-    // The server's disk dies; last night's backup comes back.
-    backup(&format!("{file}.backup"), &file);
-    let _server = Server::start(&db.url, port);
-    reader.run(&["sync"]).ok();
-    assert_eq!(
-        names(&reader),
-        ["备份前企业"],
-        "the reader follows the server it has now"
+    let missing = dir.path().join("none.backup").display().to_string();
+    let out = run(&["restore", &missing]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("找不到备份文件"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    let fresh = Device::new();
-    login(&fresh, port, "leader");
-    fresh.run(&["sync"]).ok();
-    assert_eq!(reader.export(), fresh.export());
+    // Not a backup at all: refused, and the database is as it was.
+    let junk = dir.path().join("junk.backup");
+    std::fs::write(&junk, "not a database").unwrap();
+    let out = run(&["restore", &junk.display().to_string()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("FILE"), "{err}");
+    let said = admin(&db.url, &["list-devices"]);
+    assert!(said.contains("无设备"), "{said}");
+    // A backup into a folder that does not exist: refused, naming it.
+    let out = run(&["backup", "/nonexistent/dir/desk.backup"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

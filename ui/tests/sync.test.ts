@@ -14,7 +14,7 @@ afterEach(() => {
 
 const signedIn: AppState = {
   ready: true, server: 'http://office:8700', user: '张三',
-  local: { device_id: 'd', pending: 0, conflicts: 0, rejections: 0, clock_correction: null, ledger_broken: null, cursor: 9, bootstrapped: true, bootstrap_after: null, clock_offset_ms: 0, last_sync_at: '2024-10-26T02:00:00.000Z' },
+  local: { device_id: 'd', pending: 0, conflicts: 0, rejections: 0, clock_correction: null, ledger_broken: null, cursor: 9, bootstrapped: true, bootstrap_after: null, clock_offset_ms: 0, last_sync_at: '2024-10-26T02:00:00.000Z', log: null, retention_days: 30 },
   sync: { state: 'up_to_date', at: '2024-10-26 10:00' },
 }
 const offlineDevice: AppState = { ...signedIn, server: null, user: null, sync: { state: 'idle' } }

@@ -12,6 +12,9 @@ fn main() -> ExitCode {
         "bench" => bench(),
         "bindings" => bindings(),
         "package" => package(),
+        "package-server" => {
+            package_server(std::env::args().nth(2).as_deref() == Some("--debug")).map(drop)
+        }
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
@@ -19,7 +22,9 @@ fn main() -> ExitCode {
                  test      every test tier: UI (Vitest), rustfmt, clippy -D warnings, unit, store, CLI, server and sync (SQLite and PostgreSQL), app, end-to-end (its window under Xvfb)\n\
                  bench     the benchmark command (figures for docs/BENCHMARKS.md)\n\
                  bindings  regenerate ui/src/bindings (TypeScript) from the Rust types\n\
-                 package   the app's Linux package (.deb), with the Tauri CLI"
+                 package   the app's Linux package (.deb), with the Tauri CLI\n\
+                 package-server [--debug]\n          \
+                 desk-server's Debian package with its systemd unit (--debug: of the debug build, for the tests)"
             );
             return ExitCode::from(2);
         }
@@ -251,6 +256,121 @@ fn package() -> Result {
     Ok(())
 }
 
+/// desk-server's Debian package, made with Debian's own dpkg-deb: the binary (the portal's pages
+/// embedded), the systemd unit, the config under /etc (a conffile, kept across upgrades) and the
+/// maintainer scripts that make its user (packaging/desk-server). `debug` packs the debug build
+/// the test tier has already made: the packaging is what its test checks. Returns the .deb.
+fn package_server(debug: bool) -> std::result::Result<PathBuf, String> {
+    let profile = if debug {
+        // As the test tier built it (naming one package would resolve other features and
+        // build it again).
+        cargo(&["build", "--workspace", "--bins"])?;
+        "debug"
+    } else {
+        ensure_ui_dependencies()?;
+        npm(&["run", "build:portal"])?;
+        cargo(&["build", "--release", "-p", "desk-server", "--bins"])?;
+        "release"
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    let arch = output("dpkg", &["--print-architecture"])?;
+    let out = root().join("target/package-server");
+    let stage = out.join(format!("desk-server_{version}_{arch}"));
+    let _ = std::fs::remove_dir_all(&stage);
+    let files = root().join("packaging/desk-server");
+    let place = |from: &Path, to: &str, mode: u32| -> Result {
+        use std::os::unix::fs::PermissionsExt;
+        let to = stage.join(to);
+        std::fs::create_dir_all(to.parent().expect("a folder"))
+            .and_then(|()| std::fs::copy(from, &to))
+            .and_then(|_| std::fs::set_permissions(&to, std::fs::Permissions::from_mode(mode)))
+            .map_err(|e| format!("cannot place {}: {e}", to.display()))
+    };
+    place(
+        &root().join(format!("target/{profile}/desk-server")),
+        "usr/bin/desk-server",
+        0o755,
+    )?;
+    place(
+        &files.join("desk-server.service"),
+        "lib/systemd/system/desk-server.service",
+        0o644,
+    )?;
+    place(
+        &files.join("config.toml"),
+        "etc/desk-server/config.toml",
+        0o644,
+    )?;
+    place(
+        &root().join("README.md"),
+        "usr/share/doc/desk-server/README.md",
+        0o644,
+    )?;
+    for script in ["postinst", "prerm", "postrm"] {
+        place(&files.join(script), &format!("DEBIAN/{script}"), 0o755)?;
+    }
+    let control = [
+        "Package: desk-server".to_owned(),
+        format!("Version: {version}"),
+        format!("Architecture: {arch}"),
+        "Maintainer: Mobile Desk developers <desk@localhost>".into(),
+        "Section: net".into(),
+        "Priority: optional".into(),
+        "Depends: libc6, passwd".into(),
+        "Recommends: postgresql-client".into(),
+        "Description: 流动办公桌 Mobile Desk sync server".into(),
+        " The office's central server for Mobile Desk: accounts and devices, the sync".into(),
+        " protocol, the appeals ledger, the enterprise portal and the Open311 intake.".into(),
+        " Embedded SQLite by default, PostgreSQL at scale; runs as the desk-server user".into(),
+        " under systemd, its data in /var/lib/desk-server, its settings in".into(),
+        " /etc/desk-server/config.toml.".into(),
+        String::new(),
+    ]
+    .join("\n");
+    let write = |name: &str, text: &str| -> Result {
+        std::fs::write(stage.join("DEBIAN").join(name), text)
+            .map_err(|e| format!("cannot write DEBIAN/{name}: {e}"))
+    };
+    write("control", &control)?;
+    write(
+        "conffiles",
+        "/etc/desk-server/config.toml
+",
+    )?;
+    let deb = out.join(format!("desk-server_{version}_{arch}.deb"));
+    step(
+        "dpkg-deb",
+        &[
+            "--root-owner-group",
+            "--build",
+            &stage.display().to_string(),
+            &deb.display().to_string(),
+        ],
+    )?;
+    eprintln!(
+        "\nThe package: {}\nInstall it with: sudo apt install {}",
+        deb.display(),
+        deb.display()
+    );
+    Ok(deb)
+}
+
+/// What a command printed, trimmed.
+fn output(program: &str, args: &[&str]) -> std::result::Result<String, String> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{program} {}` failed ({})",
+            args.join(" "),
+            out.status
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
 fn pipe(program: &str, args: &[&str], input: &str) -> Result {
     use std::io::Write;
     eprintln!("==> {program} {}", args.join(" "));
@@ -310,6 +430,19 @@ fn test() -> Result {
         .map_err(|e| format!("cannot start cargo: {e}"))?;
     if !status.success() {
         return Err(format!("tests failed ({status})"));
+    }
+    // The server's Debian package, installed on this machine and run as its unit says.
+    let deb = package_server(true)?;
+    eprintln!("==> cargo test --workspace --tests server_package -- --ignored");
+    let status = Command::new("cargo")
+        .args(["test", "--workspace", "--tests", "server_package"])
+        .args(["--", "--ignored", "--test-threads=1"])
+        .env("DESK_TEST_DEB", &deb)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("the server package's test failed ({status})"));
     }
     // The app's window, end to end: last, as the slowest tier and the one that needs the most.
     // Every package's test targets, like the run above: naming one target (`--test it`) would

@@ -120,7 +120,12 @@ pub enum Command {
         interval: u64,
     },
     /// What waits to be synced, when it last was, conflicts and rejections.
-    Status,
+    Status {
+        /// Keep the operations the server acknowledged this many days, to hand back to a server
+        /// restored from an older backup (default 30).
+        #[arg(long)]
+        retention_days: Option<i64>,
+    },
     /// Values that lost a concurrent edit; settle them.
     Conflicts {
         #[command(subcommand)]

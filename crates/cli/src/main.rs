@@ -378,7 +378,12 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
         Command::Sync { watch, interval } => {
             remote(sync::sync(&cli.data_dir, store, watch, interval, out))?
         }
-        Command::Status => sync::status(&cli.data_dir, &store, out)?,
+        Command::Status { retention_days } => {
+            if let Some(days) = retention_days {
+                store.set_retention_days(days)?;
+            }
+            sync::status(&cli.data_dir, &store, out)?
+        }
         Command::Conflicts { action } => sync::conflicts(&mut store, action, out)?,
         Command::Rejections { action } => sync::rejections(&cli.data_dir, &mut store, action, out)?,
         Command::Import(ImportCmd::Sites { file }) => {

@@ -189,6 +189,10 @@ pub fn status(data_dir: &Path, store: &Store, out: &Out) -> Result<(), StoreErro
         s.sync.last_sync_at.as_deref().unwrap_or("—")
     );
     out!("同步位置 (cursor)     {}", s.sync.cursor);
+    out!(
+        "保留已确认 (kept)     {} 天，供从备份恢复的服务器补传 (days of acknowledged changes, for a server restored from a backup)",
+        s.retention_days
+    );
     out!("冲突 (conflicts)      {}", s.conflicts);
     out!("被拒绝 (rejections)   {}", s.rejections);
     out!(

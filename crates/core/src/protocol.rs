@@ -127,6 +127,9 @@ pub struct PullQuery {
     /// The `cursor` of the previous reply; 0 at first (after a bootstrap, the bootstrap's).
     #[serde(default)]
     pub cursor: i64,
+    /// The `log` of the reply the cursor came from. A server restored from a backup has
+    /// another, and answers 409: the cursor names a place in a log it no longer holds.
+    pub log: Option<String>,
     /// At most this many changes (1 to 5,000; default 1,000).
     pub limit: Option<i64>,
 }
@@ -167,6 +170,10 @@ pub struct PullResponse {
     /// bootstraps again to let go of what left its scope and take in what entered it.
     #[serde(default)]
     pub scope: String,
+    /// Which log the cursor counts in: chosen when the database's log began, and chosen anew
+    /// when a backup is restored into it.
+    #[serde(default)]
+    pub log: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -192,4 +199,7 @@ pub struct BootstrapResponse {
     /// As in [`PullResponse::scope`].
     #[serde(default)]
     pub scope: String,
+    /// As in [`PullResponse::log`].
+    #[serde(default)]
+    pub log: String,
 }

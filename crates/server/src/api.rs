@@ -503,7 +503,7 @@ async fn live_changes(State(state): State<AppState>, _caller: Caller) -> Respons
 #[utoipa::path(
     get, path = "/v1/pull", params(PullQuery, ("x-desk-protocol" = u32, Header, description = "Sync protocol version")),
     security(("token" = [])),
-    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "The cursor is past the server's log (restored from a backup): bootstrap again"), (status = 426, body = ErrorBody))
+    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "The server was restored from a backup (`log_restored`, or `cursor_ahead` past its log): push again what was acknowledged since, then bootstrap again"), (status = 426, body = ErrorBody))
 )]
 async fn pull(
     State(state): State<AppState>,
@@ -517,8 +517,12 @@ async fn pull(
         );
     }
     let scope = caller.scope_fingerprint();
-    let (changes, cursor, has_more) = state
-        .tx(move |sql| state::pull(sql, &caller, q.cursor, limit))
+    let (changes, cursor, has_more, log) = state
+        .tx(move |sql| {
+            let (changes, cursor, more) =
+                state::pull(sql, &caller, q.cursor, q.log.as_deref(), limit)?;
+            Ok::<_, ApiError>((changes, cursor, more, state::log_id(sql)?))
+        })
         .await?;
     crate::metrics::pulled(changes.len());
     Ok(Json(PullResponse {
@@ -527,6 +531,7 @@ async fn pull(
         has_more,
         server_time: now_ms(),
         scope,
+        log,
     }))
 }
 
@@ -544,8 +549,12 @@ async fn bootstrap(
 ) -> Result<Json<BootstrapResponse>, ApiError> {
     let limit = state::page_limit(q.limit)?;
     let scope = caller.scope_fingerprint();
-    let (records, next, cursor) = state
-        .tx(move |sql| state::bootstrap(sql, &caller, q.after.as_deref(), limit))
+    let (records, next, cursor, log) = state
+        .tx(move |sql| {
+            let (records, next, cursor) =
+                state::bootstrap(sql, &caller, q.after.as_deref(), limit)?;
+            Ok::<_, ApiError>((records, next, cursor, state::log_id(sql)?))
+        })
         .await?;
     crate::metrics::bootstrapped(records.len());
     Ok(Json(BootstrapResponse {
@@ -554,6 +563,7 @@ async fn bootstrap(
         cursor,
         server_time: now_ms(),
         scope,
+        log,
     }))
 }
 

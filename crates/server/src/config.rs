@@ -35,6 +35,11 @@ pub struct Config {
     /// the portal's links in the letters `admin enterprise-code` prints; by default the
     /// listening address.
     pub public_url: Option<String>,
+    /// Serve HTTPS with this certificate chain and private key (PEM files), read again on
+    /// SIGHUP. Without them the server speaks plain HTTP, for a proxy in front that terminates
+    /// TLS (nginx).
+    pub tls_cert_file: Option<String>,
+    pub tls_key_file: Option<String>,
 }
 
 impl Default for Config {
@@ -53,6 +58,8 @@ impl Default for Config {
             login_window_secs: 300,
             trust_forwarded_for: false,
             public_url: None,
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }
@@ -67,12 +74,30 @@ impl Config {
         }
     }
 
+    /// The certificate and key to serve HTTPS with: both, or neither.
+    pub fn tls_files(&self) -> Result<Option<(&Path, &Path)>, String> {
+        match (&self.tls_cert_file, &self.tls_key_file) {
+            (Some(cert), Some(key)) => Ok(Some((Path::new(cert), Path::new(key)))),
+            (None, None) => Ok(None),
+            (None, Some(_)) => {
+                Err("tls_cert_file：有私钥而没有证书 (a key is set without its certificate)".into())
+            }
+            (Some(_), None) => {
+                Err("tls_key_file：有证书而没有私钥 (a certificate is set without its key)".into())
+            }
+        }
+    }
+
     /// The portal's address, as enterprises open it.
     pub fn portal_url(&self) -> String {
-        let base = self
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", self.listen));
+        let base = self.public_url.clone().unwrap_or_else(|| {
+            let scheme = if self.tls_cert_file.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{}", self.listen)
+        });
         format!("{}/portal/", base.trim_end_matches('/'))
     }
 

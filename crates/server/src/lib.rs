@@ -8,11 +8,13 @@
 //! - [`scope`]: who may see and change what;
 //! - [`live`]: the log's head, streamed to connected devices as it moves;
 //! - [`portal`]: the enterprise portal, its API and its embedded pages;
-//! - [`admin`]: what `desk-server admin` does.
+//! - [`admin`]: what `desk-server admin` does; [`backup`]: its backups and restores;
+//! - [`tls`]: HTTPS of its own, its certificate reloaded on SIGHUP.
 
 pub mod admin;
 pub mod api;
 mod auth;
+pub mod backup;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -22,13 +24,14 @@ pub mod open311;
 pub mod portal;
 pub mod scope;
 pub mod state;
+pub mod tls;
 
 use std::future::Future;
 
 pub use api::{router, AppState};
 
-/// Serves on a listener it is handed (tests bind port 0) until `shutdown` resolves, then
-/// ends the live streams and finishes the requests in flight.
+/// Serves plain HTTP on a listener it is handed (tests bind port 0) until `shutdown` resolves,
+/// then lets requests in flight finish and ends the live streams.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -42,6 +45,33 @@ pub async fn serve(
             shutdown.await;
             live.close();
         })
+        .await;
+    watching.abort();
+    served
+}
+
+/// As [`serve`], over HTTPS: `tls` holds the certificate, and can be given a new one while
+/// serving ([`tls::reload`]).
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    tls: axum_server::tls_rustls::RustlsConfig,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let live = state.live.clone();
+    let watching = tokio::spawn(api::watch_log(state.clone()));
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let handle = axum_server::Handle::new();
+    let stopping = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        live.close();
+        // As long as a device may take to finish a push of the largest batch.
+        stopping.graceful_shutdown(Some(std::time::Duration::from_secs(60)));
+    });
+    let served = axum_server::from_tcp_rustls(listener.into_std()?, tls)?
+        .handle(handle)
+        .serve(app)
         .await;
     watching.abort();
     served

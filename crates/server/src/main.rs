@@ -4,12 +4,13 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use axum_server::tls_rustls::RustlsConfig;
 use clap::{Args, Parser, Subcommand};
 use desk_core::model::DepartmentLevel;
 use desk_server::config::Config;
 use desk_server::db::Db;
 use desk_server::scope::Role;
-use desk_server::{admin, AppState};
+use desk_server::{admin, backup, tls, AppState};
 
 /// 流动办公桌 Mobile Desk: the office's sync server.
 #[derive(Parser)]
@@ -24,7 +25,8 @@ struct Cli {
 #[derive(Args)]
 struct Settings {
     /// A TOML file with any of: db, listen, max_body_bytes, max_batch_ops,
-    /// max_clock_ahead_secs, db_concurrency.
+    /// max_clock_ahead_secs, db_concurrency, tls_cert_file, tls_key_file, public_url, …
+    /// (README, "Running the server").
     #[arg(long, global = true, env = "DESK_SERVER_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite:///path/desk.db (default: sqlite://desk-server.db) or postgres://user@host/db
@@ -43,6 +45,12 @@ enum Command {
         /// Address to listen on (default 127.0.0.1:8700).
         #[arg(long, env = "DESK_LISTEN")]
         listen: Option<String>,
+        /// Serve HTTPS with this certificate chain (PEM), read again on SIGHUP.
+        #[arg(long, env = "DESK_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<String>,
+        /// The certificate's private key (PEM).
+        #[arg(long, env = "DESK_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<String>,
     },
     /// Administer accounts, parks, departments and devices.
     #[command(subcommand)]
@@ -135,6 +143,12 @@ enum AdminCmd {
         #[arg(long)]
         revoke: bool,
     },
+    /// Write a consistent copy of the database to FILE while the server keeps serving (SQLite's
+    /// online backup; on PostgreSQL, pg_dump's custom format).
+    Backup { file: PathBuf },
+    /// Put the backup FILE back in place of the database; stop the server first. Devices that
+    /// synced after the backup hand back what it lacks at their next sync, and bootstrap again.
+    Restore { file: PathBuf },
     /// Walk every appeal's ledger (its hash chain, and the status it leads to) and name the
     /// first broken link; exits with 2 when there is one.
     VerifyLedger,
@@ -162,9 +176,16 @@ fn main() -> ExitCode {
         config.public_url = Some(url);
     }
     match cli.command {
-        Command::Serve { listen } => {
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+        } => {
             if let Some(listen) = listen {
                 config.listen = listen;
+            }
+            if tls_cert.is_some() {
+                (config.tls_cert_file, config.tls_key_file) = (tls_cert, tls_key);
             }
             serve(config)
         }
@@ -195,6 +216,18 @@ fn serve(config: Config) -> ExitCode {
     } else {
         logs.init();
     }
+    let tls = match config.tls_files() {
+        Ok(Some((cert, key))) => match tls::load(cert, key) {
+            Ok(server_config) => Some((
+                RustlsConfig::from_config(server_config),
+                cert.to_owned(),
+                key.to_owned(),
+            )),
+            Err(e) => return fail(&e),
+        },
+        Ok(None) => None,
+        Err(e) => return fail(&e),
+    };
     let db = match Db::open_with(&config.db, &config.db_options()) {
         Ok(db) => db,
         Err(e) => return fail(&e.to_string()),
@@ -217,11 +250,19 @@ fn serve(config: Config) -> ExitCode {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        tracing::info!(%addr, backend = db.backend(), "desk-server listening");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(%addr, scheme, backend = db.backend(), "desk-server listening");
         // The address on stdout, for scripts and tests that started it on port 0.
-        println!("listening on http://{addr}");
+        println!("listening on {scheme}://{addr}");
         let state = AppState::new(db, config);
-        match desk_server::serve(listener, state, shutdown_signal()).await {
+        let served = match tls {
+            Some((tls, cert, key)) => {
+                tokio::spawn(reload_on_hangup(tls.clone(), cert, key));
+                desk_server::serve_tls(listener, tls, state, shutdown_signal()).await
+            }
+            None => desk_server::serve(listener, state, shutdown_signal()).await,
+        };
+        match served {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS
@@ -229,6 +270,20 @@ fn serve(config: Config) -> ExitCode {
             Err(e) => fail(&e.to_string()),
         }
     })
+}
+
+/// SIGHUP: the certificate files are read again (renewed by certbot or the zone's CA, say).
+async fn reload_on_hangup(tls: RustlsConfig, cert: PathBuf, key: PathBuf) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+    else {
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        match tls::reload(&tls, &cert, &key) {
+            Ok(()) => tracing::info!(cert = %cert.display(), "certificate reloaded"),
+            Err(e) => tracing::error!("certificate not reloaded, the old one stays: {e}"),
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -269,6 +324,10 @@ fn letter(issued: &admin::IssuedCode, portal: &str) -> String {
     )
 }
 
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
 fn password(from_stdin: bool) -> Result<String, String> {
     if from_stdin {
         let mut line = String::new();
@@ -284,7 +343,9 @@ fn password(from_stdin: bool) -> Result<String, String> {
 }
 
 fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
-    let db = Db::open_with(&config.db, &config.db_options()).map_err(|e| e.to_string())?;
+    // Opened by the commands that need it: a backup or a restore works on the database as it
+    // is (a restore must not first migrate what it is about to replace).
+    let open = || Db::open_with(&config.db, &config.db_options()).map_err(|e| e.to_string());
     let err = |e: desk_server::error::ApiError| e.body.message;
     match cmd {
         AdminCmd::CreateAdmin {
@@ -301,7 +362,7 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
                 parks: &[],
                 departments: &[],
             };
-            let id = admin::create_user(&db, &spec).map_err(err)?;
+            let id = admin::create_user(&open()?, &spec).map_err(err)?;
             Ok(format!("已创建管理员 (administrator created) {name} {id}"))
         }
         AdminCmd::CreateUser {
@@ -326,19 +387,19 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
                 parks: &park,
                 departments: &department,
             };
-            let id = admin::create_user(&db, &spec).map_err(err)?;
+            let id = admin::create_user(&open()?, &spec).map_err(err)?;
             Ok(format!(
                 "已创建用户 (user created) {name} ({}) {id}",
                 role.as_str()
             ))
         }
         AdminCmd::CreatePark { name } => {
-            let id = admin::create_park(&db, &name).map_err(err)?;
+            let id = admin::create_park(&open()?, &name).map_err(err)?;
             Ok(format!("已创建园区 (park created) {name} {id}"))
         }
         AdminCmd::CreateDepartment { name, level } => {
             let level = DepartmentLevel::parse("level", &level).map_err(|e| e.to_string())?;
-            let id = admin::create_department(&db, &name, level).map_err(err)?;
+            let id = admin::create_department(&open()?, &name, level).map_err(err)?;
             Ok(format!("已创建责任单位 (department created) {name} {id}"))
         }
         AdminCmd::SetScope {
@@ -346,17 +407,17 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
             park,
             department,
         } => {
-            admin::set_scope(&db, &user, &park, &department).map_err(err)?;
+            admin::set_scope(&open()?, &user, &park, &department).map_err(err)?;
             Ok(format!("已更新 {user} 的范围 (scope updated)"))
         }
-        AdminCmd::Demo => Ok(if admin::load_demo(&db).map_err(err)? {
+        AdminCmd::Demo => Ok(if admin::load_demo(&open()?).map_err(err)? {
             "已载入 2024年10月26日 流动办公桌演示数据 (demo session of 26 October 2024 loaded)"
                 .into()
         } else {
             "演示数据已存在，未重复载入 (the demo is already loaded; nothing written)".into()
         }),
         AdminCmd::ListDevices => {
-            let devices = admin::list_devices(&db).map_err(err)?;
+            let devices = admin::list_devices(&open()?).map_err(err)?;
             if devices.is_empty() {
                 return Ok("（无设备 / no devices）".into());
             }
@@ -384,13 +445,13 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
                 .trim()
                 .parse()
                 .map_err(|_| format!("id：“{id}”不是设备编号 (not a device id)"))?;
-            admin::revoke_device(&db, id).map_err(err)?;
+            admin::revoke_device(&open()?, id).map_err(err)?;
             Ok(format!("已停用设备 (device revoked) {id}"))
         }
         AdminCmd::Calendar(CalendarCmd::Import { file }) => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("无法读取 (cannot read) {}: {e}", file.display()))?;
-            let year = admin::import_calendar(&db, &text).map_err(err)?;
+            let year = admin::import_calendar(&open()?, &text).map_err(err)?;
             Ok(format!(
                 "已发布 {} 年节假日安排：{} 天假日，{} 天调休上班 (published the {} calendar: {} holidays, {} make-up working days)",
                 year.year,
@@ -402,14 +463,14 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
             ))
         }
         AdminCmd::TimeLimits { response, handling } => {
-            let limits = admin::time_limits(&db, response, handling).map_err(err)?;
+            let limits = admin::time_limits(&open()?, response, handling).map_err(err)?;
             Ok(format!(
                 "办理时限：{} 个工作日内响应，{} 个工作日内办结 (time limits: answered within {} working days, handled within {})",
                 limits.response_days, limits.handling_days, limits.response_days, limits.handling_days
             ))
         }
         AdminCmd::EnterpriseCode { site, revoke: true } => {
-            let (name, had) = admin::revoke_enterprise_code(&db, &site).map_err(err)?;
+            let (name, had) = admin::revoke_enterprise_code(&open()?, &site).map_err(err)?;
             Ok(if had {
                 format!("已收回 {name} 的访问码，其登录已失效 (access code revoked; its sessions ended)")
             } else {
@@ -420,11 +481,11 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
             site,
             revoke: false,
         } => {
-            let issued = admin::issue_enterprise_code(&db, &site).map_err(err)?;
+            let issued = admin::issue_enterprise_code(&open()?, &site).map_err(err)?;
             Ok(letter(&issued, &config.portal_url()))
         }
         AdminCmd::ApiKey { name, revoke: true } => {
-            let had = admin::revoke_api_key(&db, &name).map_err(err)?;
+            let had = admin::revoke_api_key(&open()?, &name).map_err(err)?;
             Ok(if had {
                 format!("已停用 {name} 的 API 密钥 (the key is revoked)")
             } else {
@@ -435,14 +496,33 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
             name,
             revoke: false,
         } => {
-            let key = admin::issue_api_key(&db, &name).map_err(err)?;
+            let key = admin::issue_api_key(&open()?, &name).map_err(err)?;
             Ok(format!(
                 "{name} 的 Open311 API 密钥（只显示这一次，请妥善保存）(its Open311 api_key, shown once: keep it safe)\n{key}\n接口地址 (endpoint)：{}/open311/v2/",
                 config.public_url.as_deref().unwrap_or("http://SERVER:8700").trim_end_matches('/')
             ))
         }
+        AdminCmd::Backup { file } => {
+            let done = backup::backup(&config.db, &file)?;
+            Ok(format!(
+                "已备份到 (backed up to) {}：{}{}",
+                file.display(),
+                megabytes(done.bytes),
+                done.log_head
+                    .map(|h| format!("，日志至第 {h} 条 (log up to entry {h})"))
+                    .unwrap_or_default()
+            ))
+        }
+        AdminCmd::Restore { file } => {
+            let done = backup::restore(&config.db, &file, &config.db_options())?;
+            let head = done.log_head.unwrap_or_default();
+            Ok(format!(
+                "已从 {} 恢复 (restored)，日志至第 {head} 条 (log up to entry {head})。设备下次同步时补传备份之后的修改，并重新完整同步 (at their next sync, devices hand back what came after the backup and bootstrap again)",
+                file.display(),
+            ))
+        }
         AdminCmd::VerifyLedger => {
-            let report = admin::verify_ledger(&db).map_err(err)?;
+            let report = admin::verify_ledger(&open()?).map_err(err)?;
             match report.broken {
                 None => Ok(format!(
                     "台账完整：{} 件诉求，{} 条办理记录 (the ledger is whole: {} appeals, {} entries)",

@@ -54,6 +54,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_visit_receipts",
         include_str!("../../../migrations/client/0012_visit_receipts.sql"),
     ),
+    (
+        "0013_acknowledged_ops_kept",
+        include_str!("../../../migrations/client/0013_acknowledged_ops_kept.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -18,6 +18,8 @@ use crate::{apply, meta, set_meta, Result, Store, StoreError};
 pub struct SyncState {
     /// The log position pulled up to.
     pub cursor: i64,
+    /// The server's log the cursor counts in (see `PullResponse::log`).
+    pub log: Option<String>,
     /// The first sync (bootstrap) is complete.
     pub bootstrapped: bool,
     /// Where an interrupted bootstrap resumes.
@@ -39,6 +41,8 @@ pub struct LocalStatus {
     pub clock_correction: Option<crate::clock::ClockCorrection>,
     /// The first broken link found in an appeal's ledger, until its chain checks whole again.
     pub ledger_broken: Option<String>,
+    /// Days acknowledged operations are kept, to hand back to a server restored from a backup.
+    pub retention_days: i64,
     #[serde(flatten)]
     pub sync: SyncState,
 }
@@ -90,6 +94,22 @@ fn entity(table: &str) -> Result<Entity> {
         .ok_or(StoreError::Corrupt("entity"))
 }
 
+/// How long acknowledged operations stay ready for a restored server, unless set.
+pub const DEFAULT_RETENTION_DAYS: i64 = 30;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Where pulling continues, and in which of the server's logs that place is.
+fn set_cursor(tx: &rusqlite::Connection, cursor: i64, log: &str) -> Result<()> {
+    set_meta(tx, "sync.cursor", &cursor.to_string())?;
+    if !log.is_empty() {
+        set_meta(tx, "sync.log", log)?;
+    }
+    Ok(())
+}
+
 fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -101,6 +121,7 @@ impl Store {
             cursor: get("sync.cursor")?
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(0),
+            log: get("sync.log")?,
             bootstrapped: get("sync.bootstrapped")?.is_some_and(|b| b == "1"),
             bootstrap_after: get("sync.bootstrap_after")?.filter(|a| !a.is_empty()),
             clock_offset_ms: get("sync.clock_offset_ms")?
@@ -120,6 +141,7 @@ impl Store {
             rejections: count("SELECT COUNT(*) FROM rejections WHERE resolved IS NULL")?,
             clock_correction: self.clock_correction()?,
             ledger_broken: meta(self.conn(), "ledger.broken")?,
+            retention_days: self.retention_days()?,
             sync: self.sync_state()?,
         })
     }
@@ -166,8 +188,8 @@ impl Store {
                 take_amendments(&tx, op, amended)?;
             }
             tx.execute(
-                "UPDATE oplog SET acked = 1 WHERE op_id = ?1 AND local = 1",
-                [r.op_id.to_string()],
+                "UPDATE oplog SET acked = 1, acked_at = ?2 WHERE op_id = ?1 AND local = 1",
+                rusqlite::params![r.op_id.to_string(), now_ms()],
             )?;
         }
         tx.commit()?;
@@ -178,7 +200,7 @@ impl Store {
     /// merged, records that left this device's scope let go of (unless it still has changes to
     /// them to push or settle). Appeals whose ledger moved are checked at the end of the sync
     /// ([`Store::verify_ledgers`]).
-    pub fn apply_pull(&mut self, changes: &[Change], cursor: i64) -> Result<()> {
+    pub fn apply_pull(&mut self, changes: &[Change], cursor: i64, log: &str) -> Result<()> {
         let ops: Vec<_> = changes.iter().filter_map(|c| c.op.clone()).collect();
         let snapshots: Vec<Snapshot> = changes.iter().filter_map(|c| c.snapshot.clone()).collect();
         let touched: Vec<String> = ops
@@ -199,7 +221,7 @@ impl Store {
                     [format!("ledger.unverified.{appeal}")],
                 )?;
             }
-            set_meta(tx, "sync.cursor", &cursor.to_string())
+            set_cursor(tx, cursor, log)
         })
         .map(drop)
     }
@@ -279,11 +301,12 @@ impl Store {
         records: &[Snapshot],
         next: Option<&str>,
         cursor: i64,
+        log: &str,
     ) -> Result<()> {
         let first = self.sync_state()?.bootstrap_after.is_none();
         self.apply_remote_then(&[], records, |tx| {
             if first {
-                set_meta(tx, "sync.cursor", &cursor.to_string())?;
+                set_cursor(tx, cursor, log)?;
             }
             set_meta(tx, "search.deferred", "1")?;
             set_meta(tx, "sync.bootstrap_after", next.unwrap_or_default())?;
@@ -319,6 +342,41 @@ impl Store {
         set_meta(self.conn(), "sync.rescope", "1")
     }
 
+    /// The server was restored from a backup, which may lack what this device pushed since.
+    /// The operations it acknowledged within the retention period go back in the outbox (the
+    /// server takes those it lacks and answers the others as already in), and the next sync
+    /// bootstraps again. Returns how many went back.
+    pub fn server_restored(&mut self) -> Result<usize> {
+        let since = now_ms() - self.retention_days()? * 86_400_000;
+        let tx = self.conn_mut().transaction()?;
+        let back = tx.execute(
+            "UPDATE oplog SET acked = 0 WHERE local = 1 AND acked = 1 AND acked_at >= ?1",
+            [since],
+        )?;
+        set_meta(&tx, "sync.rescope", "1")?;
+        tx.commit()?;
+        Ok(back)
+    }
+
+    /// How long acknowledged operations are kept ready to hand back to a restored server, in
+    /// days ([`DEFAULT_RETENTION_DAYS`] unless set).
+    pub fn retention_days(&self) -> Result<i64> {
+        Ok(meta(self.conn(), "sync.retention_days")?
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(DEFAULT_RETENTION_DAYS))
+    }
+
+    pub fn set_retention_days(&mut self, days: i64) -> Result<()> {
+        if !(1..=3650).contains(&days) {
+            return Err(StoreError::Invalid(desk_core::ValidationError::Invalid {
+                field: "retention_days",
+                value: days.to_string(),
+                expected: "1–3650 天 (days)".into(),
+            }));
+        }
+        set_meta(self.conn(), "sync.retention_days", &days.to_string())
+    }
+
     /// The account's scope changed and the device has not caught up with it yet.
     pub fn rescope_pending(&self) -> Result<bool> {
         Ok(meta(self.conn(), "sync.rescope")?.is_some())
@@ -331,6 +389,7 @@ impl Store {
         &mut self,
         keep: &std::collections::HashSet<(Entity, Uuid)>,
         cursor: i64,
+        log: &str,
     ) -> Result<usize> {
         let tx = self.conn_mut().transaction()?;
         let mut removed = 0;
@@ -350,7 +409,7 @@ impl Store {
                 }
             }
         }
-        set_meta(&tx, "sync.cursor", &cursor.to_string())?;
+        set_cursor(&tx, cursor, log)?;
         tx.execute("DELETE FROM meta WHERE key = 'sync.rescope'", [])?;
         tx.commit()?;
         Ok(removed)
@@ -642,6 +701,12 @@ fn let_go(tx: &rusqlite::Transaction, entity: Entity, id: &str) -> Result<bool> 
         return Ok(false);
     }
     delete_row(tx, entity, id)?;
+    // What was received about it goes too: should the same operations come again (another
+    // device handing them back to a server restored from a backup), they must apply again.
+    tx.execute(
+        "DELETE FROM oplog WHERE entity = ?1 AND record_id = ?2 AND local = 0",
+        [entity.table(), id],
+    )?;
     Ok(true)
 }
 

@@ -738,12 +738,12 @@ proptest! {
         loop {
             let page = crate::snapshots_after(s.conn(), after, chunk).unwrap();
             let Some(last) = page.last() else {
-                fresh.apply_bootstrap_page(&[], None, 0).unwrap();
+                fresh.apply_bootstrap_page(&[], None, 0, "").unwrap();
                 break;
             };
             after = Some((last.entity, last.record_id));
             let next = format!("{}:{}", last.entity.table(), last.record_id);
-            fresh.apply_bootstrap_page(&page, Some(&next), 0).unwrap();
+            fresh.apply_bootstrap_page(&page, Some(&next), 0, "").unwrap();
         }
         prop_assert_eq!(fresh.export().unwrap(), s.export().unwrap());
         // The search index, built at the end, finds what the trigger-kept one finds.

@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::Utc;
+use desk_core::protocol::PullQuery;
 use desk_store::{Store, StoreError};
 use serde::Serialize;
 use tokio::sync::watch;
@@ -122,15 +123,7 @@ impl<T: Transport> Engine<T> {
             self.store().rebuild_search_index()?;
             report.search_index_ms = start.elapsed().as_millis() as u64;
         }
-        let outbox = self.store().status()?.pending as u64;
-        loop {
-            let (pushed, rejected) = self.push_step(report.pushed, outbox).await?;
-            if pushed == 0 {
-                break;
-            }
-            report.pushed += pushed;
-            report.rejected += rejected;
-        }
+        self.push_all(&mut report).await?;
         loop {
             let (pulled, more) = self.pull_step().await?;
             report.pulled += pulled;
@@ -139,6 +132,9 @@ impl<T: Transport> Engine<T> {
             }
         }
         if self.store().rescope_pending()? {
+            // After a restore, what the server lacks goes back to it before the bootstrap, so
+            // the bootstrap brings it back with everything else.
+            self.push_all(&mut report).await?;
             report.left_scope += self.rescope().await?;
         }
         report.ledger_broken = self.store().verify_ledgers()?;
@@ -149,6 +145,20 @@ impl<T: Transport> Engine<T> {
             .take();
         self.store().mark_synced()?;
         Ok(report)
+    }
+
+    /// The whole outbox, in batches.
+    async fn push_all(&self, report: &mut SyncReport) -> Result<(), SyncError> {
+        let outbox = self.store().status()?.pending as u64;
+        let start = report.pushed;
+        loop {
+            let (pushed, rejected) = self.push_step(report.pushed - start, outbox).await?;
+            if pushed == 0 {
+                return Ok(());
+            }
+            report.pushed += pushed;
+            report.rejected += rejected;
+        }
     }
 
     /// Settles a change the server refused: `keep_mine` writes it again, to be pushed at the
@@ -187,13 +197,14 @@ impl<T: Transport> Engine<T> {
     /// bootstrap does, then let go of what is no longer in it. Returns how many records left.
     async fn rescope(&self) -> Result<u64, SyncError> {
         let mut keep = std::collections::HashSet::new();
-        let (mut after, mut cursor) = (None, None);
+        let (mut after, mut cursor, mut log) = (None, None, None);
         loop {
             let page = self
                 .transport
                 .bootstrap(after.take(), BOOTSTRAP_PAGE)
                 .await?;
             cursor.get_or_insert(page.cursor);
+            log.get_or_insert_with(|| page.log.clone());
             keep.extend(page.records.iter().map(|r| (r.entity, r.record_id)));
             self.store().apply_snapshots(&page.records)?;
             match page.next {
@@ -201,9 +212,11 @@ impl<T: Transport> Engine<T> {
                 None => break,
             }
         }
-        let left = self
-            .store()
-            .reconcile_scope(&keep, cursor.unwrap_or_default())?;
+        let left = self.store().reconcile_scope(
+            &keep,
+            cursor.unwrap_or_default(),
+            &log.unwrap_or_default(),
+        )?;
         Ok(left as u64)
     }
 
@@ -228,7 +241,12 @@ impl<T: Transport> Engine<T> {
                 store
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .apply_bootstrap_page(&page.records, page.next.as_deref(), page.cursor)
+                    .apply_bootstrap_page(
+                        &page.records,
+                        page.next.as_deref(),
+                        page.cursor,
+                        &page.log,
+                    )
             });
             let Some(after) = next else {
                 applying
@@ -258,8 +276,12 @@ impl<T: Transport> Engine<T> {
         let page = self.transport.bootstrap(after, BOOTSTRAP_PAGE).await?;
         self.learn_clock(page.server_time, sent)?;
         let n = page.records.len() as u64;
-        self.store()
-            .apply_bootstrap_page(&page.records, page.next.as_deref(), page.cursor)?;
+        self.store().apply_bootstrap_page(
+            &page.records,
+            page.next.as_deref(),
+            page.cursor,
+            &page.log,
+        )?;
         Ok(n)
     }
 
@@ -306,24 +328,35 @@ impl<T: Transport> Engine<T> {
 
     /// One page of the log. Returns (changes applied, whether more wait).
     pub async fn pull_step(&self) -> Result<(u64, bool), SyncError> {
-        let cursor = self.store().sync_state()?.cursor;
+        let state = self.store().sync_state()?;
         self.set(Status::Syncing {
             phase: Phase::Pull,
-            done: cursor as u64,
+            done: state.cursor as u64,
             total: 0,
         });
         let sent = self.device_clock();
-        let page = match self.transport.pull(cursor, PULL_PAGE).await {
+        let query = PullQuery {
+            cursor: state.cursor,
+            log: state.log,
+            limit: Some(PULL_PAGE),
+        };
+        let page = match self.transport.pull(query).await {
             Err(TransportError::Refused { status: 409, .. }) => {
-                // The server's log ends before our cursor (it was restored from a backup).
-                self.store().request_rescope()?;
+                // The server was restored from a backup: its log is not the one our cursor
+                // counts in.
+                let back = self.store().server_restored()?;
+                tracing::warn!(
+                    back,
+                    "the server was restored from a backup: handing back what it lacks"
+                );
                 return Ok((0, false));
             }
             other => other?,
         };
         self.learn_clock(page.server_time, sent)?;
         self.store().note_scope(&page.scope)?;
-        self.store().apply_pull(&page.changes, page.cursor)?;
+        self.store()
+            .apply_pull(&page.changes, page.cursor, &page.log)?;
         Ok((page.changes.len() as u64, page.has_more))
     }
 

@@ -19,6 +19,9 @@ pub enum TransportError {
     /// The app is too old for the server.
     #[error("{0}")]
     UpgradeRequired(String),
+    /// The server's certificate is not one this machine trusts (or not for this address).
+    #[error("服务器的证书不受信任：请在本机安装本区的根证书，或核对服务器地址 (the server's certificate is not trusted: install the zone's CA certificate on this machine, or check the address): {0}")]
+    Untrusted(String),
     /// The server refused the request itself (not one operation): a bug or a limit.
     #[error("服务器拒绝了请求 (the server refused the request): {status} {message}")]
     Refused { status: u16, message: String },
@@ -33,9 +36,26 @@ impl TransportError {
 
 pub type Result<T> = std::result::Result<T, TransportError>;
 
+/// A request that got no answer, with every cause in the chain (reqwest's own message names only
+/// the URL): an untrusted certificate apart, since waiting does not cure it.
+fn unanswered(e: reqwest::Error) -> TransportError {
+    let mut why = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        why.push_str(": ");
+        why.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if why.contains("certificate") {
+        TransportError::Untrusted(why)
+    } else {
+        TransportError::Offline(why)
+    }
+}
+
 pub trait Transport: Send + Sync {
     fn push(&self, ops: Vec<Op>) -> impl Future<Output = Result<PushResponse>> + Send;
-    fn pull(&self, cursor: i64, limit: i64) -> impl Future<Output = Result<PullResponse>> + Send;
+    fn pull(&self, query: PullQuery) -> impl Future<Output = Result<PullResponse>> + Send;
     fn bootstrap(
         &self,
         after: Option<String>,
@@ -120,7 +140,7 @@ impl HttpTransport {
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .send()
             .await
-            .map_err(|e| TransportError::Offline(e.to_string()))?;
+            .map_err(unanswered)?;
         read(resp).await
     }
 }
@@ -162,11 +182,12 @@ impl Transport for HttpTransport {
         .await
     }
 
-    async fn pull(&self, cursor: i64, limit: i64) -> Result<PullResponse> {
-        self.send(self.http.get(format!(
-            "{}/v1/pull?cursor={cursor}&limit={limit}",
-            self.base
-        )))
+    async fn pull(&self, query: PullQuery) -> Result<PullResponse> {
+        self.send(
+            self.http
+                .get(format!("{}/v1/pull", self.base))
+                .query(&query),
+        )
         .await
     }
 
@@ -214,7 +235,7 @@ impl Transport for HttpTransport {
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .send()
             .await
-            .map_err(|e| TransportError::Offline(e.to_string()))?;
+            .map_err(unanswered)?;
         if !resp.status().is_success() {
             return Err(read::<serde_json::Value>(resp)
                 .await
@@ -257,7 +278,7 @@ pub async fn login(
         })
         .send()
         .await
-        .map_err(|e| TransportError::Offline(e.to_string()))?;
+        .map_err(unanswered)?;
     if resp.status().as_u16() == 401 {
         let body: serde_json::Value = resp.json().await.unwrap_or_default();
         return Err(TransportError::Refused {

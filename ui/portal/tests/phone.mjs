@@ -2,7 +2,18 @@
 // the flags that keep it from reaching for the network on a closed machine. Shared by the
 // portal's scripts.
 import { chromium } from 'playwright-core'
+import { X509Certificate, createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
+
+/** Chromium's flag that trusts exactly one server key (PORTAL_TRUST_CERT, a PEM file), as a
+ * phone that has the zone's CA installed trusts its certificate; any other stays refused. */
+function trustedKey() {
+  const file = process.env.PORTAL_TRUST_CERT
+  if (!file) return []
+  const spki = new X509Certificate(readFileSync(file)).publicKey.export({ type: 'spki', format: 'der' })
+  return [`--ignore-certificate-errors-spki-list=${createHash('sha256').update(spki).digest('base64')}`]
+}
 
 export async function openPhone(shots) {
   const browser = await chromium.launch({
@@ -15,6 +26,7 @@ export async function openPhone(shots) {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...trustedKey(),
     ],
   })
   const page = await browser.newPage({

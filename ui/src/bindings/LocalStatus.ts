@@ -18,9 +18,17 @@ clock_correction: ClockCorrection | null,
  */
 ledger_broken: string | null, 
 /**
+ * Days acknowledged operations are kept, to hand back to a server restored from a backup.
+ */
+retention_days: number, 
+/**
  * The log position pulled up to.
  */
 cursor: number, 
+/**
+ * The server's log the cursor counts in (see `PullResponse::log`).
+ */
+log: string | null, 
 /**
  * The first sync (bootstrap) is complete.
  */

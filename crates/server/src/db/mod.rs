@@ -10,6 +10,8 @@
 mod postgres;
 mod sqlite;
 
+pub(crate) use sqlite::check_not_newer;
+
 use std::sync::Arc;
 
 /// A value crossing the SQL boundary.
@@ -141,6 +143,30 @@ impl Default for DbOptions {
     }
 }
 
+/// Where a database URL points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Location<'a> {
+    /// A file's path, or `:memory:`.
+    Sqlite(&'a str),
+    /// The whole URL, as PostgreSQL's own tools take it too.
+    Postgres(&'a str),
+}
+
+impl Location<'_> {
+    pub fn of(url: &str) -> Result<Location<'_>, DbError> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Ok(Location::Sqlite(path))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Location::Postgres(url))
+        } else {
+            Err(DbError::Url(url.to_owned()))
+        }
+    }
+}
+
 /// The database, picked once from its URL.
 #[derive(Clone)]
 pub enum Db {
@@ -164,18 +190,12 @@ impl Db {
     }
 
     pub fn open_with(url: &str, options: &DbOptions) -> Result<Db, DbError> {
-        if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
-            Ok(Db::Sqlite(Arc::new(sqlite::SqliteDb::open(path)?)))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Db::Postgres(Arc::new(postgres::PostgresDb::open(
-                url, options,
-            )?)))
-        } else {
-            Err(DbError::Url(url.to_owned()))
-        }
+        Ok(match Location::of(url)? {
+            Location::Sqlite(path) => Db::Sqlite(Arc::new(sqlite::SqliteDb::open(path)?)),
+            Location::Postgres(url) => {
+                Db::Postgres(Arc::new(postgres::PostgresDb::open(url, options)?))
+            }
+        })
     }
 
     pub fn backend(&self) -> &'static str {

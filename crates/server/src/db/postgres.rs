@@ -55,6 +55,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_visit_receipts",
         include_str!("../../../../migrations/server-postgres/0009_visit_receipts.sql"),
     ),
+    (
+        "0010_log_id",
+        include_str!("../../../../migrations/server-postgres/0010_log_id.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_visit_receipts",
         include_str!("../../../../migrations/server-sqlite/0009_visit_receipts.sql"),
     ),
+    (
+        "0010_log_id",
+        include_str!("../../../../migrations/server-sqlite/0010_log_id.sql"),
+    ),
 ];
 
 pub struct SqliteDb {
@@ -167,4 +171,15 @@ impl Sql for SqliteTx<'_> {
     fn lock_log(&mut self) -> Result<(), DbError> {
         Ok(()) // the connection mutex and BEGIN IMMEDIATE already serialise writers
     }
+}
+
+/// Refuses a database (a backup, say) written by a newer server, before anything is copied from
+/// it.
+pub(crate) fn check_not_newer(conn: &Connection) -> Result<(), DbError> {
+    let found: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    pending(found, MIGRATIONS).map(drop)
 }

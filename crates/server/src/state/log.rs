@@ -164,3 +164,24 @@ pub fn head(sql: &mut dyn Sql) -> Result<i64> {
         .and_then(|r| r.int("head"))
         .unwrap_or(0))
 }
+
+/// Which log this database holds. A cursor counts in one log: a backup restored into the
+/// database starts another ([`begin_new_log`]), and devices that pulled past what the backup
+/// held hand back what it lacks and bootstrap again, instead of skipping the new entries that
+/// now stand at positions they had seen.
+pub fn log_id(sql: &mut dyn Sql) -> Result<String> {
+    sql.row("SELECT value FROM server_meta WHERE key = 'log'", &[])?
+        .and_then(|r| r.text("value").map(str::to_owned))
+        .ok_or_else(|| ApiError::internal("the log has no id (migration 0010 missing)"))
+}
+
+/// Gives the log a new id: the database was restored from a backup.
+pub fn begin_new_log(sql: &mut dyn Sql) -> Result<String> {
+    let id = Uuid::new_v4().simple().to_string();
+    sql.exec(
+        "INSERT INTO server_meta (key, value) VALUES ('log', $1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[id.clone().into()],
+    )?;
+    Ok(id)
+}

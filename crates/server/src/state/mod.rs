@@ -30,7 +30,7 @@ pub use ledger::{
     alerts, bulletin, export_ledger, ledger, page_limit, stats, verify_ledger, Alerts, AlertsQuery,
     LedgerQuery,
 };
-pub use log::head;
+pub use log::{begin_new_log, head, log_id};
 pub use pull::{bootstrap, pull, record_for};
 pub use records::read_record;
 

@@ -7,7 +7,7 @@ use desk_core::{Entity, Op, Snapshot};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::log::head;
+use super::log::{head, log_id};
 use super::records::{columns, entity_of, read_record, snapshot_of_row};
 use super::scopes::read_scope;
 use super::{text, uuid, Result};
@@ -22,13 +22,24 @@ struct ScopeChange {
     after: RecordScope,
 }
 
-/// The log after `cursor` that the caller may see, its own operations left out.
+/// The log after `cursor` that the caller may see, its own operations left out. `log` is the
+/// log the device's cursor counts in, when it knows.
 pub fn pull(
     sql: &mut dyn Sql,
     caller: &Caller,
     cursor: i64,
+    log: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<Change>, i64, bool)> {
+    let ours = log_id(sql)?;
+    if log.is_some_and(|theirs| theirs != ours) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "log_restored",
+            "服务器已从备份恢复：设备将补传服务器缺少的修改并重新完整同步 (the server was restored from a backup: the device hands back what it lacks and bootstraps again)",
+        )
+        .field("log"));
+    }
     let top = head(sql)?;
     let from = cursor;
     if cursor > top {
