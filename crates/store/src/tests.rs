@@ -332,6 +332,47 @@ fn every_write_records_its_operations_and_only_changed_fields() {
 }
 
 #[test]
+fn after_a_restore_what_the_server_acknowledged_within_the_retention_goes_back_to_it() {
+    let mut s = store();
+    let old = s
+        .write(|w| Ok(w.create(site("湖北交投物流园"))?.id))
+        .unwrap();
+    let recent = s
+        .write(|w| Ok(w.create(site("湖北斯诺新材料有限公司"))?.id))
+        .unwrap();
+    let sent = s.outbox().unwrap();
+    let results: Vec<_> = sent
+        .iter()
+        .map(|op| desk_core::protocol::PushResult::accepted(op.id))
+        .collect();
+    s.settle_push(&sent, &results).unwrap();
+    assert_eq!(s.status().unwrap().pending, 0);
+    // The first was acknowledged 40 days ago: older than the 30 kept.
+    let long_ago = chrono::Utc::now().timestamp_millis() - 40 * 86_400_000;
+    s.conn()
+        .execute(
+            "UPDATE oplog SET acked_at = ?1 WHERE record_id = ?2",
+            rusqlite::params![long_ago, old.to_string()],
+        )
+        .unwrap();
+    assert_eq!(s.server_restored().unwrap(), 1);
+    let back = s.outbox().unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].record_id, recent);
+    assert!(
+        s.rescope_pending().unwrap(),
+        "and the next sync bootstraps again"
+    );
+    // A longer retention reaches further back; a nonsense one is refused, naming the setting.
+    s.set_retention_days(60).unwrap();
+    assert_eq!(s.server_restored().unwrap(), 1);
+    assert_eq!(s.outbox().unwrap().len(), 2);
+    let err = s.set_retention_days(0).unwrap_err().to_string();
+    assert!(err.starts_with("retention_days"), "{err}");
+    assert_eq!(s.retention_days().unwrap(), 60);
+}
+
+#[test]
 fn search_finds_chinese_text_initials_and_codes() {
     let mut s = store();
     s.load_demo().unwrap();
