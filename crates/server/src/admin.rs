@@ -39,23 +39,12 @@ pub struct UserSpec<'a> {
 }
 
 pub fn create_user(db: &Db, spec: &UserSpec) -> Result<Uuid, ApiError> {
-    if spec.password.chars().count() < auth::MIN_PASSWORD_CHARS {
-        return Err(ApiError::bad_request(format!(
-            "password：密码至少 {} 个字符 (at least {} characters)",
-            auth::MIN_PASSWORD_CHARS,
-            auth::MIN_PASSWORD_CHARS
-        ))
-        .field("password"));
-    }
-    match spec.role {
-        Role::Officer if spec.parks.is_empty() => {
-            return Err(ApiError::bad_request("parks：园区干部须至少负责一个园区 (an officer serves at least one park)").field("parks"))
-        }
-        Role::Department if spec.departments.is_empty() => {
-            return Err(ApiError::bad_request("departments：部门账号须属于一个责任单位 (a department account belongs to a department)").field("departments"))
-        }
-        _ => {}
-    }
+    create_user_by(db, spec, None)
+}
+
+/// As [`create_user`], by an administrator (`by`) from the app.
+pub fn create_user_by(db: &Db, spec: &UserSpec, by: Option<Uuid>) -> Result<Uuid, ApiError> {
+    auth::check_password(spec.password)?;
     let hash = auth::hash_password(spec.password);
     db.tx_blocking(|sql| {
         let parks = spec
@@ -68,6 +57,7 @@ pub fn create_user(db: &Db, spec: &UserSpec) -> Result<Uuid, ApiError> {
             .iter()
             .map(|d| resolve(sql, Entity::Department, "departments", d))
             .collect::<Result<Vec<_>, _>>()?;
+        state::check_role_scope(spec.role, &parks, &departments)?;
         state::create_user(
             sql,
             &NewUser {
@@ -81,6 +71,7 @@ pub fn create_user(db: &Db, spec: &UserSpec) -> Result<Uuid, ApiError> {
                 password_hash: &hash,
                 parks: &parks,
                 departments: &departments,
+                by,
             },
         )
     })
@@ -311,17 +302,17 @@ pub fn revoke_enterprise_code(db: &Db, site: &str) -> Result<(String, bool), Api
 }
 
 /// Issues an integrating system its Open311 key, returned once; the server keeps its hash.
-pub fn issue_api_key(db: &Db, name: &str) -> Result<String, ApiError> {
+pub fn issue_api_key(db: &Db, name: &str, by: Option<Uuid>) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(desk_core::ValidationError::Required { field: "name" }.into());
     }
     let (key, hash) = crate::auth::new_token();
-    db.tx_blocking(|sql| state::open311::issue_key(sql, name, &hash))?;
+    db.tx_blocking(|sql| state::open311::issue_key(sql, name, &hash, by))?;
     Ok(key)
 }
 
 /// Withdraws a system's Open311 key; whether it had a live one.
-pub fn revoke_api_key(db: &Db, name: &str) -> Result<bool, ApiError> {
-    db.tx_blocking(|sql| state::open311::revoke_key(sql, name.trim()))
+pub fn revoke_api_key(db: &Db, name: &str, by: Option<Uuid>) -> Result<bool, ApiError> {
+    db.tx_blocking(|sql| state::open311::revoke_key(sql, name.trim(), by))
 }

@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sync)
         .merge(crate::portal::router())
         .merge(crate::open311::router())
+        .merge(crate::admin_api::router())
         .route_layer(middleware::from_fn(crate::metrics::track))
         .fallback(|| async { ApiError::not_found("没有这个接口 (no such endpoint)") })
         .layer(axum::extract::DefaultBodyLimit::max(
@@ -405,12 +406,12 @@ async fn login(
     };
     let hash = found
         .as_ref()
-        .map_or(auth::decoy_hash().to_owned(), |(h, _)| h.clone());
+        .map_or(auth::decoy_hash().to_owned(), |l| l.password_hash.clone());
     let password = req.password.clone();
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let Some((_, user)) = found.filter(|_| ok) else {
+    let Some(state::Login { user, disabled, .. }) = found.filter(|_| ok) else {
         let hint = if users == 0 {
             "服务器还没有任何账号：请管理员先运行 desk-server admin create-admin (the server has no accounts yet: run desk-server admin create-admin first)"
         } else {
@@ -423,6 +424,13 @@ async fn login(
         ));
     };
     state.throttle.succeeded(attempt);
+    if disabled {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "disabled",
+            "账号已停用，请联系管理员 (this account is disabled: ask the administrator)",
+        ));
+    }
     let (token, token_hash) = auth::new_token();
     let device_name = req.device_name.clone();
     let u = user.clone();
@@ -822,7 +830,9 @@ impl Modify for BearerToken {
     paths(healthz, crate::metrics::readyz, crate::metrics::metrics, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, bulletin, devices, revoke,
         crate::portal::sign_in, crate::portal::sign_out, crate::portal::appeals, crate::portal::rate, crate::portal::place_order, crate::portal::raise_appeal,
         crate::portal::board_consent, crate::portal::board_parks, crate::portal::board, crate::portal::receipt, crate::portal::rate_by_receipt,
-        crate::open311::services, crate::open311::service, crate::open311::create, crate::open311::requests, crate::open311::request),
+        crate::open311::services, crate::open311::service, crate::open311::create, crate::open311::requests, crate::open311::request,
+        crate::admin_api::accounts, crate::admin_api::create_account, crate::admin_api::change_account, crate::admin_api::reset_password,
+        crate::admin_api::create_park, crate::admin_api::create_department, crate::admin_api::api_keys, crate::admin_api::issue_api_key, crate::admin_api::revoke_api_key),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

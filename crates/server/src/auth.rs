@@ -48,6 +48,17 @@ pub fn token_hash(token: &str) -> String {
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
+/// A password long enough to set.
+pub fn check_password(password: &str) -> Result<(), crate::error::ApiError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(crate::error::ApiError::bad_request(format!(
+            "password：密码至少 {MIN_PASSWORD_CHARS} 个字符 (at least {MIN_PASSWORD_CHARS} characters)"
+        ))
+        .field("password"));
+    }
+    Ok(())
+}
+
 /// Failed sign-ins, per account and per client address, in this process. Each attempt takes a
 /// slot in both before its password is checked, under one lock, so parallel guesses are
 /// counted as they arrive; a success gives its slots back. Once either has used its allowance

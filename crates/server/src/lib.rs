@@ -8,10 +8,12 @@
 //! - [`scope`]: who may see and change what;
 //! - [`live`]: the log's head, streamed to connected devices as it moves;
 //! - [`portal`]: the enterprise portal, its API and its embedded pages;
-//! - [`admin`]: what `desk-server admin` does; [`backup`]: its backups and restores;
+//! - [`admin`]: what `desk-server admin` does; [`admin_api`]: the administrator's routes for
+//!   the app; [`backup`]: backups and restores;
 //! - [`tls`]: HTTPS of its own, its certificate reloaded on SIGHUP.
 
 pub mod admin;
+pub mod admin_api;
 pub mod api;
 mod auth;
 pub mod backup;

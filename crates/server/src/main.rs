@@ -485,7 +485,7 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
             Ok(letter(&issued, &config.portal_url()))
         }
         AdminCmd::ApiKey { name, revoke: true } => {
-            let had = admin::revoke_api_key(&open()?, &name).map_err(err)?;
+            let had = admin::revoke_api_key(&open()?, &name, None).map_err(err)?;
             Ok(if had {
                 format!("已停用 {name} 的 API 密钥 (the key is revoked)")
             } else {
@@ -496,7 +496,7 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
             name,
             revoke: false,
         } => {
-            let key = admin::issue_api_key(&open()?, &name).map_err(err)?;
+            let key = admin::issue_api_key(&open()?, &name, None).map_err(err)?;
             Ok(format!(
                 "{name} 的 Open311 API 密钥（只显示这一次，请妥善保存）(its Open311 api_key, shown once: keep it safe)\n{key}\n接口地址 (endpoint)：{}/open311/v2/",
                 config.public_url.as_deref().unwrap_or("http://SERVER:8700").trim_end_matches('/')

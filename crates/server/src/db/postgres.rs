@@ -59,6 +59,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_log_id",
         include_str!("../../../../migrations/server-postgres/0010_log_id.sql"),
     ),
+    (
+        "0011_accounts_disabled",
+        include_str!("../../../../migrations/server-postgres/0011_accounts_disabled.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

@@ -51,6 +51,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_log_id",
         include_str!("../../../../migrations/server-sqlite/0010_log_id.sql"),
     ),
+    (
+        "0011_accounts_disabled",
+        include_str!("../../../../migrations/server-sqlite/0011_accounts_disabled.sql"),
+    ),
 ];
 
 pub struct SqliteDb {

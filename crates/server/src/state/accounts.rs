@@ -17,6 +17,8 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub parks: &'a [Uuid],
     pub departments: &'a [Uuid],
+    /// The administrator who made it from the app, for the audit trail (none from the CLI).
+    pub by: Option<Uuid>,
 }
 
 pub fn user_count(sql: &mut dyn Sql) -> Result<i64> {
@@ -77,7 +79,7 @@ pub fn create_user(sql: &mut dyn Sql, u: &NewUser) -> Result<Uuid> {
     }
     audit(
         sql,
-        None,
+        u.by,
         None,
         "create_user",
         &format!("{name} ({})", u.role.as_str()),
@@ -92,7 +94,7 @@ pub fn set_user_scope(
     parks: &[Uuid],
     departments: &[Uuid],
 ) -> Result<()> {
-    let Some((_, user)) = user_by_name(sql, name)? else {
+    let Some(Login { user, .. }) = user_by_name(sql, name)? else {
         return Err(desk_core::ValidationError::NotFound {
             field: "user",
             entity: "user",
@@ -107,27 +109,7 @@ pub fn set_user_scope(
     for dept in departments {
         require(sql, Entity::Department, *dept, "departments")?;
     }
-    let id = user.id.to_string();
-    sql.exec(
-        "DELETE FROM user_parks WHERE user_id = $1",
-        &[id.clone().into()],
-    )?;
-    sql.exec(
-        "DELETE FROM user_departments WHERE user_id = $1",
-        &[id.clone().into()],
-    )?;
-    for park in parks {
-        sql.exec(
-            "INSERT INTO user_parks (user_id, park_id) VALUES ($1, $2)",
-            &[id.clone().into(), park.to_string().into()],
-        )?;
-    }
-    for dept in departments {
-        sql.exec(
-            "INSERT INTO user_departments (user_id, department_id) VALUES ($1, $2)",
-            &[id.clone().into(), dept.to_string().into()],
-        )?;
-    }
+    set_scope_rows(sql, &user.id.to_string(), parks, departments)?;
     audit(
         sql,
         None,
@@ -160,18 +142,209 @@ pub(crate) fn require(
     }
 }
 
+/// A user as sign-in sees it.
+pub struct Login {
+    pub password_hash: String,
+    pub user: UserInfo,
+    /// An administrator disabled the account.
+    pub disabled: bool,
+}
+
 /// The password hash and the account of a user, by name.
-pub fn user_by_name(sql: &mut dyn Sql, name: &str) -> Result<Option<(String, UserInfo)>> {
+pub fn user_by_name(sql: &mut dyn Sql, name: &str) -> Result<Option<Login>> {
     let Some(row) = sql.row(
-        "SELECT id, name, display_name, role, password_hash FROM users WHERE name = $1",
+        "SELECT id, name, display_name, role, password_hash, disabled_at FROM users WHERE name = $1",
         &[name.trim().into()],
     )?
     else {
         return Ok(None);
     };
     let id = uuid(row.get("id"))?;
-    let info = user_info(sql, id, &row)?;
-    Ok(Some((text(row.get("password_hash")).to_owned(), info)))
+    Ok(Some(Login {
+        password_hash: text(row.get("password_hash")).to_owned(),
+        user: user_info(sql, id, &row)?,
+        disabled: row.text("disabled_at").is_some(),
+    }))
+}
+
+/// An account as the administrator's screens show it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Account {
+    #[serde(flatten)]
+    pub user: UserInfo,
+    pub created_at: String,
+    /// When an administrator disabled it; none while it may sign in.
+    pub disabled_at: Option<String>,
+}
+
+pub fn list_accounts(sql: &mut dyn Sql) -> Result<Vec<Account>> {
+    let rows = sql.rows(
+        "SELECT id, name, display_name, role, created_at, disabled_at FROM users ORDER BY name",
+        &[],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Account {
+                user: user_info(sql, uuid(r.get("id"))?, r)?,
+                created_at: text(r.get("created_at")).to_owned(),
+                disabled_at: r.text("disabled_at").map(str::to_owned),
+            })
+        })
+        .collect()
+}
+
+fn account(sql: &mut dyn Sql, id: Uuid) -> Result<Account> {
+    list_accounts(sql)?
+        .into_iter()
+        .find(|a| a.user.id == id)
+        .ok_or_else(|| {
+            desk_core::ValidationError::NotFound {
+                field: "id",
+                entity: "user",
+                entity_zh: "用户",
+                id: id.to_string(),
+            }
+            .into()
+        })
+}
+
+/// The scope a role needs: an officer serves a park at least, a department account belongs to
+/// a department.
+pub fn check_role_scope(role: Role, parks: &[Uuid], departments: &[Uuid]) -> Result<()> {
+    match role {
+        Role::Officer if parks.is_empty() => Err(ApiError::bad_request(
+            "parks：园区干部须至少负责一个园区 (an officer serves at least one park)",
+        )
+        .field("parks")),
+        Role::Department if departments.is_empty() => Err(ApiError::bad_request(
+            "departments：部门账号须属于一个责任单位 (a department account belongs to a department)",
+        )
+        .field("departments")),
+        _ => Ok(()),
+    }
+}
+
+/// What an administrator changes of an account; what is absent stays.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountChange {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub parks: Option<Vec<Uuid>>,
+    pub departments: Option<Vec<Uuid>>,
+    /// true disables the account (it cannot sign in, its devices stop); false enables it.
+    pub disabled: Option<bool>,
+}
+
+/// Changes an account; its devices follow at their next sync (a new role or scope) or at once
+/// (disabled). `by` is the administrator, for the audit trail.
+pub fn change_account(
+    sql: &mut dyn Sql,
+    id: Uuid,
+    change: &AccountChange,
+    by: &Caller,
+) -> Result<Account> {
+    let before = account(sql, id)?;
+    if id == by.user_id
+        && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::Admin))
+    {
+        return Err(ApiError::bad_request(
+            "id：不能停用自己或取消自己的管理员角色 (you cannot disable yourself or give up your own administrator role)",
+        )
+        .field("id"));
+    }
+    let role = change.role.unwrap_or(before.user.role);
+    let parks = change.parks.clone().unwrap_or(before.user.parks.clone());
+    let departments = change
+        .departments
+        .clone()
+        .unwrap_or(before.user.departments.clone());
+    check_role_scope(role, &parks, &departments)?;
+    for park in &parks {
+        require(sql, Entity::Park, *park, "parks")?;
+    }
+    for dept in &departments {
+        require(sql, Entity::Department, *dept, "departments")?;
+    }
+    let display_name = match &change.display_name {
+        Some(n) if n.trim().is_empty() => {
+            return Err(desk_core::ValidationError::Required {
+                field: "display_name",
+            }
+            .into())
+        }
+        Some(n) => n.trim().to_owned(),
+        None => before.user.display_name.clone(),
+    };
+    let disabled_at = match change.disabled {
+        Some(true) => before.disabled_at.clone().or_else(|| Some(now_text())),
+        Some(false) => None,
+        None => before.disabled_at.clone(),
+    };
+    let key = id.to_string();
+    sql.exec(
+        "UPDATE users SET display_name = $1, role = $2, disabled_at = $3 WHERE id = $4",
+        &[
+            display_name.into(),
+            role.as_str().into(),
+            disabled_at.into(),
+            key.clone().into(),
+        ],
+    )?;
+    if change.parks.is_some() || change.departments.is_some() {
+        set_scope_rows(sql, &key, &parks, &departments)?;
+    }
+    let after = account(sql, id)?;
+    audit(
+        sql,
+        Some(by.user_id),
+        by.device_id,
+        "change_account",
+        &format!(
+            "{}: role {}, {} parks, {} departments, {}",
+            after.user.name,
+            after.user.role.as_str(),
+            after.user.parks.len(),
+            after.user.departments.len(),
+            if after.disabled_at.is_some() {
+                "disabled"
+            } else {
+                "enabled"
+            }
+        ),
+    )?;
+    Ok(after)
+}
+
+/// Sets a new password (the administrator resets a forgotten one).
+pub fn set_password(sql: &mut dyn Sql, id: Uuid, password_hash: &str, by: &Caller) -> Result<()> {
+    let name = account(sql, id)?.user.name;
+    sql.exec(
+        "UPDATE users SET password_hash = $1 WHERE id = $2",
+        &[password_hash.into(), id.to_string().into()],
+    )?;
+    audit(sql, Some(by.user_id), by.device_id, "reset_password", &name)
+}
+
+fn set_scope_rows(sql: &mut dyn Sql, id: &str, parks: &[Uuid], departments: &[Uuid]) -> Result<()> {
+    sql.exec("DELETE FROM user_parks WHERE user_id = $1", &[id.into()])?;
+    sql.exec(
+        "DELETE FROM user_departments WHERE user_id = $1",
+        &[id.into()],
+    )?;
+    for park in parks {
+        sql.exec(
+            "INSERT INTO user_parks (user_id, park_id) VALUES ($1, $2)",
+            &[id.into(), park.to_string().into()],
+        )?;
+    }
+    for dept in departments {
+        sql.exec(
+            "INSERT INTO user_departments (user_id, department_id) VALUES ($1, $2)",
+            &[id.into(), dept.to_string().into()],
+        )?;
+    }
+    Ok(())
 }
 
 /// The account of a row selecting `name, display_name, role`.
@@ -231,12 +404,13 @@ pub fn create_device(
     Ok(id)
 }
 
-/// The caller behind a device token, if the token is known and its device not revoked.
+/// The caller behind a device token, if the token is known, its device not revoked and its
+/// account not disabled.
 pub fn caller_by_token(sql: &mut dyn Sql, token_hash: &str) -> Result<Option<Caller>> {
     let Some(row) = sql.row(
         "SELECT u.id, u.name, u.display_name, u.role, d.id AS device_id
          FROM devices d JOIN users u ON u.id = d.user_id
-         WHERE d.token_hash = $1 AND d.revoked_at IS NULL",
+         WHERE d.token_hash = $1 AND d.revoked_at IS NULL AND u.disabled_at IS NULL",
         &[token_hash.into()],
     )?
     else {

@@ -14,7 +14,7 @@ use crate::db::{now_text, Sql, SqlValue};
 
 /// A system's key: issued once, then only its hash is kept. Issuing again under the same name
 /// replaces it.
-pub fn issue_key(sql: &mut dyn Sql, name: &str, key_hash: &str) -> Result<()> {
+pub fn issue_key(sql: &mut dyn Sql, name: &str, key_hash: &str, by: Option<Uuid>) -> Result<()> {
     sql.exec(
         "INSERT INTO integration_keys (id, name, key_hash, created_at, revoked_at)
          VALUES ($1, $2, $3, $4, NULL)
@@ -27,19 +27,42 @@ pub fn issue_key(sql: &mut dyn Sql, name: &str, key_hash: &str) -> Result<()> {
             now_text().into(),
         ],
     )?;
-    audit(sql, None, None, "api_key_issued", name)
+    audit(sql, by, None, "api_key_issued", name)
 }
 
 /// Withdraws a system's key; whether it had a live one.
-pub fn revoke_key(sql: &mut dyn Sql, name: &str) -> Result<bool> {
+pub fn revoke_key(sql: &mut dyn Sql, name: &str, by: Option<Uuid>) -> Result<bool> {
     let n = sql.exec(
         "UPDATE integration_keys SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL",
         &[name.into(), now_text().into()],
     )?;
     if n > 0 {
-        audit(sql, None, None, "api_key_revoked", name)?;
+        audit(sql, by, None, "api_key_revoked", name)?;
     }
     Ok(n > 0)
+}
+
+/// An integrating system's key, as the administrator's screens list it (never the key).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct KeyInfo {
+    pub name: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+pub fn list_keys(sql: &mut dyn Sql) -> Result<Vec<KeyInfo>> {
+    Ok(sql
+        .rows(
+            "SELECT name, created_at, revoked_at FROM integration_keys ORDER BY name",
+            &[],
+        )?
+        .iter()
+        .map(|r| KeyInfo {
+            name: r.text("name").unwrap_or_default().to_owned(),
+            created_at: r.text("created_at").unwrap_or_default().to_owned(),
+            revoked_at: r.text("revoked_at").map(str::to_owned),
+        })
+        .collect())
 }
 
 /// The live key with this hash: its id and the system's name.
