@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use desk_core::admin::{Account, AccountChange, DeviceInfo, NewAccount};
 use desk_core::model::{Department, Park};
 use desk_core::stats::Stats;
 use desk_sync::SyncReport;
@@ -64,6 +65,42 @@ pub async fn login<R: Runtime>(
     let state = desk.login(&server, &user, &password, &device_name).await?;
     start_background_sync(app);
     Ok(state)
+}
+
+// The administrator's screens, through the server.
+
+#[tauri::command]
+pub async fn accounts(desk: State<'_, Desk>) -> Result<Vec<Account>> {
+    desk.accounts().await
+}
+
+#[tauri::command]
+pub async fn create_account(desk: State<'_, Desk>, account: NewAccount) -> Result<Account> {
+    desk.create_account(account).await
+}
+
+#[tauri::command]
+pub async fn change_account(
+    desk: State<'_, Desk>,
+    id: Uuid,
+    change: AccountChange,
+) -> Result<Account> {
+    desk.change_account(id, change).await
+}
+
+#[tauri::command]
+pub async fn reset_password(desk: State<'_, Desk>, id: Uuid, password: String) -> Result<()> {
+    desk.reset_password(id, password).await
+}
+
+#[tauri::command]
+pub async fn devices(desk: State<'_, Desk>) -> Result<Vec<DeviceInfo>> {
+    desk.devices().await
+}
+
+#[tauri::command]
+pub async fn revoke_device(desk: State<'_, Desk>, id: Uuid) -> Result<()> {
+    desk.revoke_device(id).await
 }
 
 #[tauri::command]

@@ -97,6 +97,12 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::rejections,
         commands::settle_rejection,
         commands::sync_now,
+        commands::accounts,
+        commands::create_account,
+        commands::change_account,
+        commands::reset_password,
+        commands::devices,
+        commands::revoke_device,
     ])
 }
 

@@ -13,7 +13,7 @@ afterEach(() => {
 })
 
 const signedIn: AppState = {
-  ready: true, server: 'http://office:8700', user: '张三',
+  ready: true, server: 'http://office:8700', user: '张三', admin: false,
   local: { device_id: 'd', pending: 0, conflicts: 0, rejections: 0, clock_correction: null, ledger_broken: null, cursor: 9, bootstrapped: true, bootstrap_after: null, clock_offset_ms: 0, last_sync_at: '2024-10-26T02:00:00.000Z', log: null, retention_days: 30 },
   sync: { state: 'up_to_date', at: '2024-10-26 10:00' },
 }
@@ -92,6 +92,20 @@ describe('sync panel', () => {
     await flushPromises()
     expect(calls.filter((c) => c === 'login')).toHaveLength(2)
     expect(w.emitted('refresh')).toHaveLength(1)
+  })
+
+  it('offers the administration screens to an administrator only', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'conflicts' || cmd === 'rejections') return []
+    })
+    const officer = mount(SyncPanel, { props: { state: signedIn } })
+    await flushPromises()
+    expect(officer.find('[data-test=open-admin]').exists()).toBe(false)
+    const admin = mount(SyncPanel, { props: { state: { ...signedIn, admin: true } } })
+    await flushPromises()
+    await admin.find('[data-test=open-admin]').trigger('click')
+    expect(nav.page).toEqual({ name: 'admin' })
+    nav.page = null
   })
 
   it('shows where sync stands, syncs on demand, and says why it could not', async () => {

@@ -17,6 +17,7 @@
 //! Everything that reads a disk, a socket or the system clock lives in other crates; functions
 //! here take the current time as an argument so they stay deterministic and testable.
 
+pub mod admin;
 pub mod appeal;
 pub mod bulletin;
 pub mod calendar;

@@ -215,7 +215,7 @@ pub fn set_scope(
     })
 }
 
-pub fn list_devices(db: &Db) -> Result<Vec<state::DeviceInfo>, ApiError> {
+pub fn list_devices(db: &Db) -> Result<Vec<desk_core::admin::DeviceInfo>, ApiError> {
     db.tx_blocking(|sql| state::list_devices(sql, None))
 }
 

@@ -19,7 +19,8 @@ use crate::admin::{self, UserSpec};
 use crate::api::{ApiJson, AppState};
 use crate::error::{ApiError, ErrorBody};
 use crate::scope::Caller;
-use crate::state::{self, Account, AccountChange};
+use crate::state;
+use desk_core::admin::{Account, AccountChange, NewAccount, NewPassword};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -68,20 +69,6 @@ async fn accounts(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Ac
     Ok(Json(state.tx(state::list_accounts).await?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewAccount {
-    pub name: String,
-    #[serde(default)]
-    pub display_name: String,
-    pub role: Role,
-    pub password: String,
-    #[serde(default)]
-    pub parks: Vec<Uuid>,
-    #[serde(default)]
-    pub departments: Vec<Uuid>,
-}
-
 /// Creates an account: an officer serves at least one park, a department account belongs to a
 /// department, the password has at least 8 characters.
 #[utoipa::path(post, path = "/v1/admin/accounts", request_body = NewAccount, security(("token" = [])),
@@ -113,7 +100,7 @@ async fn create_account(
         .tx(move |sql| {
             state::list_accounts(sql)?
                 .into_iter()
-                .find(|a| a.user.id == id)
+                .find(|a| a.id == id)
                 .ok_or_else(|| ApiError::internal("a new account went missing"))
         })
         .await?;
@@ -136,12 +123,6 @@ async fn change_account(
             .tx(move |sql| state::change_account(sql, id, &change, &by))
             .await?,
     ))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPassword {
-    pub password: String,
 }
 
 /// Sets a new password for an account (one forgotten); its devices stay signed in.

@@ -27,7 +27,8 @@ use crate::db::{Db, Sql};
 use crate::error::{ApiError, ErrorBody};
 use crate::live::{self, Live};
 use crate::scope::{Caller, Role};
-use crate::state::{self, DeviceInfo, IngestRules, LedgerQuery};
+use crate::state::{self, IngestRules, LedgerQuery};
+use desk_core::admin::DeviceInfo;
 use desk_core::bulletin::Bulletin;
 use desk_core::stats::Stats;
 

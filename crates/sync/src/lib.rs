@@ -6,8 +6,10 @@
 //!   every step because each step's result lands in the store together with its progress;
 //! - [`watch`]: when to sync — on demand, shortly after local writes, periodically, and as soon
 //!   as the server answers again — with exponential backoff and jitter;
-//! - [`status`]: what to tell the user.
+//! - [`status`]: what to tell the user;
+//! - [`admin`]: the administrator's routes, for the app's administration screens.
 
+pub mod admin;
 pub mod credentials;
 pub mod engine;
 pub mod status;

@@ -38,7 +38,7 @@ pub type Result<T> = std::result::Result<T, TransportError>;
 
 /// A request that got no answer, with every cause in the chain (reqwest's own message names only
 /// the URL): an untrusted certificate apart, since waiting does not cure it.
-fn unanswered(e: reqwest::Error) -> TransportError {
+pub(crate) fn unanswered(e: reqwest::Error) -> TransportError {
     let mut why = e.to_string();
     let mut source = std::error::Error::source(&e);
     while let Some(cause) = source {

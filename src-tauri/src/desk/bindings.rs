@@ -45,6 +45,10 @@ fn shared(b: &mut Bindings) {
     b.add::<super::NewPolicyIssue>();
     b.add::<super::PolicyIssueChange>();
     b.add::<desk_sync::SyncReport>();
+    b.add::<desk_core::admin::Account>();
+    b.add::<desk_core::admin::NewAccount>();
+    b.add::<desk_core::admin::AccountChange>();
+    b.add::<desk_core::admin::DeviceInfo>();
     b.add::<desk_core::stats::Stats>();
     b.add::<desk_core::bulletin::Bulletin>();
     b.add::<desk_core::calendar::WorkingDate>();

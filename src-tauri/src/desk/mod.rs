@@ -2,8 +2,10 @@
 //!
 //! One file per screen family: [`ledger`] (appeals, progress, figures), [`sessions`], [`visit`]
 //! (visit capture), [`sites`], [`review`] (conflicts and rejected changes), [`policy`] (the
-//! deliberation desk: appeals grouped into policy issues).
+//! deliberation desk: appeals grouped into policy issues), [`admin`] (accounts and devices,
+//! through the server).
 
+mod admin;
 #[cfg(test)]
 mod bindings;
 mod figures;
@@ -91,6 +93,8 @@ pub struct AppState {
     pub ready: bool,
     pub server: Option<String>,
     pub user: Option<String>,
+    /// The signed-in account is an administrator: the administration screens are shown.
+    pub admin: bool,
     pub local: LocalStatus,
     pub sync: Status,
 }
@@ -143,11 +147,20 @@ impl Desk {
         let sync = self
             .engine()
             .map_or(Status::Idle, |e| e.status().borrow().clone());
+        // One lock for both: a guard held in the struct below would still be held at the next.
+        let (admin, local) = {
+            let store = self.store();
+            (
+                store.account_role()? == Some(desk_core::Role::Admin),
+                store.status()?,
+            )
+        };
         Ok(AppState {
             ready: creds.is_some() || offline,
             server: creds.as_ref().map(|c| c.server.clone()),
             user: creds.map(|c| c.user),
-            local: self.store().status()?,
+            admin,
+            local,
             sync,
         })
     }

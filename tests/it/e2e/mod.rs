@@ -79,11 +79,15 @@ async fn start_offline(app: &mut App) {
 /// Signs the app in to the server at `url` from the sync screen, as the admin on a tablet,
 /// and waits until it is up to date.
 async fn sign_in_to(app: &mut App, url: &str) {
+    sign_in_as(app, url, "admin", PASSWORD, "斯诺走访平板").await
+}
+
+async fn sign_in_as(app: &mut App, url: &str, user: &str, password: &str, device: &str) {
     app.click("[data-test=tab-sync]").await;
     app.fill("server", url).await;
-    app.fill("user", "admin").await;
-    app.fill("password", PASSWORD).await;
-    app.fill("device-name", "斯诺走访平板").await;
+    app.fill("user", user).await;
+    app.fill("password", password).await;
+    app.fill("device-name", device).await;
     app.click("[data-test=sign-in]").await;
     app.wait_text("[data-test=sync-badge]", "已是最新", |t| {
         t.contains("已是最新")
@@ -542,6 +546,109 @@ async fn a_visit_receipt_finished_offline_opens_on_the_enterprises_phone() {
         "the enterprise's rating reaches the office"
     );
     app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "end-to-end: needs Xvfb, tauri-driver and WebKitWebDriver; `cargo xtask test` runs it"]
+async fn an_administrator_adds_an_officer_who_signs_in_and_whose_tablet_is_then_revoked() {
+    let display = Display::start();
+    let (office_dir, field_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (db, server) = empty_server();
+    let made = Command::new(crate::harness::binary("desk-server"))
+        .args(["--db", &db.url, "admin", "create-park", "新材料产业园"])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    app_step_admin_creates_officer(&display, office_dir.path(), &server.url).await;
+
+    // The officer's first launch, on their own tablet.
+    let mut tablet = App::launch(&display, field_dir.path()).await;
+    start_offline(&mut tablet).await;
+    tablet.step("the new officer signs in on their tablet");
+    sign_in_as(
+        &mut tablet,
+        &server.url,
+        "li",
+        "园区巡查 2026",
+        "李干部的平板",
+    )
+    .await;
+    tablet.shot("admin-officer-signed-in").await;
+    tablet.quit().await;
+
+    // Back at the office: the tablet is lost; the administrator revokes it.
+    let mut office = App::launch(&display, office_dir.path()).await;
+    office.step("admin: the officer's tablet revoked");
+    office.click("[data-test=tab-sync]").await;
+    office.click("[data-test=open-admin]").await;
+    office.with_text("[data-test=device]", "李干部的平板").await;
+    office
+        .click(
+            "//*[@data-test='device'][contains(., '李干部的平板')]//*[@data-test='device-revoke']",
+        )
+        .await;
+    office
+        .find(
+            "//*[@data-test='device'][contains(., '李干部的平板')]//*[@data-test='device-revoked']",
+        )
+        .await;
+    office.shot("admin-device-revoked").await;
+    office.quit().await;
+
+    // The revoked tablet's token no longer opens anything.
+    let creds: Value = serde_json::from_str(
+        &std::fs::read_to_string(field_dir.path().join("credentials.json")).unwrap(),
+    )
+    .unwrap();
+    let (status, _) = crate::server_harness::raw(
+        &server.url,
+        reqwest::Method::GET,
+        "/v1/pull?cursor=0",
+        creds["token"].as_str(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 401, "a revoked tablet is refused");
+}
+
+/// The administrator, signed in on the office's desktop, adds an officer for a park.
+async fn app_step_admin_creates_officer(display: &Display, dir: &std::path::Path, url: &str) {
+    let mut office = App::launch(display, dir).await;
+    start_offline(&mut office).await;
+    office.step("sync: the administrator signs in");
+    sign_in_to(&mut office, url).await;
+    office.step("admin: accounts and devices");
+    office.click("[data-test=open-admin]").await;
+    office.wait_count("[data-test=account]", 1).await;
+    office.shot("admin-accounts").await;
+    office.step("admin: a new officer for the park");
+    office.click("[data-test=account-new]").await;
+    office.fill("account-name", "li").await;
+    office.fill("account-display-name", "李干部").await;
+    office.fill("account-password", "园区巡查 2026").await;
+    // Saved without a park first: the sheet says an officer needs one.
+    office.click("[data-test=account-save]").await;
+    office
+        .wait_text("[data-test=account-sheet]", "the park is asked for", |t| {
+            t.contains("园区干部须至少负责一个园区")
+        })
+        .await;
+    office.shot("admin-officer-needs-park").await;
+    office.click("[data-test='park-新材料产业园']").await;
+    office.click("[data-test=account-save]").await;
+    office.wait_count("[data-test=account]", 2).await;
+    office
+        .wait_text("[data-test=admin]", "the officer listed", |t| {
+            t.contains("李干部（li）") && t.contains("园区干部 · 新材料产业园")
+        })
+        .await;
+    office.shot("admin-officer-created").await;
+    office.quit().await;
 }
 
 /// The visit drafts saved in the app's store, read beside the running app (read-only).

@@ -9,4 +9,8 @@ export type AppState = {
 /**
  * Signed in to a server, or chose to work offline: the first-run screen is done.
  */
-ready: boolean, server: string | null, user: string | null, local: LocalStatus, sync: SyncStatus, };
+ready: boolean, server: string | null, user: string | null, 
+/**
+ * The signed-in account is an administrator: the administration screens are shown.
+ */
+admin: boolean, local: LocalStatus, sync: SyncStatus, };

@@ -6,6 +6,7 @@ import type {
 } from './types'
 import type { SessionDetail, SessionPlan } from './types'
 import type { NewPolicyIssue, PolicyIssueChange, PolicyIssueView, SuggestedGroup } from './types'
+import type { Account, AccountChange, DeviceInfo, NewAccount } from './types'
 import type {
   Bulletin, ConflictItem, FigureBreakdown, KeepValue, OrderView, Park, RejectionItem, SettleRejection, Site, SiteHistory, SiteInput,
 } from './types'
@@ -74,5 +75,12 @@ export const resolveConflict = (id: number, keep: KeepValue) => invoke<AppState>
 export const rejections = () => invoke<RejectionItem[]>('rejections')
 export const settleRejection = (opId: string, how: SettleRejection) => invoke<AppState>('settle_rejection', { opId, how })
 export const syncNow = () => invoke<SyncReport>('sync_now')
+// Administration, through the server (an administrator's account only).
+export const accounts = () => invoke<Account[]>('accounts')
+export const createAccount = (account: NewAccount) => invoke<Account>('create_account', { account })
+export const changeAccount = (id: string, change: AccountChange) => invoke<Account>('change_account', { id, change })
+export const resetPassword = (id: string, password: string) => invoke<void>('reset_password', { id, password })
+export const devices = () => invoke<DeviceInfo[]>('devices')
+export const revokeDevice = (id: string) => invoke<void>('revoke_device', { id })
 export const onSyncStatus = (f: (s: SyncStatus) => void): Promise<UnlistenFn> =>
   listen<SyncStatus>('sync-status', (e) => f(e.payload))

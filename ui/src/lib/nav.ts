@@ -1,5 +1,5 @@
 // Where the app is: a tab of the bottom bar, and over it at most one full-screen page (visit
-// capture, a session being planned, the deliberation desk). Screens open pages through these functions.
+// capture, a session being planned, the deliberation desk, administration). Screens open pages through these functions.
 import { reactive } from 'vue'
 
 export type Tab = 'today' | 'ledger' | 'sites' | 'figures' | 'sync'
@@ -7,6 +7,7 @@ export type Page =
   | { name: 'visit'; draftId: string }
   | { name: 'session'; sessionId: string | null }
   | { name: 'policy' }
+  | { name: 'admin' }
 
 // `synced` counts the syncs that brought the device up to date: screens showing records read
 // them again when it moves, so a change made elsewhere appears without anyone asking.

@@ -83,3 +83,10 @@ export type { RejectionItem } from '../bindings/RejectionItem'
 export type { KeepValue } from '../bindings/KeepValue'
 export type { SettleRejection } from '../bindings/SettleRejection'
 export type { Entity } from '../bindings/Entity'
+
+// Administration (src-tauri/src/desk/admin.rs, desk-core's admin.rs).
+export type { Account } from '../bindings/Account'
+export type { NewAccount } from '../bindings/NewAccount'
+export type { AccountChange } from '../bindings/AccountChange'
+export type { DeviceInfo } from '../bindings/DeviceInfo'
+export type { Role } from '../bindings/Role'

@@ -1,5 +1,6 @@
 //! Accounts and devices: users with their role and scope, device tokens, the audit trail.
 
+use desk_core::admin::{Account, AccountChange, DeviceInfo};
 use desk_core::protocol::UserInfo;
 use desk_core::{Entity, Role};
 use uuid::Uuid;
@@ -167,16 +168,6 @@ pub fn user_by_name(sql: &mut dyn Sql, name: &str) -> Result<Option<Login>> {
     }))
 }
 
-/// An account as the administrator's screens show it.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct Account {
-    #[serde(flatten)]
-    pub user: UserInfo,
-    pub created_at: String,
-    /// When an administrator disabled it; none while it may sign in.
-    pub disabled_at: Option<String>,
-}
-
 pub fn list_accounts(sql: &mut dyn Sql) -> Result<Vec<Account>> {
     let rows = sql.rows(
         "SELECT id, name, display_name, role, created_at, disabled_at FROM users ORDER BY name",
@@ -184,8 +175,14 @@ pub fn list_accounts(sql: &mut dyn Sql) -> Result<Vec<Account>> {
     )?;
     rows.iter()
         .map(|r| {
+            let user = user_info(sql, uuid(r.get("id"))?, r)?;
             Ok(Account {
-                user: user_info(sql, uuid(r.get("id"))?, r)?,
+                id: user.id,
+                name: user.name,
+                display_name: user.display_name,
+                role: user.role,
+                parks: user.parks,
+                departments: user.departments,
                 created_at: text(r.get("created_at")).to_owned(),
                 disabled_at: r.text("disabled_at").map(str::to_owned),
             })
@@ -196,7 +193,7 @@ pub fn list_accounts(sql: &mut dyn Sql) -> Result<Vec<Account>> {
 fn account(sql: &mut dyn Sql, id: Uuid) -> Result<Account> {
     list_accounts(sql)?
         .into_iter()
-        .find(|a| a.user.id == id)
+        .find(|a| a.id == id)
         .ok_or_else(|| {
             desk_core::ValidationError::NotFound {
                 field: "id",
@@ -224,18 +221,6 @@ pub fn check_role_scope(role: Role, parks: &[Uuid], departments: &[Uuid]) -> Res
     }
 }
 
-/// What an administrator changes of an account; what is absent stays.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AccountChange {
-    pub display_name: Option<String>,
-    pub role: Option<Role>,
-    pub parks: Option<Vec<Uuid>>,
-    pub departments: Option<Vec<Uuid>>,
-    /// true disables the account (it cannot sign in, its devices stop); false enables it.
-    pub disabled: Option<bool>,
-}
-
 /// Changes an account; its devices follow at their next sync (a new role or scope) or at once
 /// (disabled). `by` is the administrator, for the audit trail.
 pub fn change_account(
@@ -253,12 +238,12 @@ pub fn change_account(
         )
         .field("id"));
     }
-    let role = change.role.unwrap_or(before.user.role);
-    let parks = change.parks.clone().unwrap_or(before.user.parks.clone());
+    let role = change.role.unwrap_or(before.role);
+    let parks = change.parks.clone().unwrap_or(before.parks.clone());
     let departments = change
         .departments
         .clone()
-        .unwrap_or(before.user.departments.clone());
+        .unwrap_or(before.departments.clone());
     check_role_scope(role, &parks, &departments)?;
     for park in &parks {
         require(sql, Entity::Park, *park, "parks")?;
@@ -274,7 +259,7 @@ pub fn change_account(
             .into())
         }
         Some(n) => n.trim().to_owned(),
-        None => before.user.display_name.clone(),
+        None => before.display_name.clone(),
     };
     let disabled_at = match change.disabled {
         Some(true) => before.disabled_at.clone().or_else(|| Some(now_text())),
@@ -302,10 +287,10 @@ pub fn change_account(
         "change_account",
         &format!(
             "{}: role {}, {} parks, {} departments, {}",
-            after.user.name,
-            after.user.role.as_str(),
-            after.user.parks.len(),
-            after.user.departments.len(),
+            after.name,
+            after.role.as_str(),
+            after.parks.len(),
+            after.departments.len(),
             if after.disabled_at.is_some() {
                 "disabled"
             } else {
@@ -318,7 +303,7 @@ pub fn change_account(
 
 /// Sets a new password (the administrator resets a forgotten one).
 pub fn set_password(sql: &mut dyn Sql, id: Uuid, password_hash: &str, by: &Caller) -> Result<()> {
-    let name = account(sql, id)?.user.name;
+    let name = account(sql, id)?.name;
     sql.exec(
         "UPDATE users SET password_hash = $1 WHERE id = $2",
         &[password_hash.into(), id.to_string().into()],
@@ -435,16 +420,6 @@ pub fn touch_device(sql: &mut dyn Sql, device: Uuid) -> Result<()> {
         &[now_text().into(), device.to_string().into()],
     )?;
     Ok(())
-}
-
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct DeviceInfo {
-    pub id: Uuid,
-    pub user: String,
-    pub name: String,
-    pub created_at: String,
-    pub last_seen_at: Option<String>,
-    pub revoked_at: Option<String>,
 }
 
 /// Devices of one user, or of everyone (`None`).
