@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use desk_core::admin::{Account, AccountChange, DeviceInfo, NewAccount};
+use desk_core::admin::{Account, AccountChange, DeviceInfo, IssuedKey, KeyInfo, NewAccount};
 use desk_core::model::{Department, Park};
 use desk_core::stats::Stats;
 use desk_sync::SyncReport;
@@ -11,7 +11,6 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use uuid::Uuid;
 
 use crate::desk::visit::{DraftSummary, VisitDraft, VisitSummary};
-use crate::desk::OrderView;
 use crate::desk::{
     Alerts, AppError, AppState, AppealAction, AppealDetail, Desk, Exported, LedgerFilter,
     LedgerPage,
@@ -21,6 +20,7 @@ use crate::desk::{
     SiteInput, SiteRow,
 };
 use crate::desk::{NewPolicyIssue, PolicyIssueChange, PolicyIssueView, SuggestedGroup};
+use crate::desk::{OrderView, Place};
 use crate::desk::{SessionDetail, SessionPlan, SessionView};
 use desk_store::LedgerOrder;
 
@@ -101,6 +101,31 @@ pub async fn devices(desk: State<'_, Desk>) -> Result<Vec<DeviceInfo>> {
 #[tauri::command]
 pub async fn revoke_device(desk: State<'_, Desk>, id: Uuid) -> Result<()> {
     desk.revoke_device(id).await
+}
+
+#[tauri::command]
+pub async fn create_place(
+    desk: State<'_, Desk>,
+    kind: Place,
+    name: String,
+    level: Option<String>,
+) -> Result<()> {
+    desk.create_place(kind, name, level).await
+}
+
+#[tauri::command]
+pub async fn api_keys(desk: State<'_, Desk>) -> Result<Vec<KeyInfo>> {
+    desk.api_keys().await
+}
+
+#[tauri::command]
+pub async fn issue_api_key(desk: State<'_, Desk>, name: String) -> Result<IssuedKey> {
+    desk.issue_api_key(name).await
+}
+
+#[tauri::command]
+pub async fn revoke_api_key(desk: State<'_, Desk>, name: String) -> Result<()> {
+    desk.revoke_api_key(name).await
 }
 
 #[tauri::command]

@@ -103,6 +103,10 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::reset_password,
         commands::devices,
         commands::revoke_device,
+        commands::create_place,
+        commands::api_keys,
+        commands::issue_api_key,
+        commands::revoke_api_key,
     ])
 }
 

@@ -31,7 +31,7 @@ describe('administration', () => {
     const sent: unknown[] = []
     mockIPC((cmd, args) => {
       if (cmd === 'accounts') return accounts
-      if (cmd === 'devices') return []
+      if (cmd === 'devices' || cmd === 'api_keys') return []
       if (cmd === 'parks') return [{ id: 'p1', name: '一园', void_reason: null }]
       if (cmd === 'departments') return []
       if (cmd === 'create_account') {
@@ -72,7 +72,7 @@ describe('administration', () => {
     mockIPC((cmd, args) => {
       if (cmd === 'accounts') return [admin]
       if (cmd === 'devices') return devices
-      if (cmd === 'parks' || cmd === 'departments') return []
+      if (cmd === 'parks' || cmd === 'departments' || cmd === 'api_keys') return []
       if (cmd === 'revoke_device') {
         revoked = (args as { id: string }).id
         devices = [{ ...tablet, revoked_at: '2026-12-01T02:00:00Z' }]
@@ -85,6 +85,49 @@ describe('administration', () => {
     await flushPromises()
     expect(revoked).toBe('d1')
     expect(w.find('[data-test=device-revoked]').text()).toBe('已停用')
+    w.unmount()
+  })
+
+  it('adds a department, saying so when its name is taken, and issues a key shown once', async () => {
+    const departments = [{ id: 'd1', name: '经济发展局', level: 'zone', void_reason: null }]
+    const made: unknown[] = []
+    let keys: { name: string; created_at: string; revoked_at: string | null }[] = []
+    mockIPC((cmd, args) => {
+      if (cmd === 'accounts') return [admin]
+      if (cmd === 'devices' || cmd === 'parks') return []
+      if (cmd === 'departments') return departments
+      if (cmd === 'api_keys') return keys
+      if (cmd === 'create_place') {
+        const a = args as { kind: string; name: string; level: string | null }
+        made.push(a)
+        if (departments.some((d) => d.name === a.name)) throw { code: 'duplicate', field: 'name', message: 'name：“经济发展局”重复，已有同名记录 (already exists)' }
+        departments.push({ id: 'd2', name: a.name, level: a.level ?? 'zone', void_reason: null })
+      }
+      if (cmd === 'issue_api_key') {
+        const name = (args as { name: string }).name
+        keys = [{ name, created_at: '2026-12-01T02:00:00Z', revoked_at: null }]
+        return { name, key: 'k-0123456789abcdef' }
+      }
+    })
+    const w = mount(Admin, { attachTo: document.body })
+    await flushPromises()
+    fill('place-department', '经济发展局')
+    await flushPromises()
+    click('place-department-add')
+    await flushPromises()
+    expect(w.find('[data-test=place-department]').text()).toContain('已有同名记录')
+    fill('place-department', '应急管理局')
+    await flushPromises()
+    click('place-department-add')
+    await flushPromises()
+    expect(made[1]).toEqual({ kind: 'department', name: '应急管理局', level: 'zone' })
+    expect(w.find('[data-test=department-list]').text()).toContain('应急管理局')
+    fill('api-key-name', '12345热线')
+    await flushPromises()
+    click('api-key-issue')
+    await flushPromises()
+    expect(document.querySelector('[data-test=api-key-value]')?.textContent).toBe('k-0123456789abcdef')
+    expect(w.find('[data-test=api-key]').text()).toContain('12345热线')
     w.unmount()
   })
 })

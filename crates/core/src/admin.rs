@@ -79,3 +79,45 @@ pub struct DeviceInfo {
     pub last_seen_at: Option<String>,
     pub revoked_at: Option<String>,
 }
+
+/// A new park (园区) or department (责任单位), by name; a department's level is zone,
+/// district, city or other (zone unless given).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewPlace {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Created {
+    pub id: Uuid,
+}
+
+/// An integrating system's Open311 key, as listed (never the key itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct KeyInfo {
+    pub name: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    /// The system, e.g. "12345热线".
+    pub name: String,
+}
+
+/// A key just issued: shown this once, the server keeps only its hash.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IssuedKey {
+    pub name: String,
+    pub key: String,
+}

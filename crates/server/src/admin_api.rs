@@ -11,8 +11,6 @@ use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use desk_core::model::DepartmentLevel;
 use desk_core::Role;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::admin::{self, UserSpec};
@@ -20,7 +18,9 @@ use crate::api::{ApiJson, AppState};
 use crate::error::{ApiError, ErrorBody};
 use crate::scope::Caller;
 use crate::state;
-use desk_core::admin::{Account, AccountChange, NewAccount, NewPassword};
+use desk_core::admin::{
+    Account, AccountChange, Created, IssuedKey, KeyInfo, NewAccount, NewKey, NewPassword, NewPlace,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -149,24 +149,13 @@ fn account_id(text: &str) -> Result<Uuid, ApiError> {
     })
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPark {
-    pub name: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Created {
-    pub id: Uuid,
-}
-
 /// Creates a park (园区); every device takes it at its next sync.
-#[utoipa::path(post, path = "/v1/admin/parks", request_body = NewPark, security(("token" = [])),
+#[utoipa::path(post, path = "/v1/admin/parks", request_body = NewPlace, security(("token" = [])),
     responses((status = 201, body = Created), (status = 400, body = ErrorBody, description = "No name, or one another park has"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn create_park(
     State(state): State<AppState>,
     Admin(by): Admin,
-    ApiJson(park): ApiJson<NewPark>,
+    ApiJson(park): ApiJson<NewPlace>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let db = state.db.clone();
     let id = blocking(move || {
@@ -186,22 +175,13 @@ async fn create_park(
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewDepartment {
-    pub name: String,
-    /// zone, district, city or other (default zone).
-    #[serde(default)]
-    pub level: Option<String>,
-}
-
 /// Creates a department (责任单位); every device takes it at its next sync.
-#[utoipa::path(post, path = "/v1/admin/departments", request_body = NewDepartment, security(("token" = [])),
+#[utoipa::path(post, path = "/v1/admin/departments", request_body = NewPlace, security(("token" = [])),
     responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn create_department(
     State(state): State<AppState>,
     Admin(by): Admin,
-    ApiJson(dept): ApiJson<NewDepartment>,
+    ApiJson(dept): ApiJson<NewPlace>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let level = DepartmentLevel::parse("level", dept.level.as_deref().unwrap_or("zone"))?;
     let db = state.db.clone();
@@ -224,26 +204,9 @@ async fn create_department(
 
 /// The integrating systems' Open311 keys: names and dates, never the keys.
 #[utoipa::path(get, path = "/v1/admin/api-keys", security(("token" = [])),
-    responses((status = 200, body = Vec<state::open311::KeyInfo>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn api_keys(
-    State(state): State<AppState>,
-    _: Admin,
-) -> Result<Json<Vec<state::open311::KeyInfo>>, ApiError> {
+    responses((status = 200, body = Vec<KeyInfo>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn api_keys(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<KeyInfo>>, ApiError> {
     Ok(Json(state.tx(state::open311::list_keys).await?))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewKey {
-    /// The system, e.g. "12345热线".
-    pub name: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IssuedKey {
-    pub name: String,
-    /// Shown this once: the server keeps only its hash.
-    pub key: String,
 }
 
 /// Issues a system its key (issuing again under the name replaces it).

@@ -2,7 +2,10 @@
 //! screens: called with the device's own token; the server checks the role and answers anyone
 //! else 403.
 
-use desk_core::admin::{Account, AccountChange, DeviceInfo, NewAccount, NewPassword};
+use desk_core::admin::{
+    Account, AccountChange, Created, DeviceInfo, IssuedKey, KeyInfo, NewAccount, NewKey,
+    NewPassword, NewPlace,
+};
 use desk_core::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -77,6 +80,59 @@ impl AdminClient {
                 .post(self.url(&format!("/v1/devices/{id}/revoke"))),
         )
         .await
+    }
+
+    pub async fn create_park(&self, name: &str) -> Result<Created> {
+        let body = NewPlace {
+            name: name.to_owned(),
+            level: None,
+        };
+        self.json(self.http.post(self.url("/v1/admin/parks")).json(&body))
+            .await
+    }
+
+    pub async fn create_department(&self, name: &str, level: &str) -> Result<Created> {
+        let body = NewPlace {
+            name: name.to_owned(),
+            level: Some(level.to_owned()),
+        };
+        self.json(
+            self.http
+                .post(self.url("/v1/admin/departments"))
+                .json(&body),
+        )
+        .await
+    }
+
+    pub async fn api_keys(&self) -> Result<Vec<KeyInfo>> {
+        self.json(self.http.get(self.url("/v1/admin/api-keys")))
+            .await
+    }
+
+    pub async fn issue_api_key(&self, name: &str) -> Result<IssuedKey> {
+        let body = NewKey {
+            name: name.to_owned(),
+        };
+        self.json(self.http.post(self.url("/v1/admin/api-keys")).json(&body))
+            .await
+    }
+
+    pub async fn revoke_api_key(&self, name: &str) -> Result<()> {
+        let mut url =
+            reqwest::Url::parse(&self.url("/v1/admin/api-keys/")).map_err(|e| Refusal {
+                code: "failed".into(),
+                field: None,
+                message: e.to_string(),
+            })?;
+        url.path_segments_mut()
+            .map_err(|()| Refusal {
+                code: "failed".into(),
+                field: None,
+                message: "bad server address".into(),
+            })?
+            .pop_if_empty()
+            .push(name);
+        self.empty(self.http.delete(url)).await
     }
 
     fn url(&self, path: &str) -> String {

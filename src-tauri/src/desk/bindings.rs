@@ -49,6 +49,9 @@ fn shared(b: &mut Bindings) {
     b.add::<desk_core::admin::NewAccount>();
     b.add::<desk_core::admin::AccountChange>();
     b.add::<desk_core::admin::DeviceInfo>();
+    b.add::<desk_core::admin::KeyInfo>();
+    b.add::<desk_core::admin::IssuedKey>();
+    b.add::<super::Place>();
     b.add::<desk_core::stats::Stats>();
     b.add::<desk_core::bulletin::Bulletin>();
     b.add::<desk_core::calendar::WorkingDate>();

@@ -18,6 +18,7 @@ mod sessions;
 mod sites;
 pub mod visit;
 
+pub use admin::Place;
 pub use figures::FigureBreakdown;
 pub use ledger::{
     Alerts, AppealAction, AppealDetail, Exported, LedgerFilter, LedgerPage, LedgerRow,

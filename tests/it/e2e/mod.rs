@@ -553,16 +553,7 @@ async fn a_visit_receipt_finished_offline_opens_on_the_enterprises_phone() {
 async fn an_administrator_adds_an_officer_who_signs_in_and_whose_tablet_is_then_revoked() {
     let display = Display::start();
     let (office_dir, field_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (db, server) = empty_server();
-    let made = Command::new(crate::harness::binary("desk-server"))
-        .args(["--db", &db.url, "admin", "create-park", "新材料产业园"])
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    let (_db, server) = empty_server();
 
     app_step_admin_creates_officer(&display, office_dir.path(), &server.url).await;
 
@@ -626,6 +617,25 @@ async fn app_step_admin_creates_officer(display: &Display, dir: &std::path::Path
     office.click("[data-test=open-admin]").await;
     office.wait_count("[data-test=account]", 1).await;
     office.shot("admin-accounts").await;
+    office.step("admin: a park, and a key for the hotline");
+    office.fill("place-park", "新材料产业园").await;
+    office.click("[data-test=place-park-add]").await;
+    office
+        .wait_text("[data-test=park-list]", "the new park, synced", |t| {
+            t.contains("新材料产业园")
+        })
+        .await;
+    office.fill("api-key-name", "12345热线").await;
+    office.click("[data-test=api-key-issue]").await;
+    let key = office.text("[data-test=api-key-value]").await;
+    office
+        .ensure(key.trim().len() >= 32, format!("a key shown once: {key:?}"))
+        .await;
+    office.shot("admin-key-issued").await;
+    office
+        .click("[data-test=api-key-issued] .van-dialog__confirm")
+        .await;
+    office.wait_gone("[data-test=api-key-issued]").await;
     office.step("admin: a new officer for the park");
     office.click("[data-test=account-new]").await;
     office.fill("account-name", "li").await;

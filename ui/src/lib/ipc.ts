@@ -6,7 +6,7 @@ import type {
 } from './types'
 import type { SessionDetail, SessionPlan } from './types'
 import type { NewPolicyIssue, PolicyIssueChange, PolicyIssueView, SuggestedGroup } from './types'
-import type { Account, AccountChange, DeviceInfo, NewAccount } from './types'
+import type { Account, AccountChange, DeviceInfo, IssuedKey, KeyInfo, NewAccount, Place } from './types'
 import type {
   Bulletin, ConflictItem, FigureBreakdown, KeepValue, OrderView, Park, RejectionItem, SettleRejection, Site, SiteHistory, SiteInput,
 } from './types'
@@ -82,5 +82,11 @@ export const changeAccount = (id: string, change: AccountChange) => invoke<Accou
 export const resetPassword = (id: string, password: string) => invoke<void>('reset_password', { id, password })
 export const devices = () => invoke<DeviceInfo[]>('devices')
 export const revokeDevice = (id: string) => invoke<void>('revoke_device', { id })
+// A park or department made on the server, synced here at once.
+export const createPlace = (kind: Place, name: string, level: string | null = null) => invoke<void>('create_place', { kind, name, level })
+// Integrating systems' Open311 keys: a new key is shown once.
+export const apiKeys = () => invoke<KeyInfo[]>('api_keys')
+export const issueApiKey = (name: string) => invoke<IssuedKey>('issue_api_key', { name })
+export const revokeApiKey = (name: string) => invoke<void>('revoke_api_key', { name })
 export const onSyncStatus = (f: (s: SyncStatus) => void): Promise<UnlistenFn> =>
   listen<SyncStatus>('sync-status', (e) => f(e.payload))

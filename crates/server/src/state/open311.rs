@@ -42,22 +42,15 @@ pub fn revoke_key(sql: &mut dyn Sql, name: &str, by: Option<Uuid>) -> Result<boo
     Ok(n > 0)
 }
 
-/// An integrating system's key, as the administrator's screens list it (never the key).
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct KeyInfo {
-    pub name: String,
-    pub created_at: String,
-    pub revoked_at: Option<String>,
-}
-
-pub fn list_keys(sql: &mut dyn Sql) -> Result<Vec<KeyInfo>> {
+/// The systems' keys, as the administrator's screens list them (never the keys).
+pub fn list_keys(sql: &mut dyn Sql) -> Result<Vec<desk_core::admin::KeyInfo>> {
     Ok(sql
         .rows(
             "SELECT name, created_at, revoked_at FROM integration_keys ORDER BY name",
             &[],
         )?
         .iter()
-        .map(|r| KeyInfo {
+        .map(|r| desk_core::admin::KeyInfo {
             name: r.text("name").unwrap_or_default().to_owned(),
             created_at: r.text("created_at").unwrap_or_default().to_owned(),
             revoked_at: r.text("revoked_at").map(str::to_owned),
