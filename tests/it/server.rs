@@ -981,3 +981,119 @@ async fn operators_see_readiness_metrics_and_a_request_id_on_every_request() {
         server.stop().await;
     }
 }
+
+/// Sync bodies travel compressed both ways when the client says so: a device's large push in
+/// zstd, the pull's reply in zstd or gzip as asked, the live stream never (it must flow).
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_bodies_travel_compressed_both_ways_and_a_bad_encoding_is_refused() {
+    let server = Server::start(&Backend::Sqlite).await;
+    let zone = seed(&server.db.url);
+    let c = Client::login(&server.url, "officer1").await;
+    let node = Uuid::now_v7();
+    let description =
+        "厂区二期用电增容申请已提交三个月，供电公司尚未答复，影响新生产线调试，希望协调加快办理。"
+            .repeat(3);
+    let mut ops = Vec::new();
+    for i in 0..40 {
+        let s = site(&format!("压缩测试企业{i:02}"), Some(zone.park1));
+        ops.push(op(Entity::Site, s.id, json!(s.to_fields()), node));
+        let a = Appeal {
+            description: description.clone(),
+            ..appeal_at(s.id, Utc::now())
+        };
+        ops.push(op(Entity::Appeal, a.id, json!(a.to_fields()), node));
+    }
+    let json = serde_json::to_vec(&PushRequest { ops: ops.clone() }).unwrap();
+    let small = zstd::encode_all(&json[..], 3).unwrap();
+    assert!(
+        small.len() * 3 < json.len(),
+        "{} → {}",
+        json.len(),
+        small.len()
+    );
+    // A client that decompresses nothing by itself, to see what travels.
+    let http = reqwest::Client::builder()
+        .no_gzip()
+        .no_zstd()
+        .build()
+        .unwrap();
+    let send = |body: Vec<u8>, encoding: &str| {
+        http.post(format!("{}/v1/push", server.url))
+            .bearer_auth(&c.token)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .body(body)
+            .send()
+    };
+    let resp = send(small, "zstd").await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let reply: PushResponse = resp.json().await.unwrap();
+    assert_eq!(accepted(&reply), 80, "{reply:?}");
+
+    // Another device's pull, in the encoding it asks for, and plain when it asks for none.
+    let reader = Client::login(&server.url, "leader").await;
+    for encoding in ["zstd", "gzip"] {
+        let resp = http
+            .get(format!("{}/v1/pull?cursor=0&limit=1000", server.url))
+            .bearer_auth(&reader.token)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["content-encoding"], encoding);
+        let bytes = resp.bytes().await.unwrap();
+        let plain = if encoding == "zstd" {
+            zstd::decode_all(&bytes[..]).unwrap()
+        } else {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+                .unwrap();
+            out
+        };
+        assert!(
+            plain.len() > bytes.len() * 3,
+            "{encoding}: {} → {}",
+            plain.len(),
+            bytes.len()
+        );
+        let page: PullResponse = serde_json::from_slice(&plain).unwrap();
+        let pulled: HashSet<Uuid> = page
+            .changes
+            .iter()
+            .filter_map(|c| c.op.as_ref().map(|o| o.id))
+            .collect();
+        assert!(
+            ops.iter().all(|o| pulled.contains(&o.id)),
+            "{encoding}: every pushed operation"
+        );
+    }
+    let (status, page) = reader.get("/v1/pull?cursor=0").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page["changes"]
+        .as_array()
+        .is_some_and(|c| c.len() >= ops.len()));
+
+    // Garbage that says it is zstd, and an encoding the server does not speak: refused, saying
+    // why, and nothing lands.
+    let resp = send(b"not zstd at all".to_vec(), "zstd").await.unwrap();
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or_default();
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    let resp = send(json.clone(), "br").await.unwrap();
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or_default();
+    assert_eq!(status, 415, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Content-Encoding")),
+        "{body}"
+    );
+    server.stop().await;
+}

@@ -15,6 +15,8 @@ use desk_core::protocol::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -87,6 +89,24 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// The decompression layer refuses an encoding it does not speak with a bare 415: say why.
+async fn explain_unsupported_encoding(resp: Response) -> Response {
+    if resp.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE
+        && !resp
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_encoding",
+            "Content-Encoding：服务器只接受以 gzip 或 zstd 压缩的请求 (the server takes request bodies compressed with gzip or zstd only)",
+        )
+        .field("Content-Encoding")
+        .into_response();
+    }
+    resp
+}
+
 pub fn router(state: AppState) -> Router {
     crate::metrics::recorder();
     let sync = Router::new()
@@ -120,6 +140,12 @@ pub fn router(state: AppState) -> Router {
             state.config.max_body_bytes,
         ))
         .layer(middleware::map_response(stamp_server_time))
+        // Replies compressed for clients that take it (gzip or zstd; never the live stream),
+        // and request bodies a device compressed (Content-Encoding), up to the body limit once
+        // decompressed.
+        .layer(CompressionLayer::new())
+        .layer(RequestDecompressionLayer::new())
+        .layer(middleware::map_response(explain_unsupported_encoding))
         // Every request gets an id (or keeps the one a proxy gave it), on each log line of its
         // span and on its response.
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -153,6 +153,23 @@ pub fn client() -> reqwest::Client {
         .expect("HTTP client")
 }
 
+/// Bodies above this size go compressed (zstd); below it the saving does not pay for the work.
+const COMPRESS_ABOVE: usize = 4 * 1024;
+
+/// A request with `body`, compressed with zstd (`Content-Encoding: zstd`) when it is large: a
+/// push of real records shrinks several times, which is what a weak link needs. Replies come
+/// compressed the other way when the server offers it (reqwest asks, and decompresses).
+fn compressed(req: reqwest::RequestBuilder, body: Vec<u8>) -> reqwest::RequestBuilder {
+    if body.len() > COMPRESS_ABOVE {
+        if let Ok(small) = zstd::encode_all(&body[..], 3) {
+            return req
+                .header(reqwest::header::CONTENT_ENCODING, "zstd")
+                .body(small);
+        }
+    }
+    req.body(body)
+}
+
 /// A reply as the protocol's outcome.
 pub async fn read<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
     let status = resp.status().as_u16();
@@ -174,10 +191,10 @@ pub async fn read<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Re
 
 impl Transport for HttpTransport {
     async fn push(&self, ops: Vec<Op>) -> Result<PushResponse> {
+        let json = serde_json::to_vec(&PushRequest { ops }).expect("operations serialise");
         self.send(
-            self.http
-                .post(format!("{}/v1/push", self.base))
-                .json(&PushRequest { ops }),
+            compressed(self.http.post(format!("{}/v1/push", self.base)), json)
+                .header(reqwest::header::CONTENT_TYPE, "application/json"),
         )
         .await
     }
