@@ -149,6 +149,10 @@ async fn devices_and_the_portal_work_over_https_with_the_zones_own_certificate()
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(presented(&server.url, &ca_pem).await, renewed);
     tablet.run(&["sync"]).ok();
+
+    // SIGTERM, as systemd stops it: requests in flight finish, and it exits cleanly.
+    let status = server.terminate();
+    assert!(status.success(), "{status}");
 }
 
 fn hang_up(server: &ServerProcess) {

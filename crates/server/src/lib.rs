@@ -39,17 +39,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let live = state.live.clone();
-    let watching = tokio::spawn(api::watch_log(state.clone()));
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            live.close();
-        })
-        .await;
-    watching.abort();
-    served
+    run(listener, None, state, shutdown).await
 }
 
 /// As [`serve`], over HTTPS: `tls` holds the certificate, and can be given a new one while
@@ -60,21 +50,42 @@ pub async fn serve_tls(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    run(listener, Some(tls), state, shutdown).await
+}
+
+async fn run(
+    listener: tokio::net::TcpListener,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let live = state.live.clone();
     let watching = tokio::spawn(api::watch_log(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let handle = axum_server::Handle::new();
-    let stopping = handle.clone();
-    tokio::spawn(async move {
+    let stopping = async move {
         shutdown.await;
         live.close();
-        // As long as a device may take to finish a push of the largest batch.
-        stopping.graceful_shutdown(Some(std::time::Duration::from_secs(60)));
-    });
-    let served = axum_server::from_tcp_rustls(listener.into_std()?, tls)?
-        .handle(handle)
-        .serve(app)
-        .await;
+    };
+    let served = match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopping)
+                .await
+        }
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let stop = handle.clone();
+            tokio::spawn(async move {
+                stopping.await;
+                // As long as a device may take to finish a push of the largest batch.
+                stop.graceful_shutdown(Some(std::time::Duration::from_secs(60)));
+            });
+            axum_server::from_tcp_rustls(listener.into_std()?, tls)?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    };
     watching.abort();
     served
 }
