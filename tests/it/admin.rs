@@ -216,6 +216,13 @@ async fn an_administrator_manages_accounts_parks_departments_and_keys_through_th
         assert_eq!((status, v["field"].as_str()), (400, Some("name")), "{v}");
         let (status, v) = admin
             .post(
+                "/v1/admin/parks",
+                json!({"name": "四园", "level": "city"}).to_string(),
+            )
+            .await;
+        assert_eq!((status, v["field"].as_str()), (400, Some("level")), "{v}");
+        let (status, v) = admin
+            .post(
                 "/v1/admin/departments",
                 json!({"name": "应急管理局", "level": "district"}).to_string(),
             )

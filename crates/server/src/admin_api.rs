@@ -157,6 +157,12 @@ async fn create_park(
     Admin(by): Admin,
     ApiJson(park): ApiJson<NewPlace>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
+    if park.level.is_some() {
+        return Err(ApiError::bad_request(
+            "level：园区没有级别，级别只属于责任单位 (a park has no level; departments do)",
+        )
+        .field("level"));
+    }
     let db = state.db.clone();
     let id = blocking(move || {
         let id = admin::create_park(&db, &park.name)?;
