@@ -167,26 +167,12 @@ fn a_server_refuses_a_database_newer_than_itself() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_administrator_manages_accounts_parks_departments_and_keys_through_the_api() {
     use crate::server_harness::{raw, Client, Server};
-    use serde_json::{json, Value};
+    use serde_json::json;
     for backend in crate::server_harness::backends() {
         let server = Server::start(&backend).await;
         let zone = seed(&server.db.url);
         let admin = Client::login(&server.url, "admin").await;
         let leader = Client::login(&server.url, "leader").await;
-        let patch = |c: &Client, path: &str, body: Value| {
-            let (base, token, path) = (c.base.clone(), c.token.clone(), path.to_owned());
-            async move {
-                raw(
-                    &base,
-                    reqwest::Method::PATCH,
-                    &path,
-                    Some(&token),
-                    Some(body.to_string()),
-                )
-                .await
-            }
-        };
-
         // Only an administrator.
         let (status, v) = leader.get("/v1/admin/accounts").await;
         assert_eq!(status, 403, "{v}");
@@ -286,20 +272,20 @@ async fn an_administrator_manages_accounts_parks_departments_and_keys_through_th
         assert_eq!(officer.user.parks.len(), 1);
 
         // A new scope, a new password, then disabled: the device stops at once.
-        let (status, v) = patch(
-            &admin,
-            &format!("/v1/admin/accounts/{li_id}"),
-            json!({"parks": [zone.park1, park]}),
-        )
-        .await;
+        let (status, v) = admin
+            .patch(
+                &format!("/v1/admin/accounts/{li_id}"),
+                json!({"parks": [zone.park1, park]}).to_string(),
+            )
+            .await;
         assert_eq!(status, 200, "{v}");
         assert_eq!(v["parks"].as_array().unwrap().len(), 2);
-        let (status, v) = patch(
-            &admin,
-            &format!("/v1/admin/accounts/{li_id}"),
-            json!({"parks": []}),
-        )
-        .await;
+        let (status, v) = admin
+            .patch(
+                &format!("/v1/admin/accounts/{li_id}"),
+                json!({"parks": []}).to_string(),
+            )
+            .await;
         assert_eq!((status, v["field"].as_str()), (400, Some("parks")), "{v}");
         let (status, v) = admin
             .post(
@@ -325,12 +311,12 @@ async fn an_administrator_manages_accounts_parks_departments_and_keys_through_th
         Client::try_login(&server.url, "li", "新密码 2026")
             .await
             .unwrap();
-        let (status, v) = patch(
-            &admin,
-            &format!("/v1/admin/accounts/{li_id}"),
-            json!({"disabled": true}),
-        )
-        .await;
+        let (status, v) = admin
+            .patch(
+                &format!("/v1/admin/accounts/{li_id}"),
+                json!({"disabled": true}).to_string(),
+            )
+            .await;
         assert_eq!(status, 200, "{v}");
         assert!(v["disabled_at"].is_string());
         let (status, _) = officer.get("/v1/devices").await;
@@ -340,32 +326,34 @@ async fn an_administrator_manages_accounts_parks_departments_and_keys_through_th
             .err()
             .unwrap();
         assert_eq!((status, v["code"].as_str()), (403, Some("disabled")), "{v}");
-        let (status, _) = patch(
-            &admin,
-            &format!("/v1/admin/accounts/{li_id}"),
-            json!({"disabled": false}),
-        )
-        .await;
+        let (status, _) = admin
+            .patch(
+                &format!("/v1/admin/accounts/{li_id}"),
+                json!({"disabled": false}).to_string(),
+            )
+            .await;
         assert_eq!(status, 200);
         let (status, _) = officer.get("/v1/devices").await;
         assert_eq!(status, 200, "enabled again");
         // An administrator cannot lock themself out.
         let me = admin.user.id;
-        let (status, v) = patch(
-            &admin,
-            &format!("/v1/admin/accounts/{me}"),
-            json!({"disabled": true}),
-        )
-        .await;
+        let (status, v) = admin
+            .patch(
+                &format!("/v1/admin/accounts/{me}"),
+                json!({"disabled": true}).to_string(),
+            )
+            .await;
         assert_eq!((status, v["field"].as_str()), (400, Some("id")), "{v}");
-        let (status, v) = patch(&admin, "/v1/admin/accounts/not-an-id", json!({})).await;
+        let (status, v) = admin
+            .patch("/v1/admin/accounts/not-an-id", json!({}).to_string())
+            .await;
         assert_eq!((status, v["field"].as_str()), (400, Some("id")), "{v}");
-        let (status, v) = patch(
-            &admin,
-            &format!("/v1/admin/accounts/{li_id}"),
-            json!({"colour": "red"}),
-        )
-        .await;
+        let (status, v) = admin
+            .patch(
+                &format!("/v1/admin/accounts/{li_id}"),
+                json!({"colour": "red"}).to_string(),
+            )
+            .await;
         assert_eq!(status, 400, "an unknown field: {v}");
 
         // The list.
@@ -399,23 +387,9 @@ async fn an_administrator_manages_accounts_parks_departments_and_keys_through_th
             .post("/v1/admin/api-keys", json!({"name": " "}).to_string())
             .await;
         assert_eq!((status, v["field"].as_str()), (400, Some("name")), "{v}");
-        let (status, _) = raw(
-            &server.url,
-            reqwest::Method::DELETE,
-            "/v1/admin/api-keys/12345热线",
-            Some(&admin.token),
-            None,
-        )
-        .await;
+        let (status, _) = admin.delete("/v1/admin/api-keys/12345热线").await;
         assert_eq!(status, 204);
-        let (status, _) = raw(
-            &server.url,
-            reqwest::Method::DELETE,
-            "/v1/admin/api-keys/12345热线",
-            Some(&admin.token),
-            None,
-        )
-        .await;
+        let (status, _) = admin.delete("/v1/admin/api-keys/12345热线").await;
         assert_eq!(status, 404);
 
         // Each change is in the audit trail under the administrator's account.

@@ -138,3 +138,24 @@ pub fn with_stdin(cmd: &mut Command, input: &str) -> Output {
         .write_all(format!("{input}\n").as_bytes());
     child.wait_with_output().expect("wait for the program")
 }
+
+/// `desk-server --db DB admin ARGS…`, as an office runs it.
+pub fn server_admin(db: &str, args: &[&str]) -> Output {
+    Command::new(binary("desk-server"))
+        .args(["--db", db, "admin"])
+        .args(args)
+        .output()
+        .expect("run desk-server admin")
+}
+
+/// [`server_admin`], which must succeed: what it printed.
+#[track_caller]
+pub fn server_admin_ok(db: &str, args: &[&str]) -> String {
+    let out = server_admin(db, args);
+    assert!(
+        out.status.success(),
+        "desk-server admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -2,24 +2,18 @@
 //! credit code and access code, guessing throttled, each enterprise seeing its own appeals
 //! only, and the pages served from the binary to a phone-sized Chromium.
 
-use std::process::Command;
-
 use desk_core::appeal::Action;
 use desk_core::model::{Appeal, AppealStatus, Category, Progress, Rater, Record, Site};
 use desk_core::Entity;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::harness::{binary, Device};
+use crate::harness::{server_admin, Device};
 use crate::server_harness::{backends, op, raw, seed_with_demo, site, Backend, Server, Tablet};
 
 /// `desk-server admin enterprise-code`, as the office runs it; its output.
 pub(crate) fn enterprise_code(db_url: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(binary("desk-server"))
-        .args(["--db", db_url, "admin", "enterprise-code"])
-        .args(args)
-        .output()
-        .expect("run desk-server admin");
+    let out = server_admin(db_url, &[&["enterprise-code"], args].concat());
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
@@ -585,10 +579,7 @@ async fn an_enterprise_rates_once_and_a_dissatisfied_rating_is_followed_up() {
         assert_eq!(status, 401, "consent is the signed-in enterprise's");
 
         // Every chain still holds, the server's own entries included.
-        let out = Command::new(binary("desk-server"))
-            .args(["--db", &server.db.url, "admin", "verify-ledger"])
-            .output()
-            .unwrap();
+        let out = server_admin(&server.db.url, &["verify-ledger"]);
         assert!(
             out.status.success(),
             "{}",
@@ -848,6 +839,14 @@ async fn an_enterprise_orders_a_visit_the_office_dispatches_it_and_the_enterpris
     }
 }
 
+/// Where the portal's scripts leave their screenshots.
+fn screenshot_dir() -> std::path::PathBuf {
+    let shots =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/portal-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
 /// `node portal/tests/<script> LEAD… SCREENSHOT_DIR TAIL…`, its screenshots in
 /// target/portal-screenshots; what it printed.
 pub(crate) async fn on_phone(script: &str, lead: &[&str], tail: &[&str]) -> String {
@@ -862,8 +861,7 @@ pub(crate) async fn on_phone_with(
     env: &[(&str, &str)],
 ) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let shots = root.join("target/portal-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = screenshot_dir();
     let out = tokio::process::Command::new("node")
         .current_dir(root.join("ui"))
         .arg(format!("portal/tests/{script}"))
@@ -1181,23 +1179,8 @@ async fn phone(server: &Server, credit: &str, code: &str) {
         .await
         .unwrap();
     assert_eq!(deep.status().as_u16(), 200);
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let shots = root.join("target/portal-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let out = tokio::process::Command::new("node")
-        .current_dir(root.join("ui"))
-        .arg("portal/tests/sign-in.mjs")
-        .args([&server.url, credit, code])
-        .arg(&shots)
-        .output()
-        .await
-        .expect("run node");
-    assert!(
-        out.status.success(),
-        "the portal in Chromium:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    on_phone("sign-in.mjs", &[&server.url, credit, code], &[]).await;
+    let shots = screenshot_dir();
     for name in [
         "01-sign-in",
         "03-appeals",

@@ -353,6 +353,28 @@ impl Client {
         .await
     }
 
+    pub async fn patch(&self, path: &str, body: String) -> (u16, Value) {
+        raw(
+            &self.base,
+            reqwest::Method::PATCH,
+            path,
+            Some(&self.token),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        raw(
+            &self.base,
+            reqwest::Method::DELETE,
+            path,
+            Some(&self.token),
+            None,
+        )
+        .await
+    }
+
     pub async fn push(&self, ops: &[Op]) -> PushResponse {
         let (status, v) = self
             .post(

@@ -108,29 +108,22 @@ impl Transport for LocalTransport {
     }
 
     async fn pull(&self, q: PullQuery) -> Result<PullResponse, TransportError> {
-        let (changes, cursor, has_more, log) = self.deliver(|| {
+        let page = self.deliver(|| {
             let (caller, q) = (self.caller.clone(), q.clone());
+            let limit = q.limit.unwrap_or(1000);
             self.db
                 .tx_blocking(move |sql| {
-                    let limit = q.limit.unwrap_or(1000);
-                    let (changes, cursor, more) =
-                        state::pull(sql, &caller, q.cursor, q.log.as_deref(), limit)?;
-                    Ok::<_, desk_server::error::ApiError>((
-                        changes,
-                        cursor,
-                        more,
-                        state::log_id(sql)?,
-                    ))
+                    state::pull(sql, &caller, q.cursor, q.log.as_deref(), limit)
                 })
                 .map_err(server_error)
         })?;
         Ok(PullResponse {
-            changes,
-            cursor,
-            has_more,
+            changes: page.changes,
+            cursor: page.cursor,
+            has_more: page.has_more,
             server_time: Utc::now().timestamp_millis(),
             scope: self.caller.scope_fingerprint(),
-            log,
+            log: page.log,
         })
     }
 

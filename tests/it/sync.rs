@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{binary, with_stdin, Device};
+use crate::harness::{binary, server_admin, server_admin_ok, with_stdin, Device};
 use crate::server_harness::{backends, seed, Backend, TestDb, PASSWORD};
 
 /// A free loopback port: devices are told the server's address before it starts.
@@ -482,21 +482,6 @@ fn a_rejected_change_is_listed_with_its_reason_and_can_be_settled() {
     );
 }
 
-/// `desk-server admin …`, as an office runs it; its stdout, or a failure with its stderr.
-fn admin(db: &str, args: &[&str]) -> String {
-    let out = Command::new(binary("desk-server"))
-        .args(["--db", db, "admin"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "desk-server admin {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn a_server_restored_from_a_backup_gets_back_every_write_its_devices_hold() {
     for backend in backends() {
@@ -514,7 +499,7 @@ fn a_server_restored_from_a_backup_gets_back_every_write_its_devices_hold() {
         office.run(&["sync"]).ok();
         field.run(&["sync"]).ok();
         // Last night's backup, taken while the server serves.
-        let said = admin(&db.url, &["backup", &file]);
+        let said = server_admin_ok(&db.url, &["backup", &file]);
         assert!(said.contains("已备份"), "{said}");
         // A day's work after it, all acknowledged: an appeal raised and dispatched (its ledger
         // sealed by the server) on one device, a new enterprise and an edit of an old one on
@@ -550,7 +535,7 @@ fn a_server_restored_from_a_backup_gets_back_every_write_its_devices_hold() {
         assert!(before.0.contains("备份后企业") && before.0.contains("王经理"));
         // The server's disk dies; the backup comes back.
         drop(server);
-        let said = admin(&db.url, &["restore", &file]);
+        let said = server_admin_ok(&db.url, &["restore", &file]);
         assert!(said.contains("已从"), "{said}");
         let fresh = Device::new();
         {
@@ -572,7 +557,7 @@ fn a_server_restored_from_a_backup_gets_back_every_write_its_devices_hold() {
         // Restoring twice from one backup is as good as once, whichever device syncs first
         // (the office's bootstrap lets go of the other's site, which comes back when handed
         // back).
-        admin(&db.url, &["restore", &file]);
+        server_admin_ok(&db.url, &["restore", &file]);
         let _server = Server::start(&db.url, port);
         for d in [&office, &field, &office] {
             d.run(&["sync"]).ok();
@@ -590,13 +575,7 @@ fn backup_and_restore_errors_name_the_problem() {
     let db = TestDb::new(&Backend::Sqlite);
     seed(&db.url);
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(binary("desk-server"))
-            .args(["--db", &db.url, "admin"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| server_admin(&db.url, args);
     let missing = dir.path().join("none.backup").display().to_string();
     let out = run(&["restore", &missing]);
     assert!(!out.status.success());
@@ -612,7 +591,7 @@ fn backup_and_restore_errors_name_the_problem() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(err.contains("FILE"), "{err}");
-    let said = admin(&db.url, &["list-devices"]);
+    let said = server_admin_ok(&db.url, &["list-devices"]);
     assert!(said.contains("无设备"), "{said}");
     // A backup into a folder that does not exist: refused, naming it.
     let out = run(&["backup", "/nonexistent/dir/desk.backup"]);

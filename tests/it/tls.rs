@@ -10,7 +10,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
 
-use crate::harness::{binary, Device};
+use crate::harness::{binary, server_admin_ok, Device};
 use crate::portal::{enterprise_code, letter_line, on_phone_with};
 use crate::server_harness::{seed, Backend, ServerProcess, TestDb};
 
@@ -60,11 +60,7 @@ fn write(path: &Path, text: &str) {
 async fn devices_and_the_portal_work_over_https_with_the_zones_own_certificate() {
     let db = TestDb::new(&Backend::Sqlite);
     seed(&db.url);
-    let out = Command::new(binary("desk-server"))
-        .args(["--db", &db.url, "admin", "demo"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    server_admin_ok(&db.url, &["demo"]);
     let dir = tempfile::tempdir().unwrap();
     let (ca_file, cert_file, key_file) = (
         dir.path().join("zone-ca.pem"),

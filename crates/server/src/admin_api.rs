@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::admin::{self, UserSpec};
 use crate::api::{ApiJson, AppState};
+use crate::db::Db;
 use crate::error::{ApiError, ErrorBody};
 use crate::scope::Caller;
 use crate::state;
@@ -96,14 +97,7 @@ async fn create_account(
         )
     })
     .await?;
-    let account = state
-        .tx(move |sql| {
-            state::list_accounts(sql)?
-                .into_iter()
-                .find(|a| a.id == id)
-                .ok_or_else(|| ApiError::internal("a new account went missing"))
-        })
-        .await?;
+    let account = state.tx(move |sql| state::account(sql, id)).await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 
@@ -163,22 +157,7 @@ async fn create_park(
         )
         .field("level"));
     }
-    let db = state.db.clone();
-    let id = blocking(move || {
-        let id = admin::create_park(&db, &park.name)?;
-        db.tx_blocking(|sql| {
-            state::audit(
-                sql,
-                Some(by.user_id),
-                by.device_id,
-                "create_park",
-                &park.name,
-            )
-        })?;
-        Ok(id)
-    })
-    .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    made(&state, by, "create_park", park.name, admin::create_park).await
 }
 
 /// Creates a department (责任单位); every device takes it at its next sync.
@@ -190,18 +169,28 @@ async fn create_department(
     ApiJson(dept): ApiJson<NewPlace>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let level = DepartmentLevel::parse("level", dept.level.as_deref().unwrap_or("zone"))?;
-    let db = state.db.clone();
+    made(
+        &state,
+        by,
+        "create_department",
+        dept.name,
+        move |db, name| admin::create_department(db, name, level),
+    )
+    .await
+}
+
+/// A park or department made by `make`, then written to the audit trail under `by`.
+async fn made(
+    app: &AppState,
+    by: Caller,
+    action: &'static str,
+    name: String,
+    make: impl FnOnce(&Db, &str) -> Result<Uuid, ApiError> + Send + 'static,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let db = app.db.clone();
     let id = blocking(move || {
-        let id = admin::create_department(&db, &dept.name, level)?;
-        db.tx_blocking(|sql| {
-            state::audit(
-                sql,
-                Some(by.user_id),
-                by.device_id,
-                "create_department",
-                &dept.name,
-            )
-        })?;
+        let id = make(&db, &name)?;
+        db.tx_blocking(|sql| state::audit(sql, Some(by.user_id), by.device_id, action, &name))?;
         Ok(id)
     })
     .await?;

@@ -552,21 +552,17 @@ async fn pull(
         );
     }
     let scope = caller.scope_fingerprint();
-    let (changes, cursor, has_more, log) = state
-        .tx(move |sql| {
-            let (changes, cursor, more) =
-                state::pull(sql, &caller, q.cursor, q.log.as_deref(), limit)?;
-            Ok::<_, ApiError>((changes, cursor, more, state::log_id(sql)?))
-        })
+    let page = state
+        .tx(move |sql| state::pull(sql, &caller, q.cursor, q.log.as_deref(), limit))
         .await?;
-    crate::metrics::pulled(changes.len());
+    crate::metrics::pulled(page.changes.len());
     Ok(Json(PullResponse {
-        changes,
-        cursor,
-        has_more,
+        changes: page.changes,
+        cursor: page.cursor,
+        has_more: page.has_more,
         server_time: now_ms(),
         scope,
-        log,
+        log: page.log,
     }))
 }
 

@@ -21,6 +21,16 @@ pub struct Refusal {
     pub message: String,
 }
 
+impl Refusal {
+    fn failed(message: impl Into<String>) -> Refusal {
+        Refusal {
+            code: "failed".into(),
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Refusal>;
 
 pub struct AdminClient {
@@ -118,18 +128,10 @@ impl AdminClient {
     }
 
     pub async fn revoke_api_key(&self, name: &str) -> Result<()> {
-        let mut url =
-            reqwest::Url::parse(&self.url("/v1/admin/api-keys/")).map_err(|e| Refusal {
-                code: "failed".into(),
-                field: None,
-                message: e.to_string(),
-            })?;
+        let mut url = reqwest::Url::parse(&self.url("/v1/admin/api-keys/"))
+            .map_err(|e| Refusal::failed(e.to_string()))?;
         url.path_segments_mut()
-            .map_err(|()| Refusal {
-                code: "failed".into(),
-                field: None,
-                message: "bad server address".into(),
-            })?
+            .map_err(|()| Refusal::failed("bad server address"))?
             .pop_if_empty()
             .push(name);
         self.empty(self.http.delete(url)).await
@@ -166,11 +168,11 @@ impl AdminClient {
     }
 
     async fn json<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T> {
-        self.send(req).await?.json().await.map_err(|e| Refusal {
-            code: "failed".into(),
-            field: None,
-            message: format!("服务器答复无法读取 (bad reply): {e}"),
-        })
+        self.send(req)
+            .await?
+            .json()
+            .await
+            .map_err(|e| Refusal::failed(format!("服务器答复无法读取 (bad reply): {e}")))
     }
 
     async fn empty(&self, req: reqwest::RequestBuilder) -> Result<()> {

@@ -168,41 +168,44 @@ pub fn user_by_name(sql: &mut dyn Sql, name: &str) -> Result<Option<Login>> {
     }))
 }
 
+const ACCOUNT_COLUMNS: &str = "id, name, display_name, role, created_at, disabled_at";
+
 pub fn list_accounts(sql: &mut dyn Sql) -> Result<Vec<Account>> {
     let rows = sql.rows(
-        "SELECT id, name, display_name, role, created_at, disabled_at FROM users ORDER BY name",
+        &format!("SELECT {ACCOUNT_COLUMNS} FROM users ORDER BY name"),
         &[],
     )?;
-    rows.iter()
-        .map(|r| {
-            let user = user_info(sql, uuid(r.get("id"))?, r)?;
-            Ok(Account {
-                id: user.id,
-                name: user.name,
-                display_name: user.display_name,
-                role: user.role,
-                parks: user.parks,
-                departments: user.departments,
-                created_at: text(r.get("created_at")).to_owned(),
-                disabled_at: r.text("disabled_at").map(str::to_owned),
-            })
-        })
-        .collect()
+    rows.iter().map(|r| account_of_row(sql, r)).collect()
 }
 
-fn account(sql: &mut dyn Sql, id: Uuid) -> Result<Account> {
-    list_accounts(sql)?
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| {
-            desk_core::ValidationError::NotFound {
-                field: "id",
-                entity: "user",
-                entity_zh: "用户",
-                id: id.to_string(),
-            }
-            .into()
-        })
+/// One account, by id.
+pub fn account(sql: &mut dyn Sql, id: Uuid) -> Result<Account> {
+    let row = sql
+        .row(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1"),
+            &[id.to_string().into()],
+        )?
+        .ok_or_else(|| desk_core::ValidationError::NotFound {
+            field: "id",
+            entity: "user",
+            entity_zh: "用户",
+            id: id.to_string(),
+        })?;
+    account_of_row(sql, &row)
+}
+
+fn account_of_row(sql: &mut dyn Sql, r: &Row) -> Result<Account> {
+    let user = user_info(sql, uuid(r.get("id"))?, r)?;
+    Ok(Account {
+        id: user.id,
+        name: user.name,
+        display_name: user.display_name,
+        role: user.role,
+        parks: user.parks,
+        departments: user.departments,
+        created_at: text(r.get("created_at")).to_owned(),
+        disabled_at: r.text("disabled_at").map(str::to_owned),
+    })
 }
 
 /// The scope a role needs: an officer serves a park at least, a department account belongs to

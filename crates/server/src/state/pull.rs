@@ -22,6 +22,16 @@ struct ScopeChange {
     after: RecordScope,
 }
 
+/// A page of the log for one device.
+pub struct Pulled {
+    pub changes: Vec<Change>,
+    /// Where the next pull continues.
+    pub cursor: i64,
+    pub has_more: bool,
+    /// The log the cursor counts in ([`log_id`]).
+    pub log: String,
+}
+
 /// The log after `cursor` that the caller may see, its own operations left out. `log` is the
 /// log the device's cursor counts in, when it knows.
 pub fn pull(
@@ -30,7 +40,7 @@ pub fn pull(
     cursor: i64,
     log: Option<&str>,
     limit: i64,
-) -> Result<(Vec<Change>, i64, bool)> {
+) -> Result<Pulled> {
     let ours = log_id(sql)?;
     if log.is_some_and(|theirs| theirs != ours) {
         return Err(ApiError::new(
@@ -146,7 +156,12 @@ pub fn pull(
         }
     }
     changes.sort_by_key(|c| c.seq);
-    Ok((changes, cursor, has_more))
+    Ok(Pulled {
+        changes,
+        cursor,
+        has_more,
+        log: ours,
+    })
 }
 
 /// One page of the records the caller may see, in (kind, id) order, after `after`
