@@ -10,6 +10,7 @@ use desk_core::model::*;
 use desk_sync::watch::{watch, WatchOptions};
 
 use crate::server_harness::*;
+use desk_testbed::link::Proxy;
 
 /// Waits up to `secs` for `check`, which a periodic pull (every minute here) could not meet.
 async fn within(secs: u64, what: &str, mut check: impl FnMut() -> bool) {

@@ -10,6 +10,8 @@ mod harness;
 mod live;
 mod open311;
 mod portal;
+mod replicas;
+mod resume;
 mod server;
 mod server_harness;
 mod server_package;

@@ -13,7 +13,7 @@ use desk_server::{admin, AppState};
 use desk_store::Store;
 use desk_sync::{Engine, HttpTransport};
 use serde_json::Value;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "password123";
@@ -520,70 +520,5 @@ impl Tablet {
 
     pub fn has<R: Record>(&self, id: Uuid) -> Option<R> {
         self.engine.store().get::<R>(id).unwrap()
-    }
-}
-
-/// A TCP proxy in front of a server that can cut every connection through it at once, as a
-/// tablet's link drops in the field.
-pub struct Proxy {
-    pub url: String,
-    cuts: watch::Sender<u64>,
-    /// While set, the link is down: connections are dropped as they arrive.
-    down: Arc<std::sync::atomic::AtomicBool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Proxy {
-    pub async fn start(target: &str) -> Proxy {
-        let target = target.trim_start_matches("http://").to_owned();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let cuts = watch::Sender::new(0u64);
-        let subscribe = cuts.clone();
-        let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let is_down = down.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                if is_down.load(std::sync::atomic::Ordering::SeqCst) {
-                    continue; // dropped: the link is down
-                }
-                let target = target.clone();
-                let mut cut = subscribe.subscribe();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {},
-                        _ = cut.changed() => {}, // both ends dropped: the link is gone
-                    }
-                });
-            }
-        });
-        Proxy {
-            url,
-            cuts,
-            down,
-            task,
-        }
-    }
-
-    /// Takes the link down (every connection dropped, new ones refused) or brings it back.
-    pub fn set_down(&self, down: bool) {
-        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
-        if down {
-            self.cut();
-        }
-    }
-
-    /// Drops every connection open through the proxy; new ones go through.
-    pub fn cut(&self) {
-        self.cuts.send_modify(|n| *n += 1);
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }

@@ -495,10 +495,15 @@ fn on_path(program: &str) -> bool {
 }
 
 fn npm(args: &[&str]) -> Result {
-    eprintln!("==> npm {} (ui/)", args.join(" "));
+    npm_in("ui", args)
+}
+
+/// npm in a folder of the repository.
+fn npm_in(dir: &str, args: &[&str]) -> Result {
+    eprintln!("==> npm {} ({dir}/)", args.join(" "));
     let status = Command::new("npm")
         .args(args)
-        .current_dir(root().join("ui"))
+        .current_dir(root().join(dir))
         .status()
         .map_err(|e| format!("cannot start npm (Node.js is needed for the UI): {e}"))?;
     if status.success() {
@@ -530,6 +535,8 @@ const APP_PACKAGES: &[&str] = &[
     "faketime",
     // The visit receipt's QR code, read from the app's screenshot as a phone would.
     "zbar-tools",
+    // The load balancer in front of two server replicas, in the replicas test.
+    "nginx",
 ];
 
 fn ensure_app_packages() -> Result {
@@ -547,7 +554,8 @@ fn ensure_app_packages() -> Result {
         && on_path("faketime")
         && on_path("zbarimg")
         && on_path("chromium")
-        && on_path("pdftoppm");
+        && on_path("pdftoppm")
+        && Path::new("/usr/sbin/nginx").exists();
     if present {
         return Ok(());
     }
@@ -609,7 +617,6 @@ fn ensure_postgres(url: &str) -> Result {
     Err("PostgreSQL did not come up on 127.0.0.1:5432".into())
 }
 
-/// Every benchmark; the server's runs on PostgreSQL too.
 /// Rewrites ui/src/bindings from the Rust types; the same test, without the variable, checks
 /// that the committed files are current.
 fn bindings() -> Result {
@@ -628,6 +635,7 @@ fn bindings() -> Result {
     }
 }
 
+/// Every benchmark; the server's runs on PostgreSQL too.
 fn bench() -> Result {
     cargo(&[
         "run",
@@ -657,18 +665,43 @@ fn bench() -> Result {
     if !status.success() {
         return Err("server benchmark failed".into());
     }
-    // The sync benchmark runs the release server as its own process.
-    cargo(&["build", "--release", "-p", "desk-server", "--bins"])?;
+    // The sync benchmark runs the release `desk` and `desk-server` as their own processes,
+    // PouchDB beside them, and nginx in front of two server replicas.
+    ensure_app_packages()?;
+    npm_in(PEER, &["ci", "--no-audit", "--no-fund"])?;
     cargo(&[
-        "run",
+        "build",
         "--release",
         "-p",
-        "desk-sync",
-        "--example",
-        "sync_bench",
+        "desk-server",
+        "-p",
+        "desk-cli",
+        "--bins",
     ])?;
+    eprintln!(
+        "==> cargo run --release -p desk-sync --example sync_bench   (DESK_BENCH_PG={LOCAL_PG})"
+    );
+    let status = Command::new("cargo")
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "desk-sync",
+            "--example",
+            "sync_bench",
+        ])
+        .env("DESK_BENCH_PG", LOCAL_PG)
+        .current_dir(root())
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("sync benchmark failed".into());
+    }
     app_bench()
 }
+
+/// The sync benchmark's peer: PouchDB replicating the same records.
+const PEER: &str = "crates/sync/examples/pouchdb";
 
 /// The app: capture in the store, then the real window's cold start and idle memory (under
 /// Xvfb when there is no display).

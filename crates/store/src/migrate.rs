@@ -58,6 +58,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_acknowledged_ops_kept",
         include_str!("../../../migrations/client/0013_acknowledged_ops_kept.sql"),
     ),
+    (
+        "0014_search_index_built_in_steps",
+        include_str!("../../../migrations/client/0014_search_index_built_in_steps.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

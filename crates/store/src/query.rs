@@ -280,7 +280,7 @@ impl Store {
 
     /// Finds sites (by name, pinyin initials, credit code, address, industry) and appeals (by
     /// description), newest first. Terms of two characters or more go through the index; a
-    /// single character is matched by a scan.
+    /// single character, or any term while the index is being built, is matched by a scan.
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchHits> {
         let terms: Vec<&str> = query.split_whitespace().collect();
         if terms.is_empty() {
@@ -314,8 +314,11 @@ impl Store {
         like: &str,
         limit: usize,
     ) -> Result<Vec<Map<String, Value>>> {
+        // While a bootstrap's index is still to be built, every term is matched by a scan:
+        // slower, but search answers in full meanwhile.
+        let deferred = self.search_index_deferred()?;
         let (indexed, scanned): (Vec<&str>, Vec<&str>) =
-            terms.iter().partition(|t| is_indexed_term(t));
+            terms.iter().partition(|t| !deferred && is_indexed_term(t));
         let mut cond = vec!["t.void_reason IS NULL".to_owned()];
         let mut params = Vec::new();
         // With an index term, the index drives the query newest first and stops at the limit;

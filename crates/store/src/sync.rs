@@ -304,11 +304,13 @@ impl Store {
         log: &str,
     ) -> Result<()> {
         let first = self.sync_state()?.bootstrap_after.is_none();
+        // Before the records go in, or the triggers would index the first page row by row.
+        // Should the page fail, the index is merely built again by the next sync.
+        set_meta(self.conn(), "search.deferred", "1")?;
         self.apply_remote_then(&[], records, |tx| {
             if first {
                 set_cursor(tx, cursor, log)?;
             }
-            set_meta(tx, "search.deferred", "1")?;
             set_meta(tx, "sync.bootstrap_after", next.unwrap_or_default())?;
             if next.is_none() {
                 set_meta(tx, "sync.bootstrapped", "1")?;
@@ -420,23 +422,62 @@ impl Store {
         Ok(meta(self.conn(), "search.deferred")?.is_some())
     }
 
-    /// Rebuilds the full-text index from the records, at once, and lets the triggers keep it
-    /// from then on.
+    /// Builds the full-text index a bootstrap deferred, at once.
     pub fn rebuild_search_index(&mut self) -> Result<()> {
-        let tx = self.conn_mut().transaction()?;
-        tx.execute_batch(
-            "INSERT INTO sites_fts (sites_fts) VALUES ('delete-all');
-             INSERT INTO sites_fts (rowid, name, initials, credit_code, address, industry)
-                 SELECT rowid, desk_bigrams(name), desk_bigrams(pinyin_initials(name)),
-                        desk_bigrams(credit_code), desk_bigrams(address), desk_bigrams(industry)
-                 FROM sites;
-             INSERT INTO appeals_fts (appeals_fts) VALUES ('delete-all');
-             INSERT INTO appeals_fts (rowid, description)
-                 SELECT rowid, desk_bigrams(description) FROM appeals;
-             DELETE FROM meta WHERE key = 'search.deferred';",
-        )?;
-        tx.commit()?;
+        while !self.build_search_index_step(i64::MAX)? {}
         Ok(())
+    }
+
+    /// Builds up to `rows` more rows of each table into the deferred full-text index, in one
+    /// transaction; true once the index is complete and the triggers keep it again. Between
+    /// steps, search scans and writes go on (migration 0014 keeps the rows already built).
+    pub fn build_search_index_step(&mut self, rows: i64) -> Result<bool> {
+        let tx = self.conn_mut().transaction()?;
+        if meta(&tx, "search.deferred")?.is_none() {
+            return Ok(true);
+        }
+        let mut complete = true;
+        for (table, columns, values) in SEARCH_INDEX {
+            let key = format!("search.built.{table}");
+            let built = match meta(&tx, &key)? {
+                Some(rowid) => rowid.parse::<i64>().unwrap_or(0),
+                None => {
+                    // What the index held before the bootstrap may be stale: start afresh.
+                    tx.execute(
+                        &format!("INSERT INTO {table}_fts ({table}_fts) VALUES ('delete-all')"),
+                        [],
+                    )?;
+                    0
+                }
+            };
+            let (count, last): (i64, Option<i64>) = tx.query_row(
+                &format!(
+                    "SELECT COUNT(*), MAX(rowid) FROM
+                         (SELECT rowid FROM {table} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2)"
+                ),
+                (built, rows),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if let Some(last) = last {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO {table}_fts (rowid, {columns}) SELECT rowid, {values}
+                         FROM {table} WHERE rowid > ?1 AND rowid <= ?2"
+                    ),
+                    (built, last),
+                )?;
+                set_meta(&tx, &key, &last.to_string())?;
+            }
+            complete &= count < rows;
+        }
+        if complete {
+            tx.execute_batch(
+                "DELETE FROM meta WHERE key IN
+                     ('search.deferred', 'search.built.sites', 'search.built.appeals');",
+            )?;
+        }
+        tx.commit()?;
+        Ok(complete)
     }
 
     /// Conflicts not yet settled, oldest first.
@@ -756,3 +797,15 @@ fn replace_with_server(
     }
     Ok(())
 }
+
+/// The full-text indexes: each table, its index's columns, and what each is given (as the
+/// triggers of migration 0014 give them).
+const SEARCH_INDEX: [(&str, &str, &str); 2] = [
+    (
+        "sites",
+        "name, initials, credit_code, address, industry",
+        "desk_bigrams(name), desk_bigrams(pinyin_initials(name)), desk_bigrams(credit_code), \
+         desk_bigrams(address), desk_bigrams(industry)",
+    ),
+    ("appeals", "description", "desk_bigrams(description)"),
+];

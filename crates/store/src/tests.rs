@@ -400,6 +400,79 @@ fn search_finds_chinese_text_initials_and_codes() {
     assert!(s.search("100%_", 10).unwrap().appeals.is_empty());
 }
 
+/// A bootstrap leaves the index to be built after the records are usable; search meanwhile
+/// answers in full, by scanning.
+#[test]
+fn search_answers_in_full_while_a_bootstrap_s_index_is_still_to_be_built() {
+    let mut s = store();
+    s.load_demo().unwrap();
+    let page = crate::snapshots_after(s.conn(), None, 10_000).unwrap();
+    let mut fresh = store();
+    fresh.apply_bootstrap_page(&page, None, 0, "").unwrap();
+    assert!(fresh.search_index_deferred().unwrap());
+    let found = |store: &Store, q: &str| {
+        let hits = store.search(q, 10).unwrap();
+        (hits.sites.len(), hits.appeals.len())
+    };
+    for q in ["斯诺新材料", "hbsn", "用电价格", "绿化"] {
+        let expected = found(&s, q);
+        assert_ne!(expected, (0, 0), "{q}");
+        assert_eq!(found(&fresh, q), expected, "{q} before the index is built");
+    }
+    fresh.rebuild_search_index().unwrap();
+    assert_eq!(found(&fresh, "斯诺新材料"), found(&s, "斯诺新材料"));
+}
+
+/// The index a bootstrap deferred is built in steps; a record renamed between two steps is
+/// found by its new name only, whether its row was built already or not yet.
+#[test]
+fn the_index_built_in_steps_keeps_what_changes_between_them() {
+    let mut s = store();
+    let ids: Vec<Uuid> = s
+        .write(|w| {
+            (0..30)
+                .map(|i| {
+                    Ok(w.create(Site::enterprise(format!("随州步进企业{i:02}")))?
+                        .id)
+                })
+                .collect()
+        })
+        .unwrap();
+    let page = crate::snapshots_after(s.conn(), None, 10_000).unwrap();
+    let mut fresh = store();
+    fresh.apply_bootstrap_page(&page, None, 0, "").unwrap();
+    assert!(
+        !fresh.build_search_index_step(10).unwrap(),
+        "ten of thirty built"
+    );
+    fresh
+        .write(|w| {
+            w.update::<Site>(ids[0], |s| s.name = "随州甲改名企业".into())?;
+            w.update::<Site>(ids[29], |s| s.name = "随州乙改名企业".into())
+        })
+        .unwrap();
+    let sites = |store: &Store, q: &str| store.search(q, 100).unwrap().sites.len();
+    assert_eq!(
+        sites(&fresh, "步进企业"),
+        28,
+        "scanned while the index is built"
+    );
+    let mut steps = 1;
+    while !fresh.build_search_index_step(10).unwrap() {
+        steps += 1;
+    }
+    assert_eq!(steps, 3, "ten rows a step");
+    assert!(!fresh.search_index_deferred().unwrap());
+    assert_eq!(sites(&fresh, "步进企业"), 28);
+    assert_eq!(sites(&fresh, "甲改名"), 1);
+    assert_eq!(sites(&fresh, "乙改名"), 1);
+    assert_eq!(
+        fresh.texts_indexed(),
+        s.texts_indexed() + 5,
+        "each row given once, and the one renamed after it was built once more"
+    );
+}
+
 #[test]
 fn the_demo_is_the_26_october_2024_session() {
     let mut s = store();

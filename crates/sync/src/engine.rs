@@ -17,6 +17,9 @@ use crate::transport::{Transport, TransportError};
 pub const PUSH_BATCH: usize = 500;
 pub const PULL_PAGE: i64 = 1000;
 pub const BOOTSTRAP_PAGE: i64 = 2000;
+/// Rows of each table given to the search index per step: a step holds the store for a tenth
+/// of a second or so.
+pub const SEARCH_INDEX_STEP: i64 = 5000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -117,10 +120,13 @@ impl<T: Transport> Engine<T> {
             report.bootstrapped += self.bootstrap_all().await?;
             report.bootstrap_ms = start.elapsed().as_millis() as u64;
         }
-        // The records are usable already; search catches up in one pass.
+        // The records are usable already; the index catches up in steps, the store free
+        // between them (search scans until it is complete).
         if self.store().search_index_deferred()? {
             let start = std::time::Instant::now();
-            self.store().rebuild_search_index()?;
+            while !self.store().build_search_index_step(SEARCH_INDEX_STEP)? {
+                tokio::task::yield_now().await;
+            }
             report.search_index_ms = start.elapsed().as_millis() as u64;
         }
         self.push_all(&mut report).await?;

@@ -464,7 +464,7 @@ async fn a_visit_receipt_finished_offline_opens_on_the_enterprises_phone() {
     let data = tempfile::tempdir().expect("temp dir");
     let (_db, server) = empty_server();
     // The tablet reaches the office through a link the test takes down and brings back.
-    let link = crate::server_harness::Proxy::start(&server.url).await;
+    let link = desk_testbed::link::Proxy::start(&server.url).await;
     let mut app = App::launch(&display, data.path()).await;
     start_offline(&mut app).await;
 
