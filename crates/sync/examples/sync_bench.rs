@@ -79,6 +79,7 @@ fn main() {
     for (name, backend) in &ours {
         eprintln!("==> {DEVICES} devices at once on {name}");
         let url = backend.fresh(dir.path(), "crowd");
+        parks_and_officers(&url);
         let replicas: Vec<ServerProcess> = if backend.is_postgres() {
             vec![
                 ServerProcess::start(&bins, &url),
@@ -299,17 +300,18 @@ impl Drop for ServerProcess {
 }
 
 async fn engine(base: &str, store: Store, name: &str) -> Engine<HttpTransport> {
-    engine_through(base, base, store, name).await
+    engine_through(base, base, "bench", store, name).await
 }
 
-/// Signed in at `base`, syncing through `through`.
+/// Signed in at `base` as `user`, syncing through `through`.
 async fn engine_through(
     base: &str,
     through: &str,
+    user: &str,
     store: Store,
     name: &str,
 ) -> Engine<HttpTransport> {
-    let login = desk_sync::transport::login(base, "bench", PASSWORD, name)
+    let login = desk_sync::transport::login(base, user, PASSWORD, name)
         .await
         .unwrap();
     Engine::new(
@@ -506,18 +508,40 @@ struct Crowd {
     errors: usize,
 }
 
-/// 200 devices, each in the field with its own enterprise, write appeals and sync all at once,
-/// five times over. Every sync is timed (the devices run in this process, on the same two
-/// cores as the server).
+/// A park's officers: one account per park, its tablets sharing it.
+const PARKS: usize = 10;
+
+/// Parks `园区0`… and their officers `officer0`… on the server of `url`.
+fn parks_and_officers(url: &str) {
+    let db = Db::open(url).unwrap();
+    for p in 0..PARKS {
+        let park = format!("园区{p}");
+        admin::create_park(&db, &park).unwrap();
+        admin::create_user(
+            &db,
+            &admin::UserSpec {
+                name: &format!("officer{p}"),
+                display_name: &format!("园区{p}专员"),
+                role: Role::Officer,
+                password: PASSWORD,
+                parks: &[park],
+                departments: &[],
+            },
+        )
+        .unwrap();
+    }
+}
+
+/// 200 tablets, twenty to a park (an officer's account each park), each in the field with its
+/// own enterprise, write appeals and sync all at once, five times over. Each sync pushes its
+/// own and pulls its park's. Every sync is timed; the devices run in this process, on the
+/// same two cores as the server.
 async fn crowd(url: &str) -> Crowd {
     let mut devices = Vec::new();
     for d in 0..DEVICES {
-        let device = engine(
-            url,
-            Store::open_in_memory().unwrap(),
-            &format!("tablet-{d}"),
-        )
-        .await;
+        let officer = format!("officer{}", d % PARKS);
+        let store = Store::open_in_memory().unwrap();
+        let device = engine_through(url, url, &officer, store, &format!("tablet-{d}")).await;
         device.sync().await.unwrap();
         devices.push(device);
     }
@@ -527,7 +551,10 @@ async fn crowd(url: &str) -> Crowd {
         .map(|(d, device)| {
             let mut site = Zone::generate(0).sites.remove(0);
             site.name = format!("湖北随州高新区第{d:04}号精密制造有限公司");
-            device.store().write(|w| Ok(w.create(site)?.id)).unwrap()
+            let mut store = device.store();
+            let parks = store.list(desk_core::Entity::Park).unwrap();
+            site.park_id = Some(parks[0]["id"].as_str().unwrap().parse().unwrap());
+            store.write(|w| Ok(w.create(site)?.id)).unwrap()
         })
         .collect();
     let mut crowd = Crowd {
@@ -567,11 +594,18 @@ struct Weak {
     sent_after_cut: u64,
 }
 
-/// A device on a 300 ms, 1 Mbit/s link pushes 2,000 appeals; the link is cut a third of the way
-/// through and the device syncs again at once. Timed from the first sync to the last ack.
+/// A device on a 300 ms, 1 Mbit/s link pushes 2,000 appeals; the link is cut two thirds of the
+/// way through and the device syncs again at once. Timed from the first sync to the last ack.
 async fn weak_link(url: &str) -> Weak {
     let proxy = Proxy::start_with(url, Link::FIELD).await;
-    let device = engine_through(url, &proxy.url, Store::open_in_memory().unwrap(), "weak").await;
+    let device = engine_through(
+        url,
+        &proxy.url,
+        "bench",
+        Store::open_in_memory().unwrap(),
+        "weak",
+    )
+    .await;
     device.sync().await.unwrap();
     let zone = Zone::generate(WEAK_APPEALS);
     device
@@ -587,7 +621,10 @@ async fn weak_link(url: &str) -> Weak {
             })
         })
         .unwrap();
-    proxy.cut_after(150_000);
+    // Two thirds of the way through what the pushes carry, compressed as the device sends them.
+    let json = serde_json::to_vec(&zone.appeals).unwrap();
+    let compressed = zstd::encode_all(json.as_slice(), 0).unwrap().len() as u64;
+    proxy.cut_after(compressed * 2 / 3);
     let start = Instant::now();
     let cut = device.sync().await;
     assert!(cut.is_err(), "the link was cut mid-push");
@@ -730,7 +767,7 @@ fn print_table(
         )
     };
     println!(
-        "| {DEVICES} devices syncing at once, each writing 5 appeals a round, {ROUNDS} rounds | | {} (one process) | {} (two replicas behind nginx) | p99 ≤ 500 ms, 0 errors |",
+        "| {DEVICES} devices syncing at once ({PARKS} parks, 20 tablets each), each writing 5 appeals a round, {ROUNDS} rounds | | {} (one process) | {} (two replicas behind nginx) | p99 ≤ 500 ms, 0 errors |",
         crowd_cell(&crowds[0]),
         crowds.get(1).map_or("not run (no DESK_BENCH_PG)".into(), crowd_cell),
     );
