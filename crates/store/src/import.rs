@@ -143,7 +143,7 @@ pub fn import_sites_csv(store: &mut Store, path: &Path) -> Result<usize> {
     // failure rolls everything back, and is reported with its line.
     let count = sites.len();
     let mut failed = Vec::new();
-    let result = store.write(|w| {
+    let result = store.write_bulk(|w| {
         for (line, site) in sites {
             if let Err(e) = w.create(site) {
                 match e {

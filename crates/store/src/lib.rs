@@ -193,6 +193,16 @@ impl Store {
         self.write_at(self.now(), f)
     }
 
+    /// [`Store::write`] for many records at once (an import): what it writes is left out of the
+    /// full-text index while it is written, then indexed in one pass, which is several times
+    /// cheaper than row by row.
+    pub fn write_bulk<T>(&mut self, f: impl FnOnce(&mut Writer) -> Result<T>) -> Result<T> {
+        self.defer_search_index()?;
+        let written = self.write(f);
+        self.rebuild_search_index()?;
+        written
+    }
+
     /// [`Store::write`] as of a given time: for records entered after the fact, like the demo.
     pub fn write_at<T>(
         &mut self,

@@ -305,8 +305,8 @@ impl Store {
     ) -> Result<()> {
         let first = self.sync_state()?.bootstrap_after.is_none();
         // Before the records go in, or the triggers would index the first page row by row.
-        // Should the page fail, the index is merely built again by the next sync.
-        set_meta(self.conn(), "search.deferred", "1")?;
+        // Should the page fail, the next sync builds what is missing.
+        self.defer_search_index()?;
         self.apply_remote_then(&[], records, |tx| {
             if first {
                 set_cursor(tx, cursor, log)?;
@@ -422,7 +422,27 @@ impl Store {
         Ok(meta(self.conn(), "search.deferred")?.is_some())
     }
 
-    /// Builds the full-text index a bootstrap deferred, at once.
+    /// Leaves the rows written from now on out of the full-text index, until
+    /// [`Store::build_search_index_step`] builds them. Rows indexed already stay indexed, kept
+    /// by the triggers (migration 0014), so the build that follows indexes only the new rows.
+    pub fn defer_search_index(&mut self) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        if meta(&tx, "search.deferred")?.is_none() {
+            for (table, ..) in SEARCH_INDEX {
+                let last: i64 = tx.query_row(
+                    &format!("SELECT IFNULL(MAX(rowid), 0) FROM {table}"),
+                    [],
+                    |r| r.get(0),
+                )?;
+                set_meta(&tx, &format!("search.built.{table}"), &last.to_string())?;
+            }
+            set_meta(&tx, "search.deferred", "1")?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Builds what of the full-text index was deferred, at once.
     pub fn rebuild_search_index(&mut self) -> Result<()> {
         while !self.build_search_index_step(i64::MAX)? {}
         Ok(())
@@ -442,7 +462,7 @@ impl Store {
             let built = match meta(&tx, &key)? {
                 Some(rowid) => rowid.parse::<i64>().unwrap_or(0),
                 None => {
-                    // What the index held before the bootstrap may be stale: start afresh.
+                    // Deferred by an older version, which kept no mark: start afresh.
                     tx.execute(
                         &format!("INSERT INTO {table}_fts ({table}_fts) VALUES ('delete-all')"),
                         [],

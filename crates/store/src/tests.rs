@@ -473,6 +473,66 @@ fn the_index_built_in_steps_keeps_what_changes_between_them() {
     );
 }
 
+/// What a bulk write (an import) adds is indexed once, in one pass after it; what was indexed
+/// before stays; a bulk write that fails leaves nothing behind, the index whole.
+#[test]
+fn a_bulk_write_indexes_its_rows_once_after_and_keeps_what_was_indexed() {
+    let mut s = store();
+    s.load_demo().unwrap();
+    let before = s.texts_indexed();
+    let sites = |store: &Store, q: &str| store.search(q, 100).unwrap().sites.len();
+    s.write_bulk(|w| {
+        (0..50).try_for_each(|i| {
+            w.create(Site::enterprise(format!("批量导入企业{i:02}")))
+                .map(drop)
+        })
+    })
+    .unwrap();
+    assert!(!s.search_index_deferred().unwrap());
+    assert_eq!(
+        s.texts_indexed(),
+        before + 50 * 5,
+        "five texts a site, once"
+    );
+    assert_eq!(sites(&s, "批量导入"), 50);
+    assert_eq!(sites(&s, "斯诺新材料"), 1);
+
+    let indexed = s.texts_indexed();
+    let failed = s.write_bulk(|w| {
+        w.create(Site::enterprise("失败导入企业"))?;
+        w.create(Site::enterprise(""))
+    });
+    assert!(matches!(failed, Err(StoreError::Invalid(_))), "{failed:?}");
+    assert!(!s.search_index_deferred().unwrap());
+    assert_eq!(s.texts_indexed(), indexed);
+    assert_eq!(sites(&s, "失败导入"), 0);
+    assert_eq!(sites(&s, "批量导入"), 50);
+}
+
+/// A device that captured offline before its first sync keeps its index; the bootstrap's
+/// build indexes only what the bootstrap brought.
+#[test]
+fn a_first_sync_after_capturing_offline_indexes_only_what_it_brought() {
+    let mut s = store();
+    s.load_demo().unwrap();
+    let before = s.texts_indexed();
+    let mut office = store();
+    office
+        .write(|w| {
+            (0..3).try_for_each(|i| {
+                w.create(Site::enterprise(format!("办公室企业{i}")))
+                    .map(drop)
+            })
+        })
+        .unwrap();
+    let page = crate::snapshots_after(office.conn(), None, 10_000).unwrap();
+    s.apply_bootstrap_page(&page, None, 0, "").unwrap();
+    s.rebuild_search_index().unwrap();
+    assert_eq!(s.texts_indexed(), before + 3 * 5);
+    let sites = |q: &str| s.search(q, 100).unwrap().sites.len();
+    assert_eq!((sites("斯诺新材料"), sites("办公室企业")), (1, 3));
+}
+
 #[test]
 fn the_demo_is_the_26_october_2024_session() {
     let mut s = store();

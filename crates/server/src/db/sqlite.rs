@@ -120,18 +120,16 @@ impl SqliteDb {
 
 struct SqliteTx<'a>(&'a Connection);
 
-/// `$1` → `?1`: SQLite numbers parameters the same way with another sigil.
+/// `$1` → `?1`: SQLite numbers parameters the same way with another sigil. Byte by byte (both
+/// are ASCII): this runs for every statement.
 fn dialect(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
+    let mut out = sql.as_bytes().to_vec();
+    for i in 1..out.len() {
+        if out[i - 1] == b'$' && out[i].is_ascii_digit() {
+            out[i - 1] = b'?';
         }
     }
-    out
+    String::from_utf8(out).expect("ASCII replaced by ASCII")
 }
 
 fn to_sqlite(v: &SqlValue) -> Value {
