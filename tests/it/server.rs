@@ -416,8 +416,13 @@ async fn a_push_retried_changes_nothing_more() {
         for i in 0..5 {
             dev.create(site(&format!("企业{i}"), Some(zone.park1)));
         }
-        let ops = dev.unsent();
-        assert_eq!(accepted(&officer.push(&ops).await), 5);
+        let mut ops = dev.unsent();
+        // The same operation twice in one batch lands once; the second is already in.
+        ops.push(ops[4].clone());
+        let first = officer.push(&ops).await;
+        assert_eq!(accepted(&first), 5);
+        assert_eq!(first.results[5].status, PushStatus::Duplicate, "{first:?}");
+        ops.pop();
         for _ in 0..2 {
             let again = officer.push(&ops).await;
             assert!(

@@ -14,10 +14,13 @@
 //! 9. voids, which stay;
 //! 10. for a ledger entry, the ledger's rules ([`super::actions`]).
 
+use std::collections::{HashMap, HashSet};
+
 use desk_core::model::{check_fields, Record};
 use desk_core::protocol::{PushResult, PushStatus};
 use desk_core::{Entity, FieldClocks, Op, Snapshot};
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use super::accounts::audit;
 use super::actions;
@@ -25,7 +28,7 @@ use super::log::LogWriter;
 use super::records::{insert_record, read_record, update_record};
 use super::scopes::{insert_scope, read_scope, rescope, scope_for};
 use super::Result;
-use crate::db::Sql;
+use crate::db::{Sql, SqlValue};
 use crate::error::ApiError;
 use crate::scope::{Caller, RecordScope};
 
@@ -45,10 +48,11 @@ pub fn ingest(
     rules: IngestRules,
 ) -> Result<Vec<PushResult>> {
     let mut log = LogWriter::start(sql)?;
+    let mut batch = Batch::read(sql, ops)?;
     let mut results = Vec::with_capacity(ops.len());
     let (mut accepted, mut refused) = (0, 0);
     for op in ops {
-        let r = ingest_one(sql, &mut log, caller, op, rules)?;
+        let r = ingest_one(sql, &mut log, &mut batch, caller, op, rules)?;
         match r.status {
             PushStatus::Accepted => accepted += 1,
             PushStatus::Rejected => refused += 1,
@@ -71,6 +75,95 @@ pub fn ingest(
     Ok(results)
 }
 
+/// What a batch's checks would otherwise ask once per operation, asked once per batch: which
+/// operations landed before (and what was logged for them), and which records do not exist.
+/// Kept current as the batch lands.
+struct Batch {
+    /// Operations in the log, with their logged fields (`None`: landed in this batch).
+    landed: HashMap<String, Option<String>>,
+    /// Records the batch names that the server does not hold.
+    absent: HashSet<(Entity, Uuid)>,
+}
+
+/// Ids to a statement, within the parameter limits of both backends.
+const IDS_PER_STATEMENT: usize = 500;
+
+impl Batch {
+    fn read(sql: &mut dyn Sql, ops: &[Op]) -> Result<Batch> {
+        let mut landed = HashMap::new();
+        for chunk in ops.chunks(IDS_PER_STATEMENT) {
+            let q = format!(
+                "SELECT op_id, fields FROM log WHERE op_id IN ({})",
+                marks(chunk.len())
+            );
+            let ids: Vec<SqlValue> = chunk.iter().map(|op| op.id.to_string().into()).collect();
+            for row in sql.rows(&q, &ids)? {
+                let fields = row.text("fields").map(str::to_owned);
+                landed.insert(super::text(row.get("op_id")).to_owned(), fields);
+            }
+        }
+        let mut absent: HashSet<(Entity, Uuid)> =
+            ops.iter().map(|op| (op.entity, op.record_id)).collect();
+        let mut named: Vec<(Entity, Uuid)> = absent.iter().copied().collect();
+        named.sort();
+        for group in named.chunk_by(|a, b| a.0 == b.0) {
+            let entity = group[0].0;
+            for chunk in group.chunks(IDS_PER_STATEMENT) {
+                let q = format!(
+                    "SELECT id FROM {} WHERE id IN ({})",
+                    entity.table(),
+                    marks(chunk.len())
+                );
+                let ids: Vec<SqlValue> =
+                    chunk.iter().map(|(_, id)| id.to_string().into()).collect();
+                for row in sql.rows(&q, &ids)? {
+                    absent.remove(&(entity, super::uuid(row.get("id"))?));
+                }
+            }
+        }
+        Ok(Batch { landed, absent })
+    }
+
+    /// The fields logged for `op`, if it landed before.
+    fn landed(&mut self, sql: &mut dyn Sql, op: &Op) -> Result<Option<Map<String, Value>>> {
+        let id = op.id.to_string();
+        let logged = match self.landed.get(&id) {
+            None => return Ok(None),
+            Some(Some(fields)) => Some(fields.clone()),
+            // Landed earlier in this batch.
+            Some(None) => sql
+                .row("SELECT fields FROM log WHERE op_id = $1", &[id.into()])?
+                .and_then(|row| row.text("fields").map(str::to_owned)),
+        };
+        Ok(Some(
+            logged
+                .and_then(|f| serde_json::from_str(&f).ok())
+                .unwrap_or_default(),
+        ))
+    }
+
+    /// The record `op` writes, as the server holds it now.
+    fn current(&self, sql: &mut dyn Sql, op: &Op) -> Result<Option<Snapshot>> {
+        if self.absent.contains(&(op.entity, op.record_id)) {
+            return Ok(None);
+        }
+        read_record(sql, op.entity, op.record_id)
+    }
+
+    fn land(&mut self, op: &Op) {
+        self.landed.insert(op.id.to_string(), None);
+        self.absent.remove(&(op.entity, op.record_id));
+    }
+}
+
+/// `$1, $2, …, $n`.
+fn marks(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The one answer for a record the caller cannot reach, whether it exists or not.
 fn unknown(op: &Op) -> PushResult {
     PushResult::rejected(
@@ -88,6 +181,7 @@ fn unknown(op: &Op) -> PushResult {
 fn ingest_one(
     sql: &mut dyn Sql,
     log: &mut LogWriter,
+    batch: &mut Batch,
     caller: &Caller,
     op: &Op,
     rules: IngestRules,
@@ -116,14 +210,7 @@ fn ingest_one(
     }
     log.observe(&op.hlc, rules.now_ms);
     // 3. Seen before.
-    if let Some(row) = sql.row(
-        "SELECT fields FROM log WHERE op_id = $1",
-        &[op.id.to_string().into()],
-    )? {
-        let logged: Map<String, Value> = row
-            .text("fields")
-            .and_then(|f| serde_json::from_str(f).ok())
-            .unwrap_or_default();
+    if let Some(logged) = batch.landed(sql, op)? {
         let amended = actions::amendments(&op.fields, &logged);
         return Ok(PushResult {
             status: PushStatus::Duplicate,
@@ -133,7 +220,7 @@ fn ingest_one(
     }
     // 4. Scope, before anything about the record is looked at.
     let id = op.record_id.to_string();
-    let current = read_record(sql, op.entity, op.record_id)?;
+    let current = batch.current(sql, op)?;
     let held = match &current {
         Some(_) => read_scope(sql, op.entity, &id)?,
         None => None,
@@ -306,15 +393,19 @@ fn ingest_one(
         Some(_) => {} // older than what the server holds: logged, changes nothing
     }
     log.append_op(sql, &taken, Some(caller.user_id), caller.device_id)?;
+    batch.land(op);
     if current.is_none() {
         insert_scope(sql, op.entity, &id, &after, Some(caller.user_id))?;
     }
     if let Some(entry) = &entry {
         actions::follow(sql, log, Some(caller.user_id), entry, rules.now_ms)?;
     }
-    // New records of most kinds have no dependents whose audience could change.
+    // New records of most kinds have no dependents whose audience could change. A new appeal
+    // brings its departments to its site (none when it was not dispatched: the common case,
+    // and half the statements of its push); a new resolution brings its own to its appeal.
     let may_move = current.is_some()
-        || matches!(op.entity, Entity::Appeal | Entity::Resolution)
+        || (op.entity == Entity::Appeal && !after.departments.is_empty())
+        || op.entity == Entity::Resolution
         || entry.as_ref().is_some_and(|e| {
             e.action
                 .as_ref()
