@@ -76,13 +76,15 @@ pub fn ingest(
 }
 
 /// What a batch's checks would otherwise ask once per operation, asked once per batch: which
-/// operations landed before (and what was logged for them), and which records do not exist.
-/// Kept current as the batch lands.
+/// operations landed before (and what was logged for them), which records do not exist, and
+/// the scopes of what they refer to. Kept current as the batch lands.
 struct Batch {
     /// Operations in the log, with their logged fields (`None`: landed in this batch).
     landed: HashMap<String, Option<String>>,
     /// Records the batch names that the server does not hold.
     absent: HashSet<(Entity, Uuid)>,
+    /// Scopes of the records the batch refers to, as read (`None`: no such record).
+    scopes: HashMap<(Entity, Uuid), Option<RecordScope>>,
 }
 
 /// Ids to a statement, within the parameter limits of both backends.
@@ -121,7 +123,11 @@ impl Batch {
                 }
             }
         }
-        Ok(Batch { landed, absent })
+        Ok(Batch {
+            landed,
+            absent,
+            scopes: HashMap::new(),
+        })
     }
 
     /// The fields logged for `op`, if it landed before.
@@ -150,9 +156,31 @@ impl Batch {
         read_record(sql, op.entity, op.record_id)
     }
 
-    fn land(&mut self, op: &Op) {
+    /// The scope of a record referred to, read once per batch while no write moves scopes.
+    fn scope(
+        &mut self,
+        sql: &mut dyn Sql,
+        entity: Entity,
+        id: Uuid,
+    ) -> Result<Option<RecordScope>> {
+        if let Some(scope) = self.scopes.get(&(entity, id)) {
+            return Ok(scope.clone());
+        }
+        let scope = read_scope(sql, entity, &id.to_string())?.map(|(s, _)| s);
+        self.scopes.insert((entity, id), scope.clone());
+        Ok(scope)
+    }
+
+    /// `op` landed. A new record adds its own scope only; anything else (a change, a ledger
+    /// entry, a spread) may have moved others', which are read again.
+    fn land(&mut self, op: &Op, scopes_moved: bool) {
         self.landed.insert(op.id.to_string(), None);
         self.absent.remove(&(op.entity, op.record_id));
+        if scopes_moved {
+            self.scopes.clear();
+        } else {
+            self.scopes.remove(&(op.entity, op.record_id));
+        }
     }
 }
 
@@ -278,8 +306,9 @@ fn ingest_one(
     };
     // 6. What it refers to. Every record on the server has a scope: none means no record.
     for (field, entity, rid) in references {
-        let visible =
-            read_scope(sql, entity, &rid.to_string())?.is_some_and(|(s, _)| caller.sees(&s));
+        let visible = batch
+            .scope(sql, entity, rid)?
+            .is_some_and(|s| caller.sees(&s));
         if !visible {
             return Ok(PushResult::rejected(
                 op.id,
@@ -393,7 +422,6 @@ fn ingest_one(
         Some(_) => {} // older than what the server holds: logged, changes nothing
     }
     log.append_op(sql, &taken, Some(caller.user_id), caller.device_id)?;
-    batch.land(op);
     if current.is_none() {
         insert_scope(sql, op.entity, &id, &after, Some(caller.user_id))?;
     }
@@ -414,6 +442,7 @@ fn ingest_one(
     if may_move {
         spread(sql, log, op.entity, &id, &next.fields, &after)?;
     }
+    batch.land(op, current.is_some() || may_move || entry.is_some());
     let amended = actions::amendments(&op.fields, &taken.fields);
     Ok(PushResult {
         amended: (!amended.is_empty()).then_some(amended),
