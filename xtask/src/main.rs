@@ -646,25 +646,7 @@ fn bench() -> Result {
         "store_bench",
     ])?;
     ensure_postgres(LOCAL_PG)?;
-    eprintln!(
-        "==> cargo run --release -p desk-server --example server_bench   (DESK_BENCH_PG={LOCAL_PG})"
-    );
-    let status = Command::new("cargo")
-        .args([
-            "run",
-            "--release",
-            "-p",
-            "desk-server",
-            "--example",
-            "server_bench",
-        ])
-        .env("DESK_BENCH_PG", LOCAL_PG)
-        .current_dir(root())
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err("server benchmark failed".into());
-    }
+    bench_on_postgres("desk-server", "server_bench")?;
     // The sync benchmark runs the release `desk` and `desk-server` as their own processes,
     // PouchDB beside them, and nginx in front of two server replicas.
     ensure_app_packages()?;
@@ -678,26 +660,25 @@ fn bench() -> Result {
         "desk-cli",
         "--bins",
     ])?;
-    eprintln!(
-        "==> cargo run --release -p desk-sync --example sync_bench   (DESK_BENCH_PG={LOCAL_PG})"
-    );
+    bench_on_postgres("desk-sync", "sync_bench")?;
+    app_bench()
+}
+
+/// A benchmark example of `package`, given the local PostgreSQL to create its databases from.
+fn bench_on_postgres(package: &str, example: &str) -> Result {
+    let args = ["run", "--release", "-p", package, "--example", example];
+    eprintln!("==> cargo {}   (DESK_BENCH_PG={LOCAL_PG})", args.join(" "));
     let status = Command::new("cargo")
-        .args([
-            "run",
-            "--release",
-            "-p",
-            "desk-sync",
-            "--example",
-            "sync_bench",
-        ])
+        .args(args)
         .env("DESK_BENCH_PG", LOCAL_PG)
         .current_dir(root())
         .status()
         .map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err("sync benchmark failed".into());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{example} failed ({status})"))
     }
-    app_bench()
 }
 
 /// The sync benchmark's peer: PouchDB replicating the same records.
