@@ -2,7 +2,7 @@
 //! from what the device already holds, and sends nothing the server acknowledged.
 
 use desk_core::model::Site;
-use desk_testbed::link::{Link, Proxy};
+use desk_testbed::link::{Link, Proxy, Way};
 use uuid::Uuid;
 
 use crate::server_harness::*;
@@ -16,11 +16,11 @@ fn write_sites(tablet: &Tablet, park: Uuid, n: usize) -> Vec<Uuid> {
     })
 }
 
-/// The bytes a sync of `tablet` carries through `proxy`.
-async fn carried(tablet: &Tablet, proxy: &Proxy) -> (desk_sync::SyncReport, u64) {
-    let before = proxy.carried();
+/// The bytes a sync of `tablet` carries through `proxy`, `way`.
+async fn carried(tablet: &Tablet, proxy: &Proxy, way: Way) -> (desk_sync::SyncReport, u64) {
+    let before = proxy.carried(way);
     let report = tablet.sync().await;
-    (report, proxy.carried() - before)
+    (report, proxy.carried(way) - before)
 }
 
 /// A push cut halfway resumes with the batches the server had not acknowledged, and the server
@@ -33,17 +33,18 @@ async fn a_push_cut_mid_transfer_resumes_without_resending_what_was_acknowledged
         let zone = seed(&s.db.url);
         let proxy = Proxy::start_with(&s.url, Link::FIELD).await;
 
-        // How many bytes such a push takes on this link, measured on a twin device.
+        // How many bytes such a push sends up this link, measured on a twin device (what it
+        // pulls back after is not counted: the cut must fall within the push).
         let twin = Tablet::sign_in_through(&s.url, &proxy.url, "leader").await;
         twin.sync().await;
         write_sites(&twin, zone.park1, SITES);
-        let (report, whole) = carried(&twin, &proxy).await;
+        let (report, whole) = carried(&twin, &proxy, Way::Up).await;
         assert_eq!(report.pushed, SITES as u64);
 
         let a = Tablet::sign_in_through(&s.url, &proxy.url, "leader").await;
         a.sync().await;
         let ids = write_sites(&a, zone.park1, SITES);
-        proxy.cut_after(whole / 2);
+        proxy.cut_after(Way::Up, whole / 2);
         let cut = a.engine.sync().await;
         assert!(cut.is_err(), "the cut push must fail: {cut:?}");
         let left = a.engine.store().status().unwrap().pending as u64;
@@ -84,11 +85,11 @@ async fn a_bootstrap_cut_mid_transfer_resumes_from_the_last_page_stored() {
 
         let proxy = Proxy::start_with(&s.url, Link::FIELD).await;
         let twin = Tablet::sign_in_through(&s.url, &proxy.url, "leader").await;
-        let (whole, bytes) = carried(&twin, &proxy).await;
+        let (whole, bytes) = carried(&twin, &proxy, Way::Down).await;
         assert!(whole.bootstrapped as usize > SITES, "{whole:?}");
 
         let b = Tablet::sign_in_through(&s.url, &proxy.url, "leader").await;
-        proxy.cut_after(bytes * 6 / 10);
+        proxy.cut_after(Way::Down, bytes * 6 / 10);
         let cut = b.engine.sync().await;
         assert!(cut.is_err(), "the cut bootstrap must fail: {cut:?}");
         let stored = ids

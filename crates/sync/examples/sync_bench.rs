@@ -24,7 +24,7 @@ use desk_store::Store;
 use desk_sync::watch::WatchOptions;
 use desk_sync::{Engine, HttpTransport};
 use desk_testbed::balancer::Balancer;
-use desk_testbed::link::{Link, Proxy};
+use desk_testbed::link::{Link, Proxy, Way};
 use futures_util::future::join_all;
 use rand::prelude::*;
 use serde_json::Value;
@@ -644,7 +644,7 @@ async fn weak_link(url: &str) -> Weak {
     // Two thirds of the way through what the pushes carry, compressed as the device sends them.
     let json = serde_json::to_vec(&zone.appeals).unwrap();
     let compressed = zstd::encode_all(json.as_slice(), 0).unwrap().len() as u64;
-    proxy.cut_after(compressed * 2 / 3);
+    proxy.cut_after(Way::Up, compressed * 2 / 3);
     let start = Instant::now();
     let cut = device.sync().await;
     assert!(cut.is_err(), "the link was cut mid-push");

@@ -30,6 +30,15 @@ impl Link {
     };
 }
 
+/// A direction on the link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// Device → server: requests, pushes.
+    Up = 0,
+    /// Server → device: replies, pulls, bootstrap pages.
+    Down = 1,
+}
+
 /// Bytes are timed onto the wire in pieces this size, so a throttled reply trickles in as it
 /// would rather than arriving in one burst at the end.
 const PIECE: usize = 4096;
@@ -47,10 +56,10 @@ struct Shared {
     cuts: watch::Sender<u64>,
     /// While set, the link is down: connections are dropped as they arrive.
     down: AtomicBool,
-    /// Bytes delivered, both directions.
-    carried: AtomicU64,
-    /// When `carried` reaches this, every connection is cut once.
-    cut_at: AtomicU64,
+    /// Bytes delivered, each way.
+    carried: [AtomicU64; 2],
+    /// When a way's `carried` reaches this, every connection is cut once.
+    cut_at: [AtomicU64; 2],
     /// When each direction's wire is next free (device → server, server → device).
     wire: [Mutex<Instant>; 2],
 }
@@ -69,8 +78,8 @@ impl Proxy {
             link,
             cuts: watch::Sender::new(0),
             down: AtomicBool::new(false),
-            carried: AtomicU64::new(0),
-            cut_at: AtomicU64::new(u64::MAX),
+            carried: [AtomicU64::new(0), AtomicU64::new(0)],
+            cut_at: [AtomicU64::new(u64::MAX), AtomicU64::new(u64::MAX)],
             wire: [Mutex::new(Instant::now()), Mutex::new(Instant::now())],
         });
         let task = tokio::spawn(accept(listener, target, shared.clone()));
@@ -90,16 +99,14 @@ impl Proxy {
         self.shared.cuts.send_modify(|n| *n += 1);
     }
 
-    /// Bytes the link has delivered so far, both directions.
-    pub fn carried(&self) -> u64 {
-        self.shared.carried.load(Ordering::SeqCst)
+    /// Bytes the link has delivered so far one way.
+    pub fn carried(&self, way: Way) -> u64 {
+        self.shared.carried[way as usize].load(Ordering::SeqCst)
     }
 
-    /// Cuts every connection once the link has delivered `bytes` more, mid-transfer.
-    pub fn cut_after(&self, bytes: u64) {
-        self.shared
-            .cut_at
-            .store(self.carried() + bytes, Ordering::SeqCst);
+    /// Cuts every connection once the link has delivered `bytes` more one way, mid-transfer.
+    pub fn cut_after(&self, way: Way, bytes: u64) {
+        self.shared.cut_at[way as usize].store(self.carried(way) + bytes, Ordering::SeqCst);
     }
 }
 
@@ -129,8 +136,8 @@ async fn accept(listener: TcpListener, target: String, shared: Arc<Shared>) {
             tokio::select! {
                 _ = async {
                     tokio::join!(
-                        carry(in_read, out_write, 0, &shared),
-                        carry(out_read, in_write, 1, &shared),
+                        carry(in_read, out_write, Way::Up, &shared),
+                        carry(out_read, in_write, Way::Down, &shared),
                     )
                 } => {}
                 // Both ends dropped mid-transfer, whatever was in flight lost: the link is gone.
@@ -142,7 +149,8 @@ async fn accept(listener: TcpListener, target: String, shared: Arc<Shared>) {
 
 /// One direction of one connection: what is read is delivered `delay` later, no faster than
 /// the direction's wire allows.
-async fn carry(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, wire: usize, shared: &Shared) {
+async fn carry(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, way: Way, shared: &Shared) {
+    let wire = way as usize;
     let (queue, mut queued) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
     let read = async move {
         let mut buf = vec![0u8; 64 * 1024];
@@ -171,12 +179,10 @@ async fn carry(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, wire: usize, sha
                 if to.write_all(piece).await.is_err() {
                     return;
                 }
-                let carried = shared
-                    .carried
-                    .fetch_add(piece.len() as u64, Ordering::SeqCst)
+                let carried = shared.carried[wire].fetch_add(piece.len() as u64, Ordering::SeqCst)
                     + piece.len() as u64;
-                if carried >= shared.cut_at.load(Ordering::SeqCst) {
-                    shared.cut_at.store(u64::MAX, Ordering::SeqCst);
+                if carried >= shared.cut_at[wire].load(Ordering::SeqCst) {
+                    shared.cut_at[wire].store(u64::MAX, Ordering::SeqCst);
                     shared.cuts.send_modify(|n| *n += 1);
                     return;
                 }
