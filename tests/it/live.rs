@@ -219,3 +219,37 @@ async fn the_live_feed_is_an_event_stream_for_signed_in_devices() {
     drop(resp);
     s.stop().await;
 }
+
+/// A large pull (a device back after days away) leaves the index to one pass after it; the
+/// sync ends with the index complete and every record found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_pull_is_indexed_once_by_the_end_of_the_sync() {
+    let s = Server::start(&backends()[0]).await;
+    let zone = seed(&s.db.url);
+    let office = Tablet::sign_in(&s.url, "leader").await;
+    let away = Tablet::sign_in(&s.url, "leader").await;
+    office.sync().await;
+    away.sync().await;
+    let n = desk_store::LARGE_PULL + 50;
+    office.write(|w| {
+        (0..n).try_for_each(|i| {
+            w.create(site(&format!("久别企业{i:03}"), Some(zone.park1)))
+                .map(drop)
+        })
+    });
+    office.sync().await;
+
+    let before = away.engine.store().texts_indexed();
+    let report = away.sync().await;
+    assert!(report.pulled as usize >= n, "{report:?}");
+    let store = away.engine.store();
+    assert!(!store.search_index_deferred().unwrap());
+    assert_eq!(store.search("久别企业", 1000).unwrap().sites.len(), n);
+    assert_eq!(
+        store.texts_indexed() - before,
+        n as u64 * 5,
+        "each site's five texts, once"
+    );
+    drop(store);
+    s.stop().await;
+}

@@ -39,6 +39,7 @@ pub use import::import_sites_csv;
 pub use ledger::{AppealFilter, AppealText, LedgerEntry, LedgerOrder, LedgerPage, LedgerSort};
 pub use migrate::SCHEMA_VERSION;
 pub use query::{register_functions, SearchHits};
+pub use sync::LARGE_PULL;
 pub use sync::{rejection_hint, Conflict, Keep, LocalStatus, Rejection, SyncState};
 pub use write::Writer;
 

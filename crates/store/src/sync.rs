@@ -201,6 +201,10 @@ impl Store {
     /// them to push or settle). Appeals whose ledger moved are checked at the end of the sync
     /// ([`Store::verify_ledgers`]).
     pub fn apply_pull(&mut self, changes: &[Change], cursor: i64, log: &str) -> Result<()> {
+        if changes.len() >= LARGE_PULL {
+            // Built in one pass after the pull, as after a bootstrap.
+            self.defer_search_index()?;
+        }
         let ops: Vec<_> = changes.iter().filter_map(|c| c.op.clone()).collect();
         let snapshots: Vec<Snapshot> = changes.iter().filter_map(|c| c.snapshot.clone()).collect();
         let touched: Vec<String> = ops
@@ -817,6 +821,10 @@ fn replace_with_server(
     }
     Ok(())
 }
+
+/// A pull page this long defers the full-text index: a device coming back after days away, or
+/// an appeal family moving into its scope. Shorter ones keep it row by row, searchable at once.
+pub const LARGE_PULL: usize = 200;
 
 /// The full-text indexes: each table, its index's columns, and what each is given (as the
 /// triggers of migration 0014 give them).

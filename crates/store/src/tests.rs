@@ -533,6 +533,62 @@ fn a_first_sync_after_capturing_offline_indexes_only_what_it_brought() {
     assert_eq!((sites("斯诺新材料"), sites("办公室企业")), (1, 3));
 }
 
+/// A large pull defers the index and it is built after, each text once; a short one keeps
+/// the index row by row, searchable at once.
+#[test]
+fn a_large_pull_defers_the_index_and_a_short_one_keeps_it() {
+    let mut office = store();
+    let ops_of = |office: &mut Store, n: usize, name: &str| {
+        office
+            .write(|w| {
+                (0..n).try_for_each(|i| {
+                    w.create(Site::enterprise(format!("{name}{i:03}")))
+                        .map(drop)
+                })
+            })
+            .unwrap();
+        let ops = office.outbox_batch(10_000).unwrap();
+        office
+            .settle_push(
+                &ops,
+                &ops.iter()
+                    .map(|op| desk_core::protocol::PushResult::accepted(op.id))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap();
+        ops.into_iter()
+            .enumerate()
+            .map(|(i, op)| desk_core::protocol::Change {
+                seq: i as i64 + 1,
+                op: Some(op),
+                snapshot: None,
+                left: None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut s = store();
+    let short = ops_of(&mut office, 10, "短拉取企业");
+    s.apply_pull(&short, 10, "").unwrap();
+    assert!(!s.search_index_deferred().unwrap());
+    assert_eq!(s.texts_indexed(), 10 * 5);
+
+    let large = ops_of(&mut office, crate::sync::LARGE_PULL, "长拉取企业");
+    s.apply_pull(&large, 10 + crate::sync::LARGE_PULL as i64, "")
+        .unwrap();
+    assert!(s.search_index_deferred().unwrap());
+    assert_eq!(s.texts_indexed(), 10 * 5, "nothing indexed row by row");
+    let sites = |s: &Store, q: &str| s.search(q, 1000).unwrap().sites.len();
+    assert_eq!(
+        sites(&s, "长拉取企业"),
+        crate::sync::LARGE_PULL,
+        "found by scanning meanwhile"
+    );
+    s.rebuild_search_index().unwrap();
+    assert_eq!(s.texts_indexed(), (10 + crate::sync::LARGE_PULL as u64) * 5);
+    assert_eq!(sites(&s, "长拉取企业"), crate::sync::LARGE_PULL);
+    assert_eq!(sites(&s, "短拉取企业"), 10);
+}
+
 #[test]
 fn the_demo_is_the_26_october_2024_session() {
     let mut s = store();

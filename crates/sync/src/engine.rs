@@ -120,15 +120,7 @@ impl<T: Transport> Engine<T> {
             report.bootstrapped += self.bootstrap_all().await?;
             report.bootstrap_ms = start.elapsed().as_millis() as u64;
         }
-        // The records are usable already; the index catches up in steps, the store free
-        // between them (search scans until it is complete).
-        if self.store().search_index_deferred()? {
-            let start = std::time::Instant::now();
-            while !self.store().build_search_index_step(SEARCH_INDEX_STEP)? {
-                tokio::task::yield_now().await;
-            }
-            report.search_index_ms = start.elapsed().as_millis() as u64;
-        }
+        report.search_index_ms += self.build_search_index().await?;
         self.push_all(&mut report).await?;
         loop {
             let (pulled, more) = self.pull_step().await?;
@@ -137,6 +129,7 @@ impl<T: Transport> Engine<T> {
                 break;
             }
         }
+        report.search_index_ms += self.build_search_index().await?;
         if self.store().rescope_pending()? {
             // After a restore, what the server lacks goes back to it before the bootstrap, so
             // the bootstrap brings it back with everything else.
@@ -151,6 +144,19 @@ impl<T: Transport> Engine<T> {
             .take();
         self.store().mark_synced()?;
         Ok(report)
+    }
+
+    /// What a bootstrap or a large pull left out of the search index, built in steps (the
+    /// store free between them; search scans until it is complete). How long it took, in ms.
+    async fn build_search_index(&self) -> Result<u64, SyncError> {
+        if !self.store().search_index_deferred()? {
+            return Ok(0);
+        }
+        let start = std::time::Instant::now();
+        while !self.store().build_search_index_step(SEARCH_INDEX_STEP)? {
+            tokio::task::yield_now().await;
+        }
+        Ok(start.elapsed().as_millis() as u64)
     }
 
     /// The whole outbox, in batches.
