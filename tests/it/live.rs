@@ -242,14 +242,15 @@ async fn a_large_pull_is_indexed_once_by_the_end_of_the_sync() {
     let before = away.engine.store().texts_indexed();
     let report = away.sync().await;
     assert!(report.pulled as usize >= n, "{report:?}");
-    let store = away.engine.store();
-    assert!(!store.search_index_deferred().unwrap());
-    assert_eq!(store.search("久别企业", 1000).unwrap().sites.len(), n);
-    assert_eq!(
-        store.texts_indexed() - before,
-        n as u64 * 5,
-        "each site's five texts, once"
-    );
-    drop(store);
+    {
+        let store = away.engine.store();
+        assert!(!store.search_index_deferred().unwrap());
+        assert_eq!(store.search("久别企业", 1000).unwrap().sites.len(), n);
+        assert_eq!(
+            store.texts_indexed() - before,
+            n as u64 * 5,
+            "each site's five texts, once"
+        );
+    }
     s.stop().await;
 }
