@@ -39,8 +39,7 @@ pub use import::import_sites_csv;
 pub use ledger::{AppealFilter, AppealText, LedgerEntry, LedgerOrder, LedgerPage, LedgerSort};
 pub use migrate::SCHEMA_VERSION;
 pub use query::{register_functions, SearchHits};
-pub use sync::LARGE_PULL;
-pub use sync::{rejection_hint, Conflict, Keep, LocalStatus, Rejection, SyncState};
+pub use sync::{rejection_hint, Conflict, Keep, LocalStatus, Rejection, SyncState, LARGE_PULL};
 pub use write::Writer;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -496,8 +496,7 @@ impl Store {
         }
         if complete {
             tx.execute_batch(
-                "DELETE FROM meta WHERE key IN
-                     ('search.deferred', 'search.built.sites', 'search.built.appeals');",
+                "DELETE FROM meta WHERE key = 'search.deferred' OR key LIKE 'search.built.%';",
             )?;
         }
         tx.commit()?;
