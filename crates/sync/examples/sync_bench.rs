@@ -63,7 +63,7 @@ fn main() {
         capture(&dir.path().join("kept.db"), &zone, false),
         capture(&captured, &zone, true),
     ];
-    let mut ours: Vec<(String, Backend)> = vec![("SQLite".into(), Backend::sqlite())];
+    let mut ours: Vec<(String, Backend)> = vec![("SQLite".into(), Backend::Sqlite)];
     if let Some(pg) = &pg {
         ours.push(("PostgreSQL".into(), Backend::postgres(pg)));
     }
@@ -140,23 +140,26 @@ const PHRASES: &[&str] = &[
     "企业负责人表示愿意配合做好相关工作，",
 ];
 
+/// An enterprise with a 20-character name.
+fn site(i: usize) -> Site {
+    Site {
+        id: Uuid::now_v7(),
+        kind: SiteKind::Enterprise,
+        name: format!("湖北随州高新区第{i:04}号新材料科技有限公司"),
+        credit_code: None,
+        park_id: None,
+        address: Some("湖北省随州市曾都区交通大道1001号".into()),
+        industry: Some("新材料".into()),
+        contact: Some("王经理".into()),
+        phone: Some("13800000000".into()),
+        void_reason: None,
+    }
+}
+
 impl Zone {
     fn generate(appeals: usize) -> Zone {
         let mut rng = StdRng::seed_from_u64(12);
-        let sites: Vec<Site> = (0..SITES)
-            .map(|i| Site {
-                id: Uuid::now_v7(),
-                kind: SiteKind::Enterprise,
-                name: format!("湖北随州高新区第{i:04}号新材料科技有限公司"),
-                credit_code: None,
-                park_id: None,
-                address: Some("湖北省随州市曾都区交通大道1001号".into()),
-                industry: Some("新材料".into()),
-                contact: Some("王经理".into()),
-                phone: Some("13800000000".into()),
-                void_reason: None,
-            })
-            .collect();
+        let sites: Vec<Site> = (0..SITES).map(site).collect();
         let now = Utc::now();
         let appeals = (0..appeals)
             .map(|i| {
@@ -201,10 +204,6 @@ enum Backend {
 }
 
 impl Backend {
-    fn sqlite() -> Backend {
-        Backend::Sqlite
-    }
-
     fn postgres(url: &str) -> Backend {
         Backend::Postgres(url.to_owned(), Mutex::new(Vec::new()))
     }
@@ -479,7 +478,7 @@ fn peak_rss(child: &mut Child) -> u64 {
 /// sync to the appeal in B's store.
 async fn live_changes(url: &str, dir: &Path) -> Vec<Duration> {
     let a = engine(url, Store::open(&dir.join("live-a.db")).unwrap(), "a").await;
-    let site = Zone::generate(0).sites.remove(0);
+    let site = site(0);
     let site_id = site.id;
     a.store().write(|w| w.create(site).map(drop)).unwrap();
     a.sync().await.unwrap();
@@ -569,7 +568,7 @@ async fn crowd(url: &str) -> Crowd {
         .iter()
         .enumerate()
         .map(|(d, device)| {
-            let mut site = Zone::generate(0).sites.remove(0);
+            let mut site = site(d);
             site.name = format!("湖北随州高新区第{d:04}号精密制造有限公司");
             let mut store = device.store();
             let parks = store.list(desk_core::Entity::Park).unwrap();
