@@ -96,7 +96,7 @@ impl Proxy {
 
     /// Drops every connection open through the proxy; new ones go through.
     pub fn cut(&self) {
-        self.shared.cuts.send_modify(|n| *n += 1);
+        self.shared.cut();
     }
 
     /// Bytes the link has delivered so far one way.
@@ -114,6 +114,12 @@ impl Drop for Proxy {
     fn drop(&mut self) {
         self.task.abort();
         self.cut();
+    }
+}
+
+impl Shared {
+    fn cut(&self) {
+        self.cuts.send_modify(|n| *n += 1);
     }
 }
 
@@ -183,7 +189,7 @@ async fn carry(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, way: Way, shared
                     + piece.len() as u64;
                 if carried >= shared.cut_at[wire].load(Ordering::SeqCst) {
                     shared.cut_at[wire].store(u64::MAX, Ordering::SeqCst);
-                    shared.cuts.send_modify(|n| *n += 1);
+                    shared.cut();
                     return;
                 }
             }
