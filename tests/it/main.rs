@@ -5,6 +5,7 @@
 
 mod admin;
 mod cli;
+mod db;
 mod e2e;
 mod harness;
 mod live;

@@ -94,7 +94,7 @@ impl Row {
 pub enum DbError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", postgres_message(.0))]
     Postgres(#[from] ::postgres::Error),
     #[error("数据库由较新版本的服务器写入（结构版本 {found}，本程序只支持到 {supported}），请先升级 desk-server；数据未被改动 (the database was written by a newer server, schema {found}, and this build knows up to {supported}: update desk-server; nothing was changed)")]
     TooNew { found: i64, supported: i64 },
@@ -106,6 +106,17 @@ pub enum DbError {
     Other(String),
 }
 
+/// What the database said, not only that it said something (`db error`).
+fn postgres_message(e: &::postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => e.to_string(),
+    }
+}
+
 /// One transaction on either database.
 pub trait Sql {
     /// Runs a statement; returns the number of rows changed.
@@ -115,10 +126,33 @@ pub trait Sql {
     /// Serialises writers of the sync log until the transaction ends, so `seq` follows commit
     /// order.
     fn lock_log(&mut self) -> Result<(), DbError>;
+    /// Adds a row to `table` (`columns` as in `INSERT INTO table (columns)`), to land before the
+    /// transaction's next statement or its commit, whichever comes first: PostgreSQL sends a
+    /// table's waiting rows as one statement, so a push of a thousand records costs a few round
+    /// trips instead of thousands. Rows may land grouped by table, so it is for tables with no
+    /// foreign keys or triggers among them; an error (a duplicate key) comes from the statement
+    /// that lands them, and fails the transaction like any other.
+    fn insert(&mut self, table: &str, columns: &str, values: Vec<SqlValue>) -> Result<(), DbError>;
 
     fn row(&mut self, sql: &str, params: &[SqlValue]) -> Result<Option<Row>, DbError> {
         Ok(self.rows(sql, params)?.into_iter().next())
     }
+}
+
+/// `$1, $2, …, $n`.
+pub fn marks(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Ids to a statement (`id IN (…)`), within the parameter limits of both backends.
+pub const IDS_PER_STATEMENT: usize = 500;
+
+/// `INSERT INTO table (columns) VALUES ($1, …, $n)`: one row, as both backends write it.
+fn insert_statement(table: &str, columns: &str, n: usize) -> String {
+    format!("INSERT INTO {table} ({columns}) VALUES ({})", marks(n))
 }
 
 /// How to reach PostgreSQL (SQLite has one connection and needs none of it).

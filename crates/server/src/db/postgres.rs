@@ -205,8 +205,10 @@ impl PostgresDb {
         let mut tx = PgTx {
             tx: conn.client.transaction().map_err(DbError::from)?,
             statements: &mut conn.statements,
+            waiting: Vec::new(),
         };
         let out = f(&mut tx)?;
+        tx.land()?;
         tx.tx.commit().map_err(DbError::from)?;
         Ok(out)
     }
@@ -243,6 +245,15 @@ impl Drop for PostgresDb {
 struct PgTx<'a> {
     tx: postgres::Transaction<'a>,
     statements: &'a mut HashMap<String, Statement>,
+    /// Rows inserted and not landed yet ([`Sql::insert`]), by table and columns, in the order
+    /// each was first written to.
+    waiting: Vec<Waiting>,
+}
+
+struct Waiting {
+    table: String,
+    columns: String,
+    rows: Vec<Vec<SqlValue>>,
 }
 
 impl PgTx<'_> {
@@ -254,6 +265,69 @@ impl PgTx<'_> {
         self.statements.insert(sql.to_owned(), s.clone());
         Ok(s)
     }
+
+    /// Lands the waiting rows: one row as it is, more as one statement that takes each column
+    /// as an array (`unnest`), so the statement is the same whatever the number of rows.
+    fn land(&mut self) -> Result<(), DbError> {
+        for Waiting {
+            table,
+            columns,
+            rows,
+        } in std::mem::take(&mut self.waiting)
+        {
+            let one = super::insert_statement(&table, &columns, rows[0].len());
+            if let [row] = rows.as_slice() {
+                self.exec(&one, row)?;
+                continue;
+            }
+            let types = self.prepare(&one)?.params().to_vec();
+            let arrays: Vec<String> = types
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| format!("${}::{}[]", i + 1, ty.name()))
+                .collect();
+            let many = self.prepare(&format!(
+                "INSERT INTO {table} ({columns}) SELECT * FROM unnest({})",
+                arrays.join(", ")
+            ))?;
+            let boxed = types
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| array(&rows, i, ty))
+                .collect::<Result<Vec<_>, _>>()?;
+            let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+            self.tx.execute(&many, &refs)?;
+        }
+        Ok(())
+    }
+}
+
+/// Column `i` of `rows`, as the array of `ty` that `unnest` takes.
+fn array(rows: &[Vec<SqlValue>], i: usize, ty: &Type) -> Result<Box<dyn ToSql + Sync>, DbError> {
+    let int = |v: &SqlValue| match v {
+        SqlValue::Null => None,
+        SqlValue::Int(i) => Some(*i),
+        SqlValue::Text(s) => s.parse::<i64>().ok(),
+    };
+    let column = rows.iter().map(|r| &r[i]);
+    Ok(match *ty {
+        Type::INT8 => Box::new(column.map(int).collect::<Vec<_>>()),
+        Type::INT4 => Box::new(column.map(|v| int(v).map(|i| i as i32)).collect::<Vec<_>>()),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR => Box::new(
+            column
+                .map(|v| match v {
+                    SqlValue::Null => None,
+                    SqlValue::Int(i) => Some(i.to_string()),
+                    SqlValue::Text(s) => Some(s.clone()),
+                })
+                .collect::<Vec<_>>(),
+        ),
+        _ => {
+            return Err(DbError::Other(format!(
+                "rows of type {ty} cannot be inserted together"
+            )))
+        }
+    })
 }
 
 /// A parameter as the statement expects it: PostgreSQL types parameters when it prepares.
@@ -272,6 +346,7 @@ fn param(v: &SqlValue, ty: &Type) -> Box<dyn ToSql + Sync> {
 
 impl Sql for PgTx<'_> {
     fn exec(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
+        self.land()?;
         let stmt = self.prepare(sql)?;
         let boxed: Vec<_> = params
             .iter()
@@ -283,6 +358,7 @@ impl Sql for PgTx<'_> {
     }
 
     fn rows(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError> {
+        self.land()?;
         let stmt = self.prepare(sql)?;
         let boxed: Vec<_> = params
             .iter()
@@ -318,8 +394,26 @@ impl Sql for PgTx<'_> {
     }
 
     fn lock_log(&mut self) -> Result<(), DbError> {
+        self.land()?;
         self.tx
             .execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])?;
+        Ok(())
+    }
+
+    fn insert(&mut self, table: &str, columns: &str, values: Vec<SqlValue>) -> Result<(), DbError> {
+        let at = self
+            .waiting
+            .iter()
+            .position(|w| w.table == table && w.columns == columns);
+        let at = at.unwrap_or_else(|| {
+            self.waiting.push(Waiting {
+                table: table.to_owned(),
+                columns: columns.to_owned(),
+                rows: Vec::new(),
+            });
+            self.waiting.len() - 1
+        });
+        self.waiting[at].rows.push(values);
         Ok(())
     }
 }

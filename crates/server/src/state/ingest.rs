@@ -26,9 +26,12 @@ use super::accounts::audit;
 use super::actions;
 use super::log::LogWriter;
 use super::records::{insert_record, read_record, update_record};
-use super::scopes::{insert_scope, read_scope, rescope, scope_for};
+use super::scopes::{
+    insert_scope, own_scope, read_scope, read_scopes, rescope, scope_for, scoped_by_own_fields,
+    str_field,
+};
 use super::Result;
-use crate::db::{Sql, SqlValue};
+use crate::db::{marks, Sql, SqlValue, IDS_PER_STATEMENT};
 use crate::error::ApiError;
 use crate::scope::{Caller, RecordScope};
 
@@ -77,18 +80,19 @@ pub fn ingest(
 
 /// What a batch's checks would otherwise ask once per operation, asked once per batch: which
 /// operations landed before (and what was logged for them), which records do not exist, and
-/// the scopes of what they refer to. Kept current as the batch lands.
+/// the scopes of the records named and referred to. Kept current as the batch lands, so that
+/// a batch of new records reads nothing more and its rows land together ([`Sql::insert`]).
 struct Batch {
     /// Operations in the log, with their logged fields (`None`: landed in this batch).
     landed: HashMap<String, Option<String>>,
     /// Records the batch names that the server does not hold.
     absent: HashSet<(Entity, Uuid)>,
-    /// Scopes of the records the batch refers to, as read (`None`: no such record).
-    scopes: HashMap<(Entity, Uuid), Option<RecordScope>>,
+    /// Stored scopes and owners, as read (`None`: no such record).
+    scopes: HashMap<(Entity, Uuid), Option<Held>>,
 }
 
-/// Ids to a statement, within the parameter limits of both backends.
-const IDS_PER_STATEMENT: usize = 500;
+/// A record's scope and who created it.
+type Held = (RecordScope, Option<Uuid>);
 
 impl Batch {
     fn read(sql: &mut dyn Sql, ops: &[Op]) -> Result<Batch> {
@@ -104,29 +108,43 @@ impl Batch {
                 landed.insert(super::text(row.get("op_id")).to_owned(), fields);
             }
         }
-        let mut absent: HashSet<(Entity, Uuid)> =
+        let named: HashSet<(Entity, Uuid)> =
             ops.iter().map(|op| (op.entity, op.record_id)).collect();
-        let mut named: Vec<(Entity, Uuid)> = absent.iter().copied().collect();
-        named.sort();
-        for group in named.chunk_by(|a, b| a.0 == b.0) {
-            let entity = group[0].0;
-            for chunk in group.chunks(IDS_PER_STATEMENT) {
+        let mut absent = named.clone();
+        for (entity, ids) in by_entity(named.iter().copied()) {
+            for chunk in ids.chunks(IDS_PER_STATEMENT) {
                 let q = format!(
                     "SELECT id FROM {} WHERE id IN ({})",
                     entity.table(),
                     marks(chunk.len())
                 );
-                let ids: Vec<SqlValue> =
-                    chunk.iter().map(|(_, id)| id.to_string().into()).collect();
+                let ids: Vec<SqlValue> = chunk.iter().map(|id| id.to_string().into()).collect();
                 for row in sql.rows(&q, &ids)? {
                     absent.remove(&(entity, super::uuid(row.get("id"))?));
                 }
             }
         }
+        // The scopes the checks will ask for: of the records held, and of what whole records
+        // refer to (a change's references are known once merged, and read then).
+        let referred = ops.iter().filter(|op| op.is_complete()).flat_map(|op| {
+            check_fields(op.entity, op.record_id, &op.fields)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, entity, id)| (entity, id))
+        });
+        let wanted: HashSet<(Entity, Uuid)> =
+            named.difference(&absent).copied().chain(referred).collect();
+        let mut scopes = HashMap::new();
+        for (entity, ids) in by_entity(wanted.into_iter()) {
+            let mut found = read_scopes(sql, entity, &ids)?;
+            for id in ids {
+                scopes.insert((entity, id), found.remove(&id));
+            }
+        }
         Ok(Batch {
             landed,
             absent,
-            scopes: HashMap::new(),
+            scopes,
         })
     }
 
@@ -156,40 +174,46 @@ impl Batch {
         read_record(sql, op.entity, op.record_id)
     }
 
-    /// The scope of a record referred to, read once per batch while no write moves scopes.
+    /// A record's stored scope and owner, read once per batch while no write moves scopes.
+    fn held(&mut self, sql: &mut dyn Sql, entity: Entity, id: Uuid) -> Result<Option<Held>> {
+        if let Some(held) = self.scopes.get(&(entity, id)) {
+            return Ok(held.clone());
+        }
+        let held = read_scope(sql, entity, &id.to_string())?;
+        self.scopes.insert((entity, id), held.clone());
+        Ok(held)
+    }
+
     fn scope(
         &mut self,
         sql: &mut dyn Sql,
         entity: Entity,
         id: Uuid,
     ) -> Result<Option<RecordScope>> {
-        if let Some(scope) = self.scopes.get(&(entity, id)) {
-            return Ok(scope.clone());
-        }
-        let scope = read_scope(sql, entity, &id.to_string())?.map(|(s, _)| s);
-        self.scopes.insert((entity, id), scope.clone());
-        Ok(scope)
+        Ok(self.held(sql, entity, id)?.map(|(scope, _)| scope))
     }
 
-    /// `op` landed. A new record adds its own scope only; anything else (a change, a ledger
-    /// entry, a spread) may have moved others', which are read again.
-    fn land(&mut self, op: &Op, scopes_moved: bool) {
+    /// `op` landed. A new record adds its own scope (`new`) only; anything else (a change, a
+    /// ledger entry, a spread) may have moved others', which are read again.
+    fn land(&mut self, op: &Op, new: Option<Held>, scopes_moved: bool) {
         self.landed.insert(op.id.to_string(), None);
         self.absent.remove(&(op.entity, op.record_id));
         if scopes_moved {
             self.scopes.clear();
         } else {
-            self.scopes.remove(&(op.entity, op.record_id));
+            self.scopes.insert((op.entity, op.record_id), new);
         }
     }
 }
 
-/// `$1, $2, …, $n`.
-fn marks(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Records grouped by kind, each kind's ids in order.
+fn by_entity(records: impl Iterator<Item = (Entity, Uuid)>) -> Vec<(Entity, Vec<Uuid>)> {
+    let mut records: Vec<(Entity, Uuid)> = records.collect();
+    records.sort();
+    records
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|group| (group[0].0, group.iter().map(|(_, id)| *id).collect()))
+        .collect()
 }
 
 /// The one answer for a record the caller cannot reach, whether it exists or not.
@@ -250,7 +274,7 @@ fn ingest_one(
     let id = op.record_id.to_string();
     let current = batch.current(sql, op)?;
     let held = match &current {
-        Some(_) => read_scope(sql, op.entity, &id)?,
+        Some(_) => batch.held(sql, op.entity, op.record_id)?,
         None => None,
     };
     if let Some((scope, _)) = &held {
@@ -366,8 +390,19 @@ fn ingest_one(
             }
         }
     }
-    // 8. May the caller write it?
-    let after = scope_for(sql, op.entity, &id, &next.fields)?;
+    // 8. May the caller write it? A new record's scope comes from its own fields and its
+    // site's park, which the batch has read; nothing stored refers to it yet.
+    let after = match current {
+        None if scoped_by_own_fields(op.entity) => {
+            let site = str_field(&next.fields, "site_id").and_then(|s| s.parse().ok());
+            let park = match site {
+                Some(site) => batch.scope(sql, Entity::Site, site)?.and_then(|s| s.park),
+                None => None,
+            };
+            own_scope(op.entity, &next.fields, park)
+        }
+        _ => scope_for(sql, op.entity, &id, &next.fields)?,
+    };
     let (before, owner) = match &held {
         Some((s, o)) => (Some(s), *o),
         None => (None, None),
@@ -442,7 +477,10 @@ fn ingest_one(
     if may_move {
         spread(sql, log, op.entity, &id, &next.fields, &after)?;
     }
-    batch.land(op, current.is_some() || may_move || entry.is_some());
+    let new = current
+        .is_none()
+        .then(|| (after.clone(), Some(caller.user_id)));
+    batch.land(op, new, current.is_some() || may_move || entry.is_some());
     let amended = actions::amendments(&op.fields, &taken.fields);
     Ok(PushResult {
         amended: (!amended.is_empty()).then_some(amended),

@@ -81,20 +81,21 @@ impl LogWriter {
         device: Option<Uuid>,
     ) -> Result<()> {
         let seq = self.seq();
-        sql.exec(
-            "INSERT INTO log (seq, kind, op_id, entity, record_id, fields, hlc, prev, clocks, user_id, device_id, received_at)
-             VALUES ($1, 'op', $2, $3, $4, $5, $6, $10, NULL, $7, $8, $9)",
-            &[
+        sql.insert(
+            "log",
+            "seq, kind, op_id, entity, record_id, fields, hlc, prev, user_id, device_id, received_at",
+            vec![
                 seq.into(),
+                "op".into(),
                 op.id.to_string().into(),
                 op.entity.table().into(),
                 op.record_id.to_string().into(),
                 Value::Object(op.fields.clone()).to_string().into(),
                 op.hlc.to_string().into(),
+                serde_json::to_string(&op.prev).expect("stamps serialise").into(),
                 user.map(|u| u.to_string()).into(),
                 device.map(|d| d.to_string()).into(),
                 now_text().into(),
-                serde_json::to_string(&op.prev).expect("stamps serialise").into(),
             ],
         )?;
         Ok(())
@@ -116,15 +117,18 @@ impl LogWriter {
             return Ok(());
         };
         let seq = self.seq();
-        sql.exec(
-            "INSERT INTO log (seq, kind, op_id, entity, record_id, fields, hlc, clocks, user_id, device_id, received_at)
-             VALUES ($1, 'snapshot', NULL, $2, $3, $4, NULL, $5, NULL, NULL, $6)",
-            &[
+        sql.insert(
+            "log",
+            "seq, kind, entity, record_id, fields, clocks, received_at",
+            vec![
                 seq.into(),
+                "snapshot".into(),
                 entity.table().into(),
                 id.into(),
                 Value::Object(s.fields.clone()).to_string().into(),
-                serde_json::to_string(&s.clocks).expect("clocks serialise").into(),
+                serde_json::to_string(&s.clocks)
+                    .expect("clocks serialise")
+                    .into(),
                 now_text().into(),
             ],
         )?;
@@ -142,13 +146,15 @@ impl LogWriter {
     ) -> Result<()> {
         let seq = self.seq();
         let change = serde_json::json!({ "before": before, "after": after });
-        sql.exec(
-            "INSERT INTO log (seq, kind, op_id, entity, record_id, fields, hlc, clocks, user_id, device_id, received_at, scope_change)
-             VALUES ($1, 'leave', NULL, $2, $3, '{}', NULL, NULL, NULL, NULL, $4, $5)",
-            &[
+        sql.insert(
+            "log",
+            "seq, kind, entity, record_id, fields, received_at, scope_change",
+            vec![
                 seq.into(),
+                "leave".into(),
                 entity.table().into(),
                 id.into(),
+                "{}".into(),
                 now_text().into(),
                 change.to_string().into(),
             ],

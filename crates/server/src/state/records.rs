@@ -104,25 +104,16 @@ pub(crate) fn field_of(
 }
 
 pub(crate) fn insert_record(sql: &mut dyn Sql, s: &Snapshot) -> Result<()> {
-    let cols = columns(s.entity, "");
-    let mut params = vec![SqlValue::Text(s.record_id.to_string())];
-    params.extend(
+    let mut values = vec![SqlValue::Text(s.record_id.to_string())];
+    values.extend(
         s.entity
             .fields()
             .iter()
             .map(|f| to_sql(s.fields.get(f.name).unwrap_or(&Value::Null))),
     );
-    params.push(s.clocks.base.to_string().into());
-    params.push(s.clocks.fields_json().into());
-    let marks: Vec<String> = (1..=params.len()).map(|i| format!("${i}")).collect();
-    sql.exec(
-        &format!(
-            "INSERT INTO {} ({cols}) VALUES ({})",
-            s.entity.table(),
-            marks.join(", ")
-        ),
-        &params,
-    )?;
+    values.push(s.clocks.base.to_string().into());
+    values.push(s.clocks.fields_json().into());
+    sql.insert(s.entity.table(), &columns(s.entity, ""), values)?;
     Ok(())
 }
 

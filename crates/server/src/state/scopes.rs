@@ -5,7 +5,7 @@
 //! follows the site's park. A record whose audience grew is sent whole to those who gained it;
 //! one whose audience shrank is said to have left those who lost it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use desk_core::Entity;
 use serde_json::{Map, Value};
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::records::{field_of, read_record};
 use super::{text, uuid, Result};
-use crate::db::Sql;
+use crate::db::{Sql, SqlValue, IDS_PER_STATEMENT};
 use crate::error::ApiError;
 use crate::scope::RecordScope;
 
@@ -47,6 +47,43 @@ pub(crate) fn read_scope(
         scope,
         row.text("owner_id").and_then(|s| s.parse().ok()),
     )))
+}
+
+/// The stored scopes of many records of one kind, and who created each, with a statement or
+/// two per [`IDS_PER_STATEMENT`] ids; a record without one is left out.
+pub(crate) fn read_scopes(
+    sql: &mut dyn Sql,
+    entity: Entity,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, (RecordScope, Option<Uuid>)>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let mut params: Vec<SqlValue> = vec![entity.table().into()];
+        params.extend(chunk.iter().map(|id| id.to_string().into()));
+        let ids: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let within = format!("entity = $1 AND record_id IN ({})", ids.join(", "));
+        for row in sql.rows(
+            &format!("SELECT record_id, public, park_id, owner_id FROM scopes WHERE {within}"),
+            &params,
+        )? {
+            let scope = RecordScope {
+                public: row.int("public") == Some(1),
+                park: row.text("park_id").and_then(|s| s.parse().ok()),
+                departments: BTreeSet::new(),
+            };
+            let owner = row.text("owner_id").and_then(|s| s.parse().ok());
+            found.insert(uuid(row.get("record_id"))?, (scope, owner));
+        }
+        for row in sql.rows(
+            &format!("SELECT record_id, department_id FROM scope_departments WHERE {within}"),
+            &params,
+        )? {
+            if let Some((scope, _)) = found.get_mut(&uuid(row.get("record_id"))?) {
+                scope.departments.insert(uuid(row.get("department_id"))?);
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// A record whose audience changed.
@@ -107,9 +144,10 @@ pub(crate) fn insert_scope(
     scope: &RecordScope,
     owner: Option<Uuid>,
 ) -> Result<()> {
-    sql.exec(
-        "INSERT INTO scopes (entity, record_id, public, park_id, owner_id) VALUES ($1, $2, $3, $4, $5)",
-        &[
+    sql.insert(
+        "scopes",
+        "entity, record_id, public, park_id, owner_id",
+        vec![
             entity.table().into(),
             id.into(),
             (scope.public as i64).into(),
@@ -127,9 +165,10 @@ fn insert_departments(
     scope: &RecordScope,
 ) -> Result<()> {
     for d in &scope.departments {
-        sql.exec(
-            "INSERT INTO scope_departments (entity, record_id, department_id) VALUES ($1, $2, $3)",
-            &[entity.table().into(), id.into(), d.to_string().into()],
+        sql.insert(
+            "scope_departments",
+            "entity, record_id, department_id",
+            vec![entity.table().into(), id.into(), d.to_string().into()],
         )?;
     }
     Ok(())
@@ -142,6 +181,21 @@ pub(crate) fn str_field<'a>(fields: &'a Map<String, Value>, name: &str) -> Optio
 fn park_of_site(sql: &mut dyn Sql, site_id: Option<&str>) -> Result<Option<Uuid>> {
     let Some(site) = site_id else { return Ok(None) };
     Ok(field_of(sql, Entity::Site, site, "park_id")?.and_then(|p| p.parse::<Uuid>().ok()))
+}
+
+/// The departments of an appeal's live resolutions.
+fn resolution_departments(sql: &mut dyn Sql, appeal_id: &str) -> Result<BTreeSet<Uuid>> {
+    let mut departments = BTreeSet::new();
+    for r in sql.rows(
+        "SELECT lead_department_id, co_department_ids FROM resolutions WHERE appeal_id = $1 AND void_reason IS NULL",
+        &[appeal_id.into()],
+    )? {
+        departments.extend(r.text("lead_department_id").and_then(|d| d.parse::<Uuid>().ok()));
+        if let Some(co) = r.text("co_department_ids") {
+            departments.extend(serde_json::from_str::<Vec<Uuid>>(co).unwrap_or_default());
+        }
+    }
+    Ok(departments)
 }
 
 /// An appeal's audience: its site's park, the department it was dispatched to, and every
@@ -158,24 +212,52 @@ fn appeal_scope(sql: &mut dyn Sql, appeal_id: &str) -> Result<RecordScope> {
         return Ok(RecordScope::default());
     };
     let park = park_of_site(sql, str_field(&appeal.fields, "site_id"))?;
-    let mut departments: BTreeSet<Uuid> = str_field(&appeal.fields, "department_id")
-        .and_then(|d| d.parse::<Uuid>().ok())
-        .into_iter()
-        .collect();
-    for r in sql.rows(
-        "SELECT lead_department_id, co_department_ids FROM resolutions WHERE appeal_id = $1 AND void_reason IS NULL",
-        &[appeal_id.into()],
-    )? {
-        departments.extend(r.text("lead_department_id").and_then(|d| d.parse::<Uuid>().ok()));
-        if let Some(co) = r.text("co_department_ids") {
-            departments.extend(serde_json::from_str::<Vec<Uuid>>(co).unwrap_or_default());
+    let mut s = own_scope(Entity::Appeal, &appeal.fields, park);
+    s.departments
+        .extend(resolution_departments(sql, appeal_id)?);
+    Ok(s)
+}
+
+/// The part of a record's scope its own fields decide, given its site's park (`site_park`,
+/// for the kinds recorded at a site). It is the whole scope of a record that nothing stored
+/// refers to yet, as a new one: what a site's appeals or an appeal's resolutions add comes on
+/// top ([`scope_for`]), and a resolution or a ledger entry takes its appeal's.
+pub(crate) fn own_scope(
+    entity: Entity,
+    fields: &Map<String, Value>,
+    site_park: Option<Uuid>,
+) -> RecordScope {
+    let id_field = |name: &str| str_field(fields, name).and_then(|d| d.parse::<Uuid>().ok());
+    match entity {
+        Entity::Park | Entity::Department | Entity::CalendarYear | Entity::TimeLimits => {
+            RecordScope::public()
         }
+        Entity::Session | Entity::PolicyIssue | Entity::Resolution | Entity::Progress => {
+            RecordScope::default()
+        }
+        Entity::Site => RecordScope {
+            park: id_field("park_id"),
+            ..Default::default()
+        },
+        Entity::Stop
+        | Entity::Visit
+        | Entity::Consultation
+        | Entity::Suggestion
+        | Entity::Order => RecordScope {
+            park: site_park,
+            ..Default::default()
+        },
+        Entity::Appeal => RecordScope {
+            public: false,
+            park: site_park,
+            departments: id_field("department_id").into_iter().collect(),
+        },
     }
-    Ok(RecordScope {
-        public: false,
-        park,
-        departments,
-    })
+}
+
+/// Whether [`own_scope`] is the whole scope of a new record of this kind.
+pub(crate) fn scoped_by_own_fields(entity: Entity) -> bool {
+    !matches!(entity, Entity::Resolution | Entity::Progress)
 }
 
 /// The scope a record would have with these fields.
@@ -185,49 +267,24 @@ pub(crate) fn scope_for(
     id: &str,
     fields: &Map<String, Value>,
 ) -> Result<RecordScope> {
-    Ok(match entity {
-        Entity::Park | Entity::Department | Entity::CalendarYear | Entity::TimeLimits => {
-            RecordScope::public()
-        }
-        Entity::Session | Entity::PolicyIssue => RecordScope::default(),
-        Entity::Site => {
-            let departments = sql
-                .rows(
-                    "SELECT DISTINCT d.department_id FROM appeals a
-                     JOIN scope_departments d ON d.entity = 'appeals' AND d.record_id = a.id
-                     WHERE a.site_id = $1",
-                    &[id.into()],
-                )?
-                .iter()
-                .map(|r| uuid(r.get("department_id")))
-                .collect::<Result<_>>()?;
-            RecordScope {
-                public: false,
-                park: str_field(fields, "park_id").and_then(|p| p.parse::<Uuid>().ok()),
-                departments,
-            }
-        }
-        Entity::Stop
-        | Entity::Visit
-        | Entity::Consultation
-        | Entity::Suggestion
-        | Entity::Order => RecordScope {
-            park: park_of_site(sql, str_field(fields, "site_id"))?,
-            ..Default::default()
-        },
-        Entity::Appeal => {
-            let mut s = appeal_scope(sql, id)?;
-            // Before the appeal is stored its scope comes from the fields at hand.
-            s.park = park_of_site(sql, str_field(fields, "site_id"))?;
-            s.departments
-                .extend(str_field(fields, "department_id").and_then(|d| d.parse::<Uuid>().ok()));
-            s
-        }
+    let park = park_of_site(sql, str_field(fields, "site_id"))?;
+    let mut s = own_scope(entity, fields, park);
+    match entity {
+        Entity::Site => s.departments.extend(
+            sql.rows(
+                "SELECT DISTINCT d.department_id FROM appeals a
+                 JOIN scope_departments d ON d.entity = 'appeals' AND d.record_id = a.id
+                 WHERE a.site_id = $1",
+                &[id.into()],
+            )?
+            .iter()
+            .map(|r| uuid(r.get("department_id")))
+            .collect::<Result<Vec<_>>>()?,
+        ),
+        Entity::Appeal => s.departments.extend(resolution_departments(sql, id)?),
         Entity::Resolution | Entity::Progress => {
-            let appeal = str_field(fields, "appeal_id")
-                .unwrap_or_default()
-                .to_owned();
-            let mut s = appeal_scope(sql, &appeal)?;
+            let appeal = str_field(fields, "appeal_id").unwrap_or_default();
+            s = appeal_scope(sql, appeal)?;
             if entity == Entity::Resolution && fields.get("void_reason").is_none_or(Value::is_null)
             {
                 s.departments.extend(
@@ -238,9 +295,10 @@ pub(crate) fn scope_for(
                         .extend(co.iter().filter_map(|d| d.as_str()?.parse::<Uuid>().ok()));
                 }
             }
-            s
         }
-    })
+        _ => {}
+    }
+    Ok(s)
 }
 
 /// Recomputes and stores the scopes a write to `entity`/`id` may have changed (a new record's
