@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mobile_desk_lib::desk::visit::{AppealDraft, IdeaDraft, ResolutionDraft};
-use mobile_desk_lib::desk::{Desk, LedgerFilter, SiteInput};
+use desk_app::visit::{AppealDraft, IdeaDraft, ResolutionDraft};
+use desk_app::{Desk, LedgerFilter, SiteInput};
 use uuid::Uuid;
 
 const VISITS: usize = 2_000;

@@ -10,18 +10,18 @@ use desk_sync::SyncReport;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use uuid::Uuid;
 
-use crate::desk::visit::{DraftSummary, VisitDraft, VisitSummary};
-use crate::desk::{
+use desk_app::visit::{DraftSummary, VisitDraft, VisitSummary};
+use desk_app::{
     Alerts, AppError, AppState, AppealAction, AppealDetail, Desk, Exported, LedgerFilter,
     LedgerPage,
 };
-use crate::desk::{
+use desk_app::{
     ConflictItem, FigureBreakdown, KeepValue, RejectionItem, SettleRejection, SiteHistory,
     SiteInput, SiteRow,
 };
-use crate::desk::{NewPolicyIssue, PolicyIssueChange, PolicyIssueView, SuggestedGroup};
-use crate::desk::{OrderView, Place};
-use crate::desk::{SessionDetail, SessionPlan, SessionView};
+use desk_app::{NewPolicyIssue, PolicyIssueChange, PolicyIssueView, SuggestedGroup};
+use desk_app::{OrderView, Place};
+use desk_app::{SessionDetail, SessionPlan, SessionView};
 use desk_store::LedgerOrder;
 
 type Result<T> = std::result::Result<T, AppError>;
@@ -371,7 +371,7 @@ pub async fn parks<R: Runtime>(app: AppHandle<R>) -> Result<Vec<Park>> {
 pub async fn visit_receipt<R: Runtime>(
     app: AppHandle<R>,
     visit_id: Uuid,
-) -> Result<Option<crate::desk::visit::Receipt>> {
+) -> Result<Option<desk_app::visit::Receipt>> {
     blocking(app, move |d| d.receipt(visit_id)).await
 }
 

@@ -1,11 +1,10 @@
 //! The app: a Tauri v2 shell over the same store and sync engine as the `desk` CLI.
 //!
-//! `desk.rs` holds what the app does (no Tauri in it, so it is tested like any library);
-//! `commands.rs` exposes it to the web UI as thin async commands; sync runs in the background
-//! and reports its status to the UI as `sync-status` events.
+//! What the app does is the `desk-app` crate (no Tauri in it, so it is built and tested like
+//! any library); `commands.rs` exposes it to the web UI as thin async commands; sync runs in
+//! the background and reports its status to the UI as `sync-status` events.
 
 mod commands;
-pub mod desk;
 
 use std::path::PathBuf;
 
@@ -35,7 +34,7 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
-            let desk = desk::Desk::open(&data_dir(app.handle()))?;
+            let desk = desk_app::Desk::open(&data_dir(app.handle()))?;
             app.manage(desk);
             commands::start_background_sync(app.handle().clone());
             #[cfg(desktop)]
@@ -126,7 +125,7 @@ mod tests {
         let app = with_commands(mock_builder())
             .build(mock_context(noop_assets()))
             .expect("the mock app");
-        app.manage(desk::Desk::open(dir).expect("a store"));
+        app.manage(desk_app::Desk::open(dir).expect("a store"));
         tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .expect("a window")

@@ -620,7 +620,7 @@ fn ensure_postgres(url: &str) -> Result {
 /// Rewrites ui/src/bindings from the Rust types; the same test, without the variable, checks
 /// that the committed files are current.
 fn bindings() -> Result {
-    let args = ["test", "-p", "mobile-desk", "--lib", "bindings"];
+    let args = ["test", "-p", "desk-app", "--lib", "bindings"];
     eprintln!("==> UPDATE_BINDINGS=1 cargo {}", args.join(" "));
     let status = Command::new("cargo")
         .args(args)
@@ -695,6 +695,8 @@ fn app_bench() -> Result {
         "--release",
         "-p",
         "mobile-desk",
+        "-p",
+        "desk-app",
         "-p",
         "desk-cli",
         "--bins",

@@ -1,5 +1,5 @@
 // The shapes the commands take and return. Kept beside ipc.ts, the one file that calls the Rust
-// side. Generated from the Rust types into ../bindings (src-tauri/src/desk/bindings.rs; refresh
+// side. Generated from the Rust types into ../bindings (crates/app/src/bindings.rs; refresh
 // with `cargo xtask bindings`); the hand-written ones below are to be generated as their Rust
 // side derives `TS`.
 import type { Appeal } from '../bindings/Appeal'
@@ -30,7 +30,7 @@ export type { Bulletin } from '../bindings/Bulletin'
 export type { OrderView } from '../bindings/OrderView'
 export type { TimeWindow } from '../bindings/TimeWindow'
 
-// Desk sessions (src-tauri/src/desk/sessions.rs).
+// Desk sessions (crates/app/src/sessions.rs).
 export type { SessionView as Session } from '../bindings/SessionView'
 export type { StopView } from '../bindings/StopView'
 export type { SessionDetail } from '../bindings/SessionDetail'
@@ -48,7 +48,7 @@ export type { IdeaDraft } from '../bindings/IdeaDraft'
 export type { DraftSummary } from '../bindings/DraftSummary'
 export type { VisitSummary } from '../bindings/VisitSummary'
 
-// Sites (企业 / 重点项目) and what happened at them (src-tauri/src/desk/sites.rs).
+// Sites (企业 / 重点项目) and what happened at them (crates/app/src/sites.rs).
 export type { SiteRow as Site } from '../bindings/SiteRow'
 export type { SiteKind } from '../bindings/SiteKind'
 export type { SiteInput } from '../bindings/SiteInput'
@@ -59,7 +59,7 @@ export type { Visit } from '../bindings/Visit'
 export type { Consultation } from '../bindings/Consultation'
 export type { Suggestion } from '../bindings/Suggestion'
 
-// The deliberation desk (src-tauri/src/desk/policy.rs).
+// The deliberation desk (crates/app/src/policy.rs).
 export type { SuggestedGroup } from '../bindings/SuggestedGroup'
 export type { PolicyAppeal } from '../bindings/PolicyAppeal'
 export type { PolicyIssue } from '../bindings/PolicyIssue'
@@ -69,14 +69,14 @@ export type { NewPolicyIssue } from '../bindings/NewPolicyIssue'
 export type { PolicyIssueChange } from '../bindings/PolicyIssueChange'
 export type { TimeLimits } from '../bindings/TimeLimits'
 
-// The zone's figures beyond Stats, for the charts (src-tauri/src/desk/figures.rs).
+// The zone's figures beyond Stats, for the charts (crates/app/src/figures.rs).
 export type { FigureBreakdown } from '../bindings/FigureBreakdown'
 export type { FigureSlice } from '../bindings/FigureSlice'
 export type { DepartmentLoad } from '../bindings/DepartmentLoad'
 export type { MonthFigures } from '../bindings/MonthFigures'
 export type { OverdueAppeal } from '../bindings/OverdueAppeal'
 
-// Sync review (src-tauri/src/desk/review.rs): values that lost a concurrent edit, and changes
+// Sync review (crates/app/src/review.rs): values that lost a concurrent edit, and changes
 // the server refused.
 export type { ConflictItem } from '../bindings/ConflictItem'
 export type { RejectionItem } from '../bindings/RejectionItem'
@@ -84,7 +84,7 @@ export type { KeepValue } from '../bindings/KeepValue'
 export type { SettleRejection } from '../bindings/SettleRejection'
 export type { Entity } from '../bindings/Entity'
 
-// Administration (src-tauri/src/desk/admin.rs, desk-core's admin.rs).
+// Administration (crates/app/src/admin.rs, desk-core's admin.rs).
 export type { Account } from '../bindings/Account'
 export type { NewAccount } from '../bindings/NewAccount'
 export type { AccountChange } from '../bindings/AccountChange'

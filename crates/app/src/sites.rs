@@ -196,7 +196,7 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desk::testing::demo_desk;
+    use crate::testing::demo_desk;
 
     fn names(sites: &[SiteRow]) -> Vec<&str> {
         sites.iter().map(|s| s.site.name.as_str()).collect()

@@ -199,8 +199,8 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desk::testing::demo_desk;
-    use crate::desk::AppealAction;
+    use crate::testing::demo_desk;
+    use crate::AppealAction;
 
     fn count(slices: &[FigureSlice], key: &str) -> i64 {
         slices.iter().find(|s| s.key == key).map_or(0, |s| s.count)

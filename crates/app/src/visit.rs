@@ -550,7 +550,7 @@ fn read_back(d: &VisitDraft, departments: &[(Uuid, String)]) -> String {
 
 #[cfg(test)]
 mod working_days {
-    use crate::desk::testing::demo_desk;
+    use crate::testing::demo_desk;
 
     #[test]
     fn quick_deadlines_count_working_days_and_name_a_bad_date() {
@@ -571,7 +571,7 @@ mod working_days {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desk::SiteInput;
+    use crate::SiteInput;
     use desk_core::model::AppealStatus;
 
     fn desk() -> (tempfile::TempDir, Desk) {
@@ -700,7 +700,7 @@ mod tests {
         );
         let ledger = desk
             .ledger(
-                &crate::desk::LedgerFilter {
+                &crate::LedgerFilter {
                     status: Some(AppealStatus::Dispatched),
                     ..Default::default()
                 },

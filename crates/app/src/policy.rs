@@ -266,7 +266,7 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desk::testing::demo_desk;
+    use crate::testing::demo_desk;
     use desk_core::model::Site;
 
     /// Four enterprises: three speak of the price of power (as the demo's site did), one of

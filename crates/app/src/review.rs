@@ -255,7 +255,7 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desk::testing::demo_desk;
+    use crate::testing::demo_desk;
     use desk_core::protocol::PushResult;
     use desk_core::{Hlc, Op};
     use serde_json::json;

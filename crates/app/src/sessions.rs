@@ -422,7 +422,7 @@ mod tests {
 
     /// A desk on the demo data, its clock pinned to 10:00 in the zone on `today`.
     fn desk_on(today: &str) -> (tempfile::TempDir, Desk) {
-        crate::desk::testing::demo_desk(Some(today))
+        crate::testing::demo_desk(Some(today))
     }
 
     fn site_ids(desk: &Desk) -> Vec<Uuid> {

@@ -84,7 +84,7 @@ fn shared(b: &mut Bindings) {
 
 /// What to run when the Rust types change.
 const REGENERATE: &str =
-    "cargo xtask bindings (UPDATE_BINDINGS=1 cargo test -p mobile-desk --lib bindings)";
+    "cargo xtask bindings (UPDATE_BINDINGS=1 cargo test -p desk-app --lib bindings)";
 
 /// The generated files by path under `ui/src/bindings/`.
 struct Bindings {
@@ -137,7 +137,7 @@ impl TypeVisitor for Bindings {
 }
 
 fn bindings_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings")
 }
 
 /// The `.ts` files in `dir`, by name.

@@ -471,7 +471,7 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desk::testing::demo_desk;
+    use crate::testing::demo_desk;
     use desk_core::Entity;
 
     fn id_of(desk: &Desk, entity: Entity, name: &str) -> Uuid {

@@ -21,10 +21,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use desk_app::{Desk, LedgerFilter};
 use desk_core::cluster;
 use desk_core::model::*;
 use desk_store::{LedgerOrder, LedgerSort, Store};
-use mobile_desk_lib::desk::{Desk, LedgerFilter};
 use uuid::Uuid;
 
 const DESCRIPTION: &str = "企业反映园区主干道夜间照明严重不足，路灯损坏已有三个多月未修复，\

@@ -41,7 +41,7 @@ impl Desk {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::demo_desk;
+    use crate::testing::demo_desk;
 
     #[test]
     fn the_demo_order_waits_and_is_dispatched_to_a_session_that_day() {

@@ -243,7 +243,7 @@ impl Desk {
 
 #[cfg(test)]
 mod tests {
-    use crate::desk::testing::demo_desk;
+    use crate::testing::demo_desk;
     use desk_core::Entity;
     use uuid::Uuid;
 
@@ -292,7 +292,7 @@ mod tests {
             .take(2)
             .map(|a| a["id"].as_str().unwrap().parse().unwrap())
             .collect();
-        desk.create_policy_issue(crate::desk::NewPolicyIssue {
+        desk.create_policy_issue(crate::NewPolicyIssue {
             title: "厂区周边环境".into(),
             description: None,
             appeal_ids: appeals,
