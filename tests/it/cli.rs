@@ -443,3 +443,67 @@ fn the_ledger_exports_as_filtered_to_xlsx_and_csv() {
     assert_eq!(err["error"]["field"], "sort", "{err}");
     assert!(!bad_path.exists());
 }
+
+/// A tablet left in a taxi gives nothing away: without its key the store is no database to
+/// SQLite's own shell, a wrong key is refused with a message and the store left as it was,
+/// and a store from before encryption is encrypted at first start, losing nothing.
+#[test]
+fn the_store_is_encrypted_and_a_wrong_key_is_refused_leaving_it_untouched() {
+    let d = Device::new();
+    d.run(&["demo"]).ok();
+    let db = d.dir.path().join(desk_store::STORE_FILE);
+    let key = d.dir.path().join(desk_store::KEY_FILE);
+    let shell = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT count(*) FROM sites;")
+        .output()
+        .expect("sqlite3, SQLite's shell (apt-get install sqlite3)");
+    let said = String::from_utf8_lossy(&shell.stderr);
+    assert!(!shell.status.success(), "{said}");
+    assert!(said.contains("file is not a database"), "{said}");
+    let status = d.run(&["status"]).ok().stdout;
+    assert!(status.contains(&key.display().to_string()), "{status}");
+    assert!(status.contains("已加密"), "{status}");
+    let before = d.export();
+
+    let kept = std::fs::read(&key).unwrap();
+    let stored = std::fs::read(&db).unwrap();
+    std::fs::write(&key, "00".repeat(32)).unwrap();
+    let refused = d.run(&["stats"]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("密钥打不开本机数据"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        std::fs::read(&db).unwrap() == stored,
+        "the store was left as it was"
+    );
+    std::fs::write(&key, kept).unwrap();
+    assert_eq!(
+        d.export(),
+        before,
+        "the right key opens it again, all there"
+    );
+
+    // A store written before encryption.
+    let old = Device::new();
+    {
+        let mut plain =
+            desk_store::Store::open(&old.dir.path().join(desk_store::STORE_FILE)).unwrap();
+        plain.load_demo().unwrap();
+    }
+    let plain_export = {
+        let plain = desk_store::Store::open(&old.dir.path().join(desk_store::STORE_FILE)).unwrap();
+        plain.export().unwrap()
+    };
+    let exported: serde_json::Value = serde_json::from_str(&old.export()).unwrap();
+    assert_eq!(exported, plain_export, "nothing lost in the encryption");
+    let shell = std::process::Command::new("sqlite3")
+        .arg(old.dir.path().join(desk_store::STORE_FILE))
+        .arg("SELECT count(*) FROM sites;")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&shell.stderr).contains("file is not a database"));
+}

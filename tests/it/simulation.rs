@@ -83,6 +83,13 @@ impl LocalTransport {
 }
 
 impl Transport for LocalTransport {
+    async fn hand_over(&self, _ops: Vec<Op>) -> Result<usize, TransportError> {
+        Err(TransportError::Refused {
+            status: 409,
+            message: "the simulation marks no device lost".into(),
+        })
+    }
+
     async fn push(&self, ops: Vec<Op>) -> Result<PushResponse, TransportError> {
         let rules = IngestRules {
             now_ms: Utc::now().timestamp_millis(),

@@ -719,3 +719,72 @@ fn a_calendar_year_published_by_the_office_reaches_every_device() {
         assert_eq!(firm["date"], "2027-01-06", "{backend:?}");
     }
 }
+
+/// A tablet left in a taxi: the administrator marks it lost. Its token opens nothing from then
+/// on; at its next contact it hands over the change it had not pushed (kept for the office to
+/// review, never applied as it came), and erases its store, its key and its sign-in.
+#[test]
+fn a_device_marked_lost_hands_over_what_it_had_not_pushed_and_erases_itself() {
+    for backend in backends() {
+        let db = TestDb::new(&backend);
+        seed(&db.url);
+        let port = free_port();
+        let _server = Server::start(&db.url, port);
+        let (lost, office) = (Device::new(), Device::new());
+        login(&lost, port, "officer1");
+        login(&office, port, "leader");
+        lost.run(&["sync"]).ok();
+        add_site(&lost, "已同步的企业", "一园");
+        lost.run(&["sync"]).ok();
+        add_site(&lost, "丢失前未上传的企业", "一园");
+        let creds: Value = serde_json::from_str(
+            &std::fs::read_to_string(lost.dir.path().join("credentials.json")).unwrap(),
+        )
+        .unwrap();
+        let id = creds["device_id"].as_str().unwrap().to_owned();
+
+        let refused = server_admin(&db.url, &["mark-device-lost", "not-an-id"]);
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("不是设备编号"));
+        server_admin_ok(&db.url, &["mark-device-lost", &id]);
+        let again = server_admin(&db.url, &["mark-device-lost", &id]);
+        assert!(!again.status.success(), "marked once");
+        assert!(server_admin_ok(&db.url, &["list-devices"]).contains("待其下次联网时清除"));
+        // Nothing was handed over yet.
+        assert!(server_admin_ok(&db.url, &["handed-over", &id]).contains("没有交出"));
+
+        let r = lost.run(&["sync"]);
+        assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("已被管理员标记为丢失"), "{}", r.stderr);
+        assert!(r.stderr.contains("1 条未上传的修改"), "{}", r.stderr);
+        for gone in ["desk.db", "desk.db-wal", "desk.key", "credentials.json"] {
+            assert!(!lost.dir.path().join(gone).exists(), "{gone} erased");
+        }
+
+        let listed = server_admin_ok(&db.url, &["handed-over", &id]);
+        assert!(listed.contains("丢失前未上传的企业"), "{listed}");
+        assert!(listed.contains("1 条"), "{listed}");
+        assert!(server_admin_ok(&db.url, &["list-devices"]).contains("交出未上传的修改并已清除"));
+        office.run(&["sync"]).ok();
+        assert_eq!(
+            names(&office),
+            ["已同步的企业"],
+            "what was handed over is not applied"
+        );
+        // The old token opens nothing: it is told the device is lost.
+        let status = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            reqwest::Client::new()
+                .get(format!("http://127.0.0.1:{port}/v1/pull?cursor=0"))
+                .bearer_auth(creds["token"].as_str().unwrap())
+                .header(
+                    "x-desk-protocol",
+                    desk_core::protocol::PROTOCOL_VERSION.to_string(),
+                )
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert_eq!(status.as_u16(), 410);
+    }
+}

@@ -15,7 +15,7 @@ const admin: Account = {
   id: 'u1', name: 'admin', display_name: '管理员', role: 'admin', parks: [], departments: [], created_at: '2026-11-01T00:00:00Z', disabled_at: null,
 }
 const tablet: DeviceInfo = {
-  id: 'd1', user: 'li', name: '李干部的平板', created_at: '2026-11-30T01:00:00Z', last_seen_at: '2026-11-30T02:00:00Z', revoked_at: null,
+  id: 'd1', user: 'li', name: '李干部的平板', created_at: '2026-11-30T01:00:00Z', last_seen_at: '2026-11-30T02:00:00Z', revoked_at: null, lost_at: null, handed_over_at: null,
 }
 
 function fill(selector: string, value: string) {

@@ -49,7 +49,7 @@ describe('figures and status', () => {
   })
 
   it('says offline with the count waiting, or that records stay on the device', () => {
-    const base: AppState = { ready: true, server: 'http://office:8700', user: '张三', admin: false, local: { device_id: 'd', pending: 3, conflicts: 0, rejections: 0, clock_correction: null, ledger_broken: null, cursor: 0, bootstrapped: true, bootstrap_after: null, clock_offset_ms: 0, last_sync_at: null, log: null, retention_days: 30 }, sync: { state: 'offline', reason: 'x', pending: 3 } }
+    const base: AppState = { ready: true, server: 'http://office:8700', user: '张三', admin: false, local: { device_id: 'd', pending: 3, conflicts: 0, rejections: 0, clock_correction: null, ledger_broken: null, cursor: 0, bootstrapped: true, bootstrap_after: null, clock_offset_ms: 0, last_sync_at: null, log: null, retention_days: 30, key_place: null }, sync: { state: 'offline', reason: 'x', pending: 3 } }
     expect(mount(SyncBadge, { props: { state: base } }).text()).toBe('离线 · 3 条待上传')
     expect(mount(SyncBadge, { props: { state: { ...base, server: null } } }).text()).toBe('未登录 · 3 条待上传')
     expect(mount(SyncBadge, { props: { state: { ...base, sync: { state: 'up_to_date', at: 'now' } } } }).text()).toBe('已是最新')

@@ -14,7 +14,7 @@ afterEach(() => {
 
 const signedIn: AppState = {
   ready: true, server: 'http://office:8700', user: '张三', admin: false,
-  local: { device_id: 'd', pending: 0, conflicts: 0, rejections: 0, clock_correction: null, ledger_broken: null, cursor: 9, bootstrapped: true, bootstrap_after: null, clock_offset_ms: 0, last_sync_at: '2024-10-26T02:00:00.000Z', log: null, retention_days: 30 },
+  local: { device_id: 'd', pending: 0, conflicts: 0, rejections: 0, clock_correction: null, ledger_broken: null, cursor: 9, bootstrapped: true, bootstrap_after: null, clock_offset_ms: 0, last_sync_at: '2024-10-26T02:00:00.000Z', log: null, retention_days: 30, key_place: { kind: 'file', path: '/data/desk.key' } },
   sync: { state: 'up_to_date', at: '2024-10-26 10:00' },
 }
 const offlineDevice: AppState = { ...signedIn, server: null, user: null, sync: { state: 'idle' } }
@@ -92,6 +92,21 @@ describe('sync panel', () => {
     await flushPromises()
     expect(calls.filter((c) => c === 'login')).toHaveLength(2)
     expect(w.emitted('refresh')).toHaveLength(1)
+  })
+
+  it('says plainly whether the store is encrypted and where its key is kept', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'conflicts' || cmd === 'rejections') return []
+    })
+    const encrypted = mount(SyncPanel, { props: { state: signedIn } })
+    await flushPromises()
+    const line = encrypted.find('[data-test=detail-encryption]').text()
+    expect(line).toContain('已加密（AES-256）')
+    expect(line).toContain('/data/desk.key')
+    expect(line).toContain('仅本用户可读')
+    const plain = mount(SyncPanel, { props: { state: { ...signedIn, local: { ...signedIn.local, key_place: null } } } })
+    await flushPromises()
+    expect(plain.find('[data-test=detail-encryption]').text()).toContain('未加密')
   })
 
   it('offers the administration screens to an administrator only', async () => {

@@ -521,6 +521,7 @@ const APP_PACKAGES: &[&str] = &[
     "libayatana-appindicator3-dev",
     "librsvg2-dev",
     "libxdo-dev",
+    // libcrypto, which SQLCipher (the device's encrypted store) is linked to.
     "libssl-dev",
     "build-essential",
     "file",
@@ -537,6 +538,8 @@ const APP_PACKAGES: &[&str] = &[
     "zbar-tools",
     // The load balancer in front of two server replicas, in the replicas test.
     "nginx",
+    // SQLite's own shell, which must find no database in a device's encrypted store.
+    "sqlite3",
 ];
 
 fn ensure_app_packages() -> Result {
@@ -555,6 +558,7 @@ fn ensure_app_packages() -> Result {
         && on_path("zbarimg")
         && on_path("chromium")
         && on_path("pdftoppm")
+        && on_path("sqlite3")
         && Path::new("/usr/sbin/nginx").exists();
     if present {
         return Ok(());

@@ -305,7 +305,7 @@ fn filed(i: usize, label: usize) -> Category {
 fn policy(n: usize) {
     let corpus: Vec<(String, usize)> = (0..n).map(varied).collect();
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(&dir.path().join("desk.db")).expect("open");
+    let mut store = Store::open_dir(dir.path()).expect("open");
     store
         .write(|w| {
             let sites: Vec<Uuid> = (0..2000)
@@ -469,6 +469,9 @@ fn fill(dir: &Path, n: usize) {
          PRAGMA wal_checkpoint(TRUNCATE);",
     )
     .expect("spread the ledger");
+    drop(conn);
+    // Encrypted as a device's store is, before anything is measured.
+    drop(Store::open_dir(dir).expect("encrypt the store"));
 }
 
 fn pages(dir: &Path) {

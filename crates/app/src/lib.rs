@@ -108,8 +108,7 @@ pub struct Desk {
 
 impl Desk {
     pub fn open(dir: &Path) -> std::result::Result<Desk, Box<dyn std::error::Error>> {
-        std::fs::create_dir_all(dir)?;
-        let store = Arc::new(Mutex::new(Store::open(&dir.join("desk.db"))?));
+        let store = Arc::new(Mutex::new(Store::open_dir(dir)?));
         let desk = Desk {
             dir: dir.to_owned(),
             store,

@@ -12,7 +12,6 @@ mod args;
 mod output;
 mod sync;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -44,16 +43,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn open(data_dir: &PathBuf) -> Result<Store, StoreError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| StoreError::File {
-        path: data_dir.display().to_string(),
-        source,
-    })?;
-    Store::open(&data_dir.join("desk.db"))
-}
-
 fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
-    let mut store = open(&cli.data_dir)?;
+    let mut store = Store::open_dir(&cli.data_dir)?;
     // Commands that talk to the server report failures in their own words.
     let remote = |r: Result<(), String>| r.map_err(StoreError::Remote);
     let s = &mut store;

@@ -102,7 +102,7 @@ pub fn sync(
             ..WatchOptions::default()
         };
         let mut status = engine.status();
-        rt.block_on(async {
+        let stopped = rt.block_on(async {
             let printing = async {
                 while status.changed().await.is_ok() {
                     let s = status.borrow_and_update().clone();
@@ -112,11 +112,17 @@ pub fn sync(
                 }
             };
             tokio::select! {
-                _ = desk_sync::watch::watch(&engine, opts, async { let _ = tokio::signal::ctrl_c().await; }) => {},
-                _ = printing => {},
+                stopped = desk_sync::watch::watch(&engine, opts, async { let _ = tokio::signal::ctrl_c().await; }) => stopped,
+                _ = printing => desk_sync::watch::Stopped::Shutdown,
             }
         });
-        return Ok(());
+        return match stopped {
+            desk_sync::watch::Stopped::Lost { kept } => {
+                drop(engine);
+                Err(erase(data_dir, desk_sync::SyncError::Lost { kept }))
+            }
+            desk_sync::watch::Stopped::Shutdown => Ok(()),
+        };
     }
     // Progress on stderr while it works; the outcome on stdout.
     let mut progress = engine.status();
@@ -157,7 +163,22 @@ pub fn sync(
             }
             Ok(())
         }
+        Err(lost @ desk_sync::SyncError::Lost { .. }) => {
+            drop(engine);
+            Err(erase(data_dir, lost))
+        }
         Err(e) => Err(status_or(&status, &e.to_string())),
+    }
+}
+
+/// A device marked lost that has handed over: its store, key and sign-in go; what is said is
+/// what happened.
+fn erase(data_dir: &Path, lost: desk_sync::SyncError) -> String {
+    match desk_sync::erase(data_dir) {
+        Ok(()) => lost.to_string(),
+        Err(e) => format!(
+            "此设备已被标记为丢失，但清除本机数据失败 (this device was marked lost, but erasing its data failed): {e}"
+        ),
     }
 }
 
@@ -183,6 +204,9 @@ pub fn status(data_dir: &Path, store: &Store, out: &Out) -> Result<(), StoreErro
         None => out!("服务器 (server)       未登录 (not signed in): 数据只保存在本设备 (records stay on this device)"),
     }
     out!("本设备 (device)       {}", s.device_id);
+    if let Some(place) = &s.key_place {
+        out!("加密 (encryption)     {place}");
+    }
     out!("待上传 (pending)      {}", s.pending);
     out!(
         "上次同步 (last sync)  {}",

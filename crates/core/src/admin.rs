@@ -78,6 +78,10 @@ pub struct DeviceInfo {
     pub created_at: String,
     pub last_seen_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// When an administrator marked it lost; it erases itself at its next contact.
+    pub lost_at: Option<String>,
+    /// When, marked lost, it handed over the changes it had not pushed.
+    pub handed_over_at: Option<String>,
 }
 
 /// A new park (园区) or department (责任单位), by name; a department's level is zone,

@@ -120,6 +120,14 @@ pub struct PushResponse {
     pub server_time: i64,
 }
 
+/// A lost device's hand-over: how many of the operations it had not pushed the server kept
+/// for the office to review.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HandOverResponse {
+    pub kept: usize,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(IntoParams))]
 #[serde(deny_unknown_fields)]

@@ -223,6 +223,14 @@ pub fn revoke_device(db: &Db, id: Uuid) -> Result<(), ApiError> {
     db.tx_blocking(|sql| state::revoke_device(sql, id, None, None))
 }
 
+pub fn mark_device_lost(db: &Db, id: Uuid) -> Result<(), ApiError> {
+    db.tx_blocking(|sql| state::mark_device_lost(sql, id, None))
+}
+
+pub fn handed_over(db: &Db, id: Uuid) -> Result<Vec<desk_core::Op>, ApiError> {
+    db.tx_blocking(|sql| state::handed_over(sql, id))
+}
+
 /// Walks every appeal's ledger chain (`desk-server admin verify-ledger`).
 pub fn verify_ledger(db: &Db) -> Result<state::ledger::LedgerReport, ApiError> {
     db.tx_blocking(state::verify_ledger)

@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
     let sync = Router::new()
         .route("/v1/login", post(login))
         .route("/v1/push", post(push))
+        .route("/v1/handover", post(hand_over))
         .route("/v1/pull", get(pull))
         .route("/v1/bootstrap", get(bootstrap))
         .route("/v1/live", get(live_changes))
@@ -321,9 +322,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
 /// The SHA-256 of the `Authorization: Bearer` token, as tokens are stored; devices and the
 /// portal both send theirs so.
-pub(crate) fn bearer_token_hash(parts: &Parts) -> Option<String> {
-    let token = parts
-        .headers
+pub(crate) fn bearer_token_hash(headers: &axum::http::HeaderMap) -> Option<String> {
+    let token = headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?
@@ -350,7 +350,7 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let hash = bearer_token_hash(parts).ok_or_else(ApiError::unauthorized)?;
+        let hash = bearer_token_hash(&parts.headers).ok_or_else(ApiError::unauthorized)?;
         state
             .tx(move |sql| {
                 let caller =
@@ -520,6 +520,31 @@ async fn push(
         results,
         server_time: now_ms(),
     }))
+}
+
+/// A device marked lost hands over the operations it had not pushed, before it erases itself:
+/// they are kept for the office to review (`desk-server admin device handed-over ID`), never
+/// applied as they come, since whoever holds a lost tablet may have written them.
+#[utoipa::path(
+    post, path = "/v1/handover", request_body = PushRequest,
+    security(("token" = [])),
+    responses(
+        (status = 200, body = HandOverResponse, description = "How many operations were kept"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The device is not marked lost"),
+        (status = 413, body = ErrorBody),
+    )
+)]
+async fn hand_over(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Json<HandOverResponse>, ApiError> {
+    let hash = bearer_token_hash(&headers).ok_or_else(ApiError::unauthorized)?;
+    let kept = state
+        .tx(move |sql| state::hand_over(sql, &hash, &req.ops))
+        .await?;
+    Ok(Json(HandOverResponse { kept }))
 }
 
 /// Live changes: server-sent events, each `{"cursor": N}`, the log's head now and each time
@@ -850,7 +875,7 @@ impl Modify for BearerToken {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Mobile Desk sync server", description = "流动办公桌 central server: accounts, devices, sync protocol, appeals ledger."),
-    paths(healthz, crate::metrics::readyz, crate::metrics::metrics, openapi, login, push, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, bulletin, devices, revoke,
+    paths(healthz, crate::metrics::readyz, crate::metrics::metrics, openapi, login, push, hand_over, pull, bootstrap, live_changes, record, appeals, appeals_xlsx, appeals_csv, alerts, stats, bulletin, devices, revoke,
         crate::portal::sign_in, crate::portal::sign_out, crate::portal::appeals, crate::portal::rate, crate::portal::place_order, crate::portal::raise_appeal,
         crate::portal::board_consent, crate::portal::board_parks, crate::portal::board, crate::portal::receipt, crate::portal::rate_by_receipt,
         crate::open311::services, crate::open311::service, crate::open311::create, crate::open311::requests, crate::open311::request,

@@ -63,6 +63,15 @@ impl ApiError {
         )
     }
 
+    /// A device an administrator marked lost: it hands over and erases itself.
+    pub fn device_lost() -> Self {
+        Self::new(
+            StatusCode::GONE,
+            "device_lost",
+            "此设备已被管理员标记为丢失：交出未上传的修改后，本机数据将被清除 (this device was marked lost by an administrator: it hands over its unpushed changes, then erases its data)",
+        )
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }

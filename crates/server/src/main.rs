@@ -111,6 +111,13 @@ enum AdminCmd {
     ListDevices,
     /// Revoke a device: its token stops working at once.
     RevokeDevice { id: String },
+    /// Mark a device lost (stolen, left behind): its token opens nothing from now on; at its
+    /// next contact it hands over the changes it had not pushed and erases its store, its key
+    /// and its sign-in.
+    MarkDeviceLost { id: String },
+    /// List what a lost device handed over: the changes it had not pushed, kept for review
+    /// and never applied as they came.
+    HandedOver { id: String },
     /// Publish a year of holidays and make-up working days (holiday-cn's JSON, one file a
     /// year) to every device.
     #[command(subcommand)]
@@ -342,6 +349,13 @@ fn password(from_stdin: bool) -> Result<String, String> {
     }
 }
 
+/// A device's id as an administrator typed it.
+fn device_id(id: &str) -> Result<uuid::Uuid, String> {
+    id.trim()
+        .parse()
+        .map_err(|_| format!("id：“{id}”不是设备编号 (not a device id)"))
+}
+
 fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
     // Opened by the commands that need it: a backup or a restore works on the database as it
     // is (a restore must not first migrate what it is about to replace).
@@ -430,10 +444,15 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
                         d.user,
                         d.name,
                         d.last_seen_at.as_deref().unwrap_or("—"),
-                        if d.revoked_at.is_some() {
-                            "  [已停用 revoked]"
-                        } else {
-                            ""
+                        match (&d.revoked_at, &d.lost_at, &d.handed_over_at) {
+                            (Some(_), _, _) => "  [已停用 revoked]".to_owned(),
+                            (_, Some(lost), Some(at)) => format!(
+                                "  [已标记丢失 {lost}，{at} 交出未上传的修改并已清除 (lost; handed over and erased)]"
+                            ),
+                            (_, Some(lost), None) => format!(
+                                "  [已标记丢失 {lost}，待其下次联网时清除 (lost; erases at its next contact)]"
+                            ),
+                            _ => String::new(),
                         }
                     )
                 })
@@ -441,12 +460,40 @@ fn admin(config: &Config, cmd: AdminCmd) -> Result<String, String> {
                 .join("\n"))
         }
         AdminCmd::RevokeDevice { id } => {
-            let id = id
-                .trim()
-                .parse()
-                .map_err(|_| format!("id：“{id}”不是设备编号 (not a device id)"))?;
+            let id = device_id(&id)?;
             admin::revoke_device(&open()?, id).map_err(err)?;
             Ok(format!("已停用设备 (device revoked) {id}"))
+        }
+        AdminCmd::MarkDeviceLost { id } => {
+            let id = device_id(&id)?;
+            admin::mark_device_lost(&open()?, id).map_err(err)?;
+            Ok(format!(
+                "已将设备 {id} 标记为丢失：它下次联网时交出未上传的修改，然后清除本机数据 (device marked lost: at its next contact it hands over its unpushed changes and erases its data)"
+            ))
+        }
+        AdminCmd::HandedOver { id } => {
+            let id = device_id(&id)?;
+            let ops = admin::handed_over(&open()?, id).map_err(err)?;
+            if ops.is_empty() {
+                return Ok(
+                    "（此设备没有交出任何修改 / nothing handed over by this device）".into(),
+                );
+            }
+            let mut lines = vec![format!(
+                "设备 {id} 交出 {} 条未上传的修改，未自动生效，请核对后由办公室录入 ({} changes it had not pushed, not applied: review them and enter what the office needs)",
+                ops.len(),
+                ops.len()
+            )];
+            lines.extend(ops.iter().map(|op| {
+                format!(
+                    "{}  {} {}  {}",
+                    op.id,
+                    op.entity.name_zh(),
+                    op.record_id,
+                    serde_json::Value::Object(op.fields.clone())
+                )
+            }));
+            Ok(lines.join("\n"))
         }
         AdminCmd::Calendar(CalendarCmd::Import { file }) => {
             let text = std::fs::read_to_string(&file)

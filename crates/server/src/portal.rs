@@ -65,7 +65,7 @@ impl FromRequestParts<AppState> for Enterprise {
                 "请重新登录 (please sign in again)",
             )
         };
-        let token_hash = bearer_token_hash(parts).ok_or_else(signed_out)?;
+        let token_hash = bearer_token_hash(&parts.headers).ok_or_else(signed_out)?;
         let hash = token_hash.clone();
         let (site_id, site_name) = app
             .tx(move |sql| state::session_site(sql, &hash))

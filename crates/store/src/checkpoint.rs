@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::Result;
+use crate::{Result, StoreKey};
 
 /// How long writes must pause before a checkpoint runs.
 const QUIET: Duration = Duration::from_millis(250);
@@ -20,24 +20,44 @@ const QUIET: Duration = Duration::from_millis(250);
 const MAX_WRITES_BETWEEN: u32 = 200;
 
 pub struct Checkpointer {
-    nudge: SyncSender<()>,
+    nudge: Option<SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
-    pub fn start(path: &Path) -> Result<Checkpointer> {
+    pub fn start(path: &Path, key: Option<&StoreKey>) -> Result<Checkpointer> {
         let conn = Connection::open(path)?;
+        if let Some(key) = key {
+            key.unlock(&conn, path)?;
+        }
         conn.busy_timeout(Duration::from_secs(5))?;
         let (nudge, nudged) = mpsc::sync_channel(1);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("desk-checkpoint".into())
             .spawn(move || run(conn, nudged))
             .map_err(|_| crate::StoreError::Corrupt("checkpoint thread"))?;
-        Ok(Checkpointer { nudge })
+        Ok(Checkpointer {
+            nudge: Some(nudge),
+            thread: Some(thread),
+        })
     }
 
     /// Says a write happened; never blocks.
     pub fn nudge(&self) {
-        let _ = self.nudge.try_send(());
+        if let Some(nudge) = &self.nudge {
+            let _ = nudge.try_send(());
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    /// Waits for the thread's connection to close (the last one, which folds the WAL into the
+    /// file), so a store dropped is a file at rest.
+    fn drop(&mut self) {
+        drop(self.nudge.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

@@ -29,6 +29,15 @@ pub enum StoreError {
     #[error("{0}")]
     Remote(String),
 
+    #[error("密钥打不开本机数据 {path}：数据未被改动。请用原来的密钥文件，或删除数据目录后重新登录同步 (the key does not open the store {path}; nothing was changed: restore its key file, or remove the data directory and sign in to sync again)")]
+    WrongKey { path: String },
+
+    #[error("本机数据已加密，但找不到它的密钥文件 {path}：数据未被改动 (the store is encrypted and its key file {path} is missing; nothing was changed)")]
+    KeyMissing { path: String },
+
+    #[error("密钥文件 {path} 已损坏，无法读取：数据未被改动 (the key file {path} is damaged; nothing was changed)")]
+    KeyUnreadable { path: String },
+
     #[error("数据库错误 (database error): {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

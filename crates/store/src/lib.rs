@@ -1,7 +1,8 @@
 //! The device's local store.
 //!
-//! One SQLite file per device (WAL, `synchronous=NORMAL`, foreign keys, busy timeout), its
-//! schema in `migrations/client`. Domain tables change only through [`apply`], which runs in
+//! One SQLite file per device (WAL, `synchronous=NORMAL`, foreign keys, busy timeout),
+//! encrypted with SQLCipher under a key of its own ([`key`]), its schema in
+//! `migrations/client`. Domain tables change only through [`apply`], which runs in
 //! the same transaction that appends the operation to `oplog`: there is no write without its
 //! operation and no operation without its write. Local writes go through [`Writer`], which
 //! validates, stamps and records; operations from elsewhere go through [`Store::apply_remote`].
@@ -13,6 +14,7 @@ mod demo;
 mod drafts;
 mod error;
 mod import;
+mod key;
 mod ledger;
 mod migrate;
 mod orders;
@@ -36,6 +38,7 @@ pub use desk_core::stats::Stats;
 pub use drafts::Draft;
 pub use error::{ImportRowError, StoreError};
 pub use import::import_sites_csv;
+pub use key::{erase_dir, KeyPlace, StoreKey, KEY_FILE, STORE_FILE};
 pub use ledger::{AppealFilter, AppealText, LedgerEntry, LedgerOrder, LedgerPage, LedgerSort};
 pub use migrate::SCHEMA_VERSION;
 pub use query::{register_functions, SearchHits};
@@ -61,14 +64,31 @@ pub struct Store {
     checkpointer: Option<Checkpointer>,
     /// Texts given to the full-text index, see [`query::register_functions`].
     indexed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Where the key is kept, for a store opened with [`Store::open_dir`].
+    key_place: Option<KeyPlace>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `path`, applying pending migrations.
+    /// Opens (creating if needed) the store at `path`, not encrypted, applying pending
+    /// migrations: for tests, benchmarks and tools. A device opens its data directory with
+    /// [`Store::open_dir`], encrypted.
     pub fn open(path: &Path) -> Result<Store> {
+        Self::open_with(path, None)
+    }
+
+    /// Opens the store at `path`, encrypted under `key`; a device opens its data directory
+    /// with [`Store::open_dir`], which keeps the key.
+    pub fn open_encrypted(path: &Path, key: &StoreKey) -> Result<Store> {
+        Self::open_with(path, Some(key))
+    }
+
+    fn open_with(path: &Path, key: Option<&StoreKey>) -> Result<Store> {
         let conn = Connection::open(path)?;
+        if let Some(key) = key {
+            key.unlock(&conn, path)?;
+        }
         let mut store = Self::init(conn)?;
-        store.checkpointer = Some(Checkpointer::start(path)?);
+        store.checkpointer = Some(Checkpointer::start(path, key)?);
         Ok(store)
     }
 
@@ -116,6 +136,7 @@ impl Store {
             anchor,
             checkpointer: None,
             indexed,
+            key_place: None,
         })
     }
 

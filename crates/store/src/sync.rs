@@ -43,6 +43,8 @@ pub struct LocalStatus {
     pub ledger_broken: Option<String>,
     /// Days acknowledged operations are kept, to hand back to a server restored from a backup.
     pub retention_days: i64,
+    /// Where the store's key is kept; none for a store that is not encrypted.
+    pub key_place: Option<crate::KeyPlace>,
     #[serde(flatten)]
     pub sync: SyncState,
 }
@@ -142,6 +144,7 @@ impl Store {
             clock_correction: self.clock_correction()?,
             ledger_broken: meta(self.conn(), "ledger.broken")?,
             retention_days: self.retention_days()?,
+            key_place: self.key_place().cloned(),
             sync: self.sync_state()?,
         })
     }

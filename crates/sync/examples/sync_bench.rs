@@ -337,11 +337,19 @@ impl Timed {
     }
 }
 
+/// A device's store on disk, encrypted as the app's and the `desk` binary's are (one key for
+/// the run, so a copy opens too).
+fn device_store(path: &Path) -> Store {
+    static KEY: std::sync::LazyLock<desk_store::StoreKey> =
+        std::sync::LazyLock::new(desk_store::StoreKey::random);
+    Store::open_encrypted(path, &KEY).unwrap()
+}
+
 /// The whole zone written on a device offline, as the app's engine writes captures, in
 /// transactions of 1,000, the search index kept row by row; or (`bulk`) as an import writes,
 /// in one transaction, the index built in one pass right after ([`Store::write_bulk`]).
 fn capture(path: &Path, zone: &Zone, bulk: bool) -> Timed {
-    let mut store = Store::open(path).unwrap();
+    let mut store = device_store(path);
     let start = Instant::now();
     let records = zone
         .sites
@@ -394,7 +402,7 @@ async fn transfer(bins: &Bins, url: &str, captured: &Path, dir: &Path, zone: &Zo
     let server = ServerProcess::start(bins, url);
     let copy = dir.join(format!("device-{}.db", Uuid::now_v7().simple()));
     std::fs::copy(captured, &copy).unwrap();
-    let device = engine(&server.url, Store::open(&copy).unwrap(), "capture").await;
+    let device = engine(&server.url, device_store(&copy), "capture").await;
     let start = Instant::now();
     let report = device.sync().await.unwrap();
     let push = Timed {
@@ -477,12 +485,12 @@ fn peak_rss(child: &mut Child) -> u64 {
 /// feed brings changes in time); device A writes an appeal and syncs, 200 times. Timed from A's
 /// sync to the appeal in B's store.
 async fn live_changes(url: &str, dir: &Path) -> Vec<Duration> {
-    let a = engine(url, Store::open(&dir.join("live-a.db")).unwrap(), "a").await;
+    let a = engine(url, device_store(&dir.join("live-a.db")), "a").await;
     let site = site(0);
     let site_id = site.id;
     a.store().write(|w| w.create(site).map(drop)).unwrap();
     a.sync().await.unwrap();
-    let b = Arc::new(engine(url, Store::open(&dir.join("live-b.db")).unwrap(), "b").await);
+    let b = Arc::new(engine(url, device_store(&dir.join("live-b.db")), "b").await);
     b.sync().await.unwrap();
     let opts = WatchOptions {
         interval: Duration::from_secs(60),

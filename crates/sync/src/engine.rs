@@ -25,6 +25,10 @@ pub const SEARCH_INDEX_STEP: i64 = 5000;
 pub enum SyncError {
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// The device was marked lost and handed over what it had not pushed: its caller erases
+    /// it ([`crate::erase`]).
+    #[error("此设备已被管理员标记为丢失：{kept} 条未上传的修改已交给办公室核对，本机数据已清除 (this device was marked lost by an administrator: {kept} unpushed changes were handed to the office for review, and its data is erased)")]
+    Lost { kept: usize },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -91,7 +95,10 @@ impl<T: Transport> Engine<T> {
     /// A whole sync: bootstrap if this device never had one, push everything pending, pull
     /// everything new. The status says how it went.
     pub async fn sync(&self) -> Result<SyncReport, SyncError> {
-        let result = self.sync_inner().await;
+        let result = match self.sync_inner().await {
+            Err(SyncError::Transport(TransportError::DeviceLost(_))) => self.hand_over().await,
+            other => other,
+        };
         let pending = self.store().status().map(|s| s.pending).unwrap_or_default();
         self.set(match &result {
             Ok(_) => {
@@ -111,6 +118,15 @@ impl<T: Transport> Engine<T> {
             Err(e) => Status::NeedsAttention { reason: e.to_string() },
         });
         result
+    }
+
+    /// Marked lost: hands the server every operation not yet acknowledged, for the office to
+    /// review. Only once the server has them may the device be erased; until then it stays
+    /// lost and tries again at its next sync.
+    async fn hand_over(&self) -> Result<SyncReport, SyncError> {
+        let ops = self.store().outbox()?;
+        let kept = self.transport.hand_over(ops).await?;
+        Err(SyncError::Lost { kept })
     }
 
     async fn sync_inner(&self) -> Result<SyncReport, SyncError> {

@@ -17,5 +17,16 @@ pub mod transport;
 pub mod watch;
 
 pub use engine::{Engine, SyncError, SyncReport};
+
+/// Erases what a device keeps in `data_dir`: its store with the store's key, and its sign-in.
+/// For a device marked lost, once it has handed over ([`SyncError::Lost`]); the store must be
+/// closed first (its engine dropped).
+pub fn erase(data_dir: &std::path::Path) -> std::io::Result<()> {
+    desk_store::erase_dir(data_dir)?;
+    match std::fs::remove_file(credentials::path(data_dir)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
 pub use status::{Phase, Status};
 pub use transport::{HttpTransport, LiveFeed, Transport, TransportError};

@@ -22,6 +22,9 @@ pub enum TransportError {
     /// The server's certificate is not one this machine trusts (or not for this address).
     #[error("服务器的证书不受信任：请在本机安装本区的根证书，或核对服务器地址 (the server's certificate is not trusted: install the zone's CA certificate on this machine, or check the address): {0}")]
     Untrusted(String),
+    /// An administrator marked this device lost: it hands over and erases itself.
+    #[error("{0}")]
+    DeviceLost(String),
     /// The server refused the request itself (not one operation): a bug or a limit.
     #[error("服务器拒绝了请求 (the server refused the request): {status} {message}")]
     Refused { status: u16, message: String },
@@ -55,6 +58,8 @@ pub(crate) fn unanswered(e: reqwest::Error) -> TransportError {
 
 pub trait Transport: Send + Sync {
     fn push(&self, ops: Vec<Op>) -> impl Future<Output = Result<PushResponse>> + Send;
+    /// A lost device's unpushed operations, kept by the server for review; how many it kept.
+    fn hand_over(&self, ops: Vec<Op>) -> impl Future<Output = Result<usize>> + Send;
     fn pull(&self, query: PullQuery) -> impl Future<Output = Result<PullResponse>> + Send;
     fn bootstrap(
         &self,
@@ -183,6 +188,7 @@ pub async fn read<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Re
     let message = body["message"].as_str().unwrap_or_default().to_owned();
     Err(match status {
         401 => TransportError::Unauthorized,
+        410 if body["code"] == "device_lost" => TransportError::DeviceLost(message),
         426 => TransportError::UpgradeRequired(message),
         500.. => TransportError::Offline(format!("server error {status}: {message}")),
         _ => TransportError::Refused { status, message },
@@ -197,6 +203,17 @@ impl Transport for HttpTransport {
                 .header(reqwest::header::CONTENT_TYPE, "application/json"),
         )
         .await
+    }
+
+    async fn hand_over(&self, ops: Vec<Op>) -> Result<usize> {
+        let json = serde_json::to_vec(&PushRequest { ops }).expect("operations serialise");
+        let reply: HandOverResponse = self
+            .send(
+                compressed(self.http.post(format!("{}/v1/handover", self.base)), json)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json"),
+            )
+            .await?;
+        Ok(reply.kept)
     }
 
     async fn pull(&self, query: PullQuery) -> Result<PullResponse> {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use rand::Rng;
 use tokio::sync::Notify;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, SyncError};
 use crate::transport::Transport;
 
 #[derive(Debug, Clone)]
@@ -50,25 +50,40 @@ pub fn backoff(opts: &WatchOptions, failures: u32) -> Duration {
     base.mul_f64(jitter)
 }
 
-/// Syncs until `shutdown` resolves. Cancelling is clean at any point: every step's outcome is
-/// in the store before the next begins.
+/// Why [`watch`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// `shutdown` resolved.
+    Shutdown,
+    /// The device was marked lost and handed over `kept` changes: its caller erases it.
+    Lost { kept: usize },
+}
+
+/// Syncs until `shutdown` resolves, or the device learns it was marked lost. Cancelling is
+/// clean at any point: every step's outcome is in the store before the next begins.
 pub async fn watch<T: Transport>(
     engine: &Engine<T>,
     opts: WatchOptions,
     shutdown: impl Future<Output = ()>,
-) {
+) -> Stopped {
     let behind = Notify::new();
     tokio::select! {
-        _ = keep_in_sync(engine, &opts, &behind) => {},
-        _ = listen(engine, &opts, &behind) => {},
-        _ = shutdown => {},
+        kept = keep_in_sync(engine, &opts, &behind) => Stopped::Lost { kept },
+        _ = listen(engine, &opts, &behind) => Stopped::Shutdown,
+        _ = shutdown => Stopped::Shutdown,
     }
 }
 
-async fn keep_in_sync<T: Transport>(engine: &Engine<T>, opts: &WatchOptions, behind: &Notify) {
+/// Syncs for ever, unless the device was marked lost: then how many changes it handed over.
+async fn keep_in_sync<T: Transport>(
+    engine: &Engine<T>,
+    opts: &WatchOptions,
+    behind: &Notify,
+) -> usize {
     let mut failures = 0u32;
     loop {
         match engine.sync().await {
+            Err(SyncError::Lost { kept }) => return kept,
             Ok(_) => {
                 failures = 0;
                 wait_for_work(engine, opts, behind).await;

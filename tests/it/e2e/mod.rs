@@ -663,10 +663,7 @@ async fn app_step_admin_creates_officer(display: &Display, dir: &std::path::Path
 
 /// The visit drafts saved in the app's store, read beside the running app (read-only).
 fn visit_drafts(data_dir: &std::path::Path) -> Vec<String> {
-    let Ok(db) = rusqlite::Connection::open_with_flags(
-        data_dir.join("desk.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    ) else {
+    let Ok(db) = desk_store::Store::peek(data_dir) else {
         return Vec::new();
     };
     db.prepare("SELECT body FROM drafts WHERE kind = 'visit'")
@@ -764,7 +761,7 @@ fn long_ledger(dir: &std::path::Path, n: usize) {
     use chrono::{Duration, Utc};
     use desk_core::appeal::Action;
     use desk_core::model::*;
-    let mut store = desk_store::Store::open(&dir.join("desk.db")).expect("open the store");
+    let mut store = desk_store::Store::open_dir(dir).expect("open the store");
     store.load_demo().expect("load the demo");
     let site_id = store
         .resolve(desk_core::Entity::Site, SITE)

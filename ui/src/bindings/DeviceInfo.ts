@@ -7,4 +7,12 @@ export type DeviceInfo = { id: string,
 /**
  * The account's user name.
  */
-user: string, name: string, created_at: string, last_seen_at: string | null, revoked_at: string | null, };
+user: string, name: string, created_at: string, last_seen_at: string | null, revoked_at: string | null, 
+/**
+ * When an administrator marked it lost; it erases itself at its next contact.
+ */
+lost_at: string | null, 
+/**
+ * When, marked lost, it handed over the changes it had not pushed.
+ */
+handed_over_at: string | null, };

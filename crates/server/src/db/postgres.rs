@@ -63,6 +63,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_accounts_disabled",
         include_str!("../../../../migrations/server-postgres/0011_accounts_disabled.sql"),
     ),
+    (
+        "0012_lost_devices",
+        include_str!("../../../../migrations/server-postgres/0012_lost_devices.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

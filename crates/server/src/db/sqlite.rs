@@ -55,6 +55,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_accounts_disabled",
         include_str!("../../../../migrations/server-sqlite/0011_accounts_disabled.sql"),
     ),
+    (
+        "0012_lost_devices",
+        include_str!("../../../../migrations/server-sqlite/0012_lost_devices.sql"),
+    ),
 ];
 
 pub struct SqliteDb {

@@ -393,10 +393,10 @@ pub fn create_device(
 }
 
 /// The caller behind a device token, if the token is known, its device not revoked and its
-/// account not disabled.
+/// account not disabled. A device marked lost is told so (410), whatever it asked.
 pub fn caller_by_token(sql: &mut dyn Sql, token_hash: &str) -> Result<Option<Caller>> {
     let Some(row) = sql.row(
-        "SELECT u.id, u.name, u.display_name, u.role, d.id AS device_id
+        "SELECT u.id, u.name, u.display_name, u.role, d.id AS device_id, d.lost_at
          FROM devices d JOIN users u ON u.id = d.user_id
          WHERE d.token_hash = $1 AND d.revoked_at IS NULL AND u.disabled_at IS NULL",
         &[token_hash.into()],
@@ -404,6 +404,9 @@ pub fn caller_by_token(sql: &mut dyn Sql, token_hash: &str) -> Result<Option<Cal
     else {
         return Ok(None);
     };
+    if row.text("lost_at").is_some() {
+        return Err(ApiError::device_lost());
+    }
     let user_id = uuid(row.get("id"))?;
     let info = user_info(sql, user_id, &row)?;
     Ok(Some(Caller {
@@ -417,6 +420,81 @@ pub fn caller_by_token(sql: &mut dyn Sql, token_hash: &str) -> Result<Option<Cal
     }))
 }
 
+/// Marks a device lost: its token opens nothing from now on, and at its next contact it hands
+/// over what it had not pushed and erases itself.
+pub fn mark_device_lost(sql: &mut dyn Sql, id: Uuid, by: Option<Uuid>) -> Result<()> {
+    let changed = sql.exec(
+        "UPDATE devices SET lost_at = $1 WHERE id = $2 AND lost_at IS NULL AND revoked_at IS NULL",
+        &[now_text().into(), id.to_string().into()],
+    )?;
+    if changed == 0 {
+        return Err(ApiError::not_found(format!(
+            "没有可标记为丢失的设备 {id}（编号不对，或已停用、已标记）(no device {id} that can be marked lost: unknown, revoked or marked already)"
+        )));
+    }
+    audit(sql, by, Some(id), "device_lost", &id.to_string())
+}
+
+/// Keeps what a lost device had not pushed, for the office to review; returns how many
+/// operations it handed over. Only a device marked lost hands over.
+pub fn hand_over(sql: &mut dyn Sql, token_hash: &str, ops: &[desk_core::Op]) -> Result<usize> {
+    let device = sql
+        .row(
+            "SELECT id, lost_at FROM devices WHERE token_hash = $1 AND revoked_at IS NULL",
+            &[token_hash.into()],
+        )?
+        .ok_or_else(ApiError::unauthorized)?;
+    if device.text("lost_at").is_none() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "not_lost",
+            "此设备未被标记为丢失，请照常同步 (this device is not marked lost: sync as usual)",
+        ));
+    }
+    let id = uuid(device.get("id"))?;
+    let now = now_text();
+    for op in ops {
+        sql.exec(
+            "INSERT INTO handed_over_ops (device_id, op_id, entity, record_id, op, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (device_id, op_id) DO NOTHING",
+            &[
+                id.to_string().into(),
+                op.id.to_string().into(),
+                op.entity.table().into(),
+                op.record_id.to_string().into(),
+                serde_json::to_string(op).expect("an op serialises").into(),
+                now.clone().into(),
+            ],
+        )?;
+    }
+    sql.exec(
+        "UPDATE devices SET handed_over_at = $1 WHERE id = $2",
+        &[now.into(), id.to_string().into()],
+    )?;
+    audit(
+        sql,
+        None,
+        Some(id),
+        "hand_over",
+        &format!("{} operations not pushed", ops.len()),
+    )?;
+    Ok(ops.len())
+}
+
+/// What a lost device handed over, oldest first.
+pub fn handed_over(sql: &mut dyn Sql, device: Uuid) -> Result<Vec<desk_core::Op>> {
+    sql.rows(
+        "SELECT op FROM handed_over_ops WHERE device_id = $1 ORDER BY op_id",
+        &[device.to_string().into()],
+    )?
+    .iter()
+    .map(|r| {
+        serde_json::from_str(text(r.get("op")))
+            .map_err(|_| ApiError::internal("a handed-over operation is unreadable"))
+    })
+    .collect()
+}
+
 pub fn touch_device(sql: &mut dyn Sql, device: Uuid) -> Result<()> {
     sql.exec(
         "UPDATE devices SET last_seen_at = $1 WHERE id = $2",
@@ -428,7 +506,8 @@ pub fn touch_device(sql: &mut dyn Sql, device: Uuid) -> Result<()> {
 /// Devices of one user, or of everyone (`None`).
 pub fn list_devices(sql: &mut dyn Sql, user: Option<Uuid>) -> Result<Vec<DeviceInfo>> {
     let rows = sql.rows(
-        "SELECT d.id, u.name AS user_name, d.name, d.created_at, d.last_seen_at, d.revoked_at
+        "SELECT d.id, u.name AS user_name, d.name, d.created_at, d.last_seen_at, d.revoked_at,
+                d.lost_at, d.handed_over_at
          FROM devices d JOIN users u ON u.id = d.user_id
          WHERE $1 = '' OR d.user_id = $1 ORDER BY d.id",
         &[user.map(|u| u.to_string()).unwrap_or_default().into()],
@@ -442,6 +521,8 @@ pub fn list_devices(sql: &mut dyn Sql, user: Option<Uuid>) -> Result<Vec<DeviceI
                 created_at: text(r.get("created_at")).to_owned(),
                 last_seen_at: r.text("last_seen_at").map(str::to_owned),
                 revoked_at: r.text("revoked_at").map(str::to_owned),
+                lost_at: r.text("lost_at").map(str::to_owned),
+                handed_over_at: r.text("handed_over_at").map(str::to_owned),
             })
         })
         .collect()
@@ -473,10 +554,10 @@ pub fn audit(
     action: &str,
     detail: &str,
 ) -> Result<()> {
-    sql.exec(
-        "INSERT INTO audit (id, at, user_id, device_id, action, detail)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[
+    sql.insert(
+        "audit",
+        "id, at, user_id, device_id, action, detail",
+        vec![
             Uuid::now_v7().to_string().into(),
             now_text().into(),
             user.map(|u| u.to_string()).into(),
