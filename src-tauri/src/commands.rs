@@ -493,6 +493,13 @@ pub fn start_background_sync<R: Runtime>(app: AppHandle<R>) {
             interval: Duration::from_secs(30),
             ..Default::default()
         };
-        desk_sync::watch::watch(&engine, opts, std::future::pending()).await;
+        let stopped = desk_sync::watch::watch(&engine, opts, std::future::pending()).await;
+        if let desk_sync::watch::Stopped::Lost { kept } = stopped {
+            drop(engine);
+            let said = app
+                .state::<Desk>()
+                .erase_lost(&desk_sync::SyncError::Lost { kept });
+            let _ = app.emit("device-lost", said.message);
+        }
     });
 }

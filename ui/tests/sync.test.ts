@@ -109,6 +109,26 @@ describe('sync panel', () => {
     expect(plain.find('[data-test=detail-encryption]').text()).toContain('未加密')
   })
 
+  it('tells a device marked lost why its data is gone, instead of a line that vanishes with the panel', async () => {
+    const lost = '此设备已被管理员标记为丢失：1 条未上传的修改已交给办公室核对，本机数据已清除'
+    mockIPC((cmd) => {
+      if (cmd === 'conflicts' || cmd === 'rejections') return []
+      if (cmd === 'sync_now') throw { code: 'device_lost', field: null, message: lost }
+    })
+    const w = mount(SyncPanel, { props: { state: signedIn }, attachTo: document.body })
+    await flushPromises()
+    await w.find('[data-test=sync-now]').trigger('click')
+    await flushPromises()
+    expect(document.body.textContent).toContain('此设备已被标记为丢失')
+    expect(document.body.textContent).toContain(lost)
+    expect(w.find('[data-test=sync-error]').exists()).toBe(false)
+    expect(w.emitted('refresh'), 'the first screen waits until it was read').toBeUndefined()
+    ;(document.querySelector('.van-dialog__confirm') as HTMLElement).click()
+    await flushPromises()
+    expect(w.emitted('refresh')).toHaveLength(1)
+    w.unmount()
+  })
+
   it('offers the administration screens to an administrator only', async () => {
     mockIPC((cmd) => {
       if (cmd === 'conflicts' || cmd === 'rejections') return []

@@ -233,7 +233,33 @@ impl Desk {
                 "尚未登录服务器，记录保存在本设备 (not signed in: records stay on this device)"
                     .into(),
         })?;
-        Ok(engine.sync().await?)
+        match engine.sync().await {
+            Err(lost @ desk_sync::SyncError::Lost { .. }) => Err(self.erase_lost(&lost)),
+            other => Ok(other?),
+        }
+    }
+
+    /// The device was marked lost and has handed over: its store, the store's key and its
+    /// sign-in are erased, and the desk goes on with an empty store in memory, at its first
+    /// screen. What is returned says what happened, for the window to show.
+    pub fn erase_lost(&self, lost: &desk_sync::SyncError) -> AppError {
+        *self.engine.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        // The file's store is closed before its files go.
+        let erased = Store::open_in_memory()
+            .map(|empty| *self.store() = empty)
+            .map_err(|e| e.to_string())
+            .and_then(|()| desk_sync::erase(&self.dir).map_err(|e| e.to_string()));
+        let _ = std::fs::remove_file(self.dir.join("offline"));
+        AppError {
+            code: "device_lost".into(),
+            field: None,
+            message: match erased {
+                Ok(()) => lost.to_string(),
+                Err(e) => format!(
+                    "此设备已被标记为丢失，但清除本机数据失败 (this device was marked lost, but erasing its data failed): {e}"
+                ),
+            },
+        }
     }
 
     /// The address of the server this device signed in to, if it did.
@@ -286,6 +312,31 @@ mod tests {
         let (_dir, desk) = testing::demo_desk(None);
         assert!(!desk.state().unwrap().ready);
         assert!(desk.work_offline().unwrap().ready);
+    }
+
+    #[test]
+    fn a_device_marked_lost_erases_its_store_key_and_sign_in_and_starts_over() {
+        let (dir, desk) = testing::demo_desk(None);
+        desk.work_offline().unwrap();
+        credentials::save(
+            dir.path(),
+            &Credentials {
+                server: "http://office:8700".into(),
+                token: "t".into(),
+                device_id: uuid::Uuid::now_v7(),
+                user: "li".into(),
+            },
+        )
+        .unwrap();
+        let said = desk.erase_lost(&desk_sync::SyncError::Lost { kept: 2 });
+        assert_eq!(said.code, "device_lost");
+        assert!(said.message.contains("2 条未上传的修改"), "{}", said.message);
+        for gone in ["desk.db", "desk.key", "credentials.json", "offline"] {
+            assert!(!dir.path().join(gone).exists(), "{gone} erased");
+        }
+        let state = desk.state().unwrap();
+        assert!(!state.ready, "the first screen again");
+        assert_eq!(desk.sessions().unwrap().len(), 0, "nothing left to show");
     }
 
     #[test]

@@ -90,3 +90,6 @@ export const issueApiKey = (name: string) => invoke<IssuedKey>('issue_api_key', 
 export const revokeApiKey = (name: string) => invoke<void>('revoke_api_key', { name })
 export const onSyncStatus = (f: (s: SyncStatus) => void): Promise<UnlistenFn> =>
   listen<SyncStatus>('sync-status', (e) => f(e.payload))
+// The device was marked lost by an administrator: it handed over and erased itself.
+export const onDeviceLost = (f: (message: string) => void): Promise<UnlistenFn> =>
+  listen<string>('device-lost', (e) => f(e.payload))

@@ -328,6 +328,7 @@ export default {
     lastSync: 'Last sync',
     conflicts: 'Conflicts',
     rejections: 'Rejected',
+    lostTitle: 'This device was marked lost',
     encryption: 'Encryption at rest',
     encrypted: 'Encrypted (AES-256)',
     notEncrypted: 'Not encrypted',

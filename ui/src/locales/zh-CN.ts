@@ -329,6 +329,7 @@ export default {
     lastSync: '上次同步',
     conflicts: '冲突',
     rejections: '被拒绝',
+    lostTitle: '此设备已被标记为丢失',
     encryption: '本机加密',
     encrypted: '已加密（AES-256）',
     notEncrypted: '未加密',
