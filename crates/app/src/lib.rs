@@ -330,7 +330,11 @@ mod tests {
         .unwrap();
         let said = desk.erase_lost(&desk_sync::SyncError::Lost { kept: 2 });
         assert_eq!(said.code, "device_lost");
-        assert!(said.message.contains("2 条未上传的修改"), "{}", said.message);
+        assert!(
+            said.message.contains("2 条未上传的修改"),
+            "{}",
+            said.message
+        );
         for gone in ["desk.db", "desk.key", "credentials.json", "offline"] {
             assert!(!dir.path().join(gone).exists(), "{gone} erased");
         }
