@@ -131,6 +131,7 @@ export default {
     approval: 'Approvals', policy: 'Policy', finance: 'Finance', labour: 'Labour', other: 'Other',
   },
   visit: {
+    held: 'A visit is being recorded and everything is saved: leave with Back or Finish',
     title: 'Visit',
     back: 'Back',
     autosave: 'Saved as you type',

@@ -131,6 +131,7 @@ export default {
     policy: '政策兑现', finance: '融资', labour: '用工', other: '其他',
   },
   visit: {
+    held: '走访记录中，内容已随时保存：请点“返回”或“完成”离开',
     title: '走访记录',
     back: '返回',
     autosave: '边写边保存',
