@@ -955,6 +955,11 @@ async fn a_visit_receipt_opens_that_visits_appeals_once_uploaded_and_can_be_revo
                 notes: None,
                 receipt_hash: Some(hash),
                 receipt_revoked: false,
+                location: Some(desk_core::model::Location {
+                    latitude: 31.69021,
+                    longitude: 113.38245,
+                    accuracy_m: 18.0,
+                }),
                 void_reason: None,
             })?;
             let appeal = w.create(Appeal {
@@ -1001,6 +1006,23 @@ async fn a_visit_receipt_opens_that_visits_appeals_once_uploaded_and_can_be_revo
         assert_eq!(after["site_name"], "湖北斯诺新材料有限公司");
         let appeals = after["appeals"].as_array().unwrap();
         assert_eq!(appeals.len(), 1, "this visit's, not the demo's: {after}");
+        // Where the visit was made reached the office's ledger, and no one through the link.
+        let url = server.db.url.clone();
+        let stored = std::thread::spawn(move || {
+            let db = desk_server::db::Db::open(&url).unwrap();
+            db.tx_blocking(|sql| {
+                desk_server::state::read_record(sql, desk_core::Entity::Visit, visit_id)
+            })
+            .unwrap()
+            .expect("the visit on the server")
+        })
+        .join()
+        .unwrap();
+        assert_eq!(
+            stored.fields["location"],
+            serde_json::json!({"latitude": 31.69021, "longitude": 113.38245, "accuracy_m": 18.0})
+        );
+        assert!(!after.to_string().contains("31.69"), "{after}");
         assert_eq!(appeals[0]["status"], "received");
 
         // Rated through the receipt once resolved, and only that visit's appeals.

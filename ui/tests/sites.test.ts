@@ -26,6 +26,7 @@ const history: SiteHistory = {
     officials: ['党工委书记、管委会主任'], enterprise_attendees: [],
     production_status: '除高温碳化车间正在安装调试外，其余车间均满负荷生产', monthly_output_yuan: 12_000_000,
     notes: null, receipt_hash: null, receipt_revoked: false, void_reason: null,
+    location: { latitude: 31.69021, longitude: 113.38245, accuracy_m: 18 },
   }],
   appeals: [{
     id: 'a1', site_id: 's1', visit_id: 'v1', raised_at: '2024-10-26T00:30:00Z', channel: 'on_site', category: 'environment',
@@ -99,6 +100,7 @@ describe('sites', () => {
     expect(visit).toContain('满负荷生产')
     expect(visit).toContain('月产值 1,200 万元')
     expect(visit).toContain('党工委书记')
+    expect(visit).toContain('走访地点：31.69021, 113.38245（误差约 18 米）')
     const appeal = page.querySelector('[data-test=history-appeal]')!.textContent!
     expect(appeal).toContain('已派单')
     expect(appeal).toContain('期限 2024-10-28')

@@ -11,7 +11,7 @@ afterEach(() => clearMocks())
 const blank: VisitDraft = {
   id: 'v1', session_id: null, site_id: null, site_name: null, started_at: '2024-10-26T00:30:00Z',
   enterprise_attendees: '', production_status: '', monthly_output_wan: '', notes: '',
-  appeals: [], consultations: [], ideas: [],
+  appeals: [], consultations: [], ideas: [], location: null,
 }
 const snow = { id: 's1', kind: 'enterprise', name: '湖北斯诺新材料有限公司', credit_code: null, park_id: null, address: null, industry: null, contact: null, phone: null, void_reason: null }
 const planning = { id: 'd1', name: '自然资源和规划中心', level: 'zone', void_reason: null }
@@ -35,6 +35,54 @@ function backend(finish?: (d: VisitDraft) => unknown) {
   })
   return saved
 }
+
+/** A device that can tell where it is (`fix`), or cannot (`undefined`: the request fails). */
+function geolocation(fix?: { latitude: number; longitude: number; accuracy: number }) {
+  const asked: unknown[] = []
+  Object.defineProperty(navigator, 'geolocation', {
+    configurable: true,
+    value: {
+      getCurrentPosition(ok: PositionCallback, fail: PositionErrorCallback, options: unknown) {
+        asked.push(options)
+        setTimeout(() => (fix
+          ? ok({ coords: fix, timestamp: Date.now() } as unknown as GeolocationPosition)
+          : fail({ code: 2, message: 'position unavailable' } as GeolocationPositionError)))
+      },
+    },
+  })
+  return asked
+}
+
+describe('where a visit is made', () => {
+  it('is saved with the draft once the device can tell, and read back', async () => {
+    geolocation({ latitude: 31.690214, longitude: 113.382451, accuracy: 17.6 })
+    const saved = backend()
+    const w = mount(Visit, { props: { draftId: 'v1' } })
+    await flushPromises()
+    await new Promise((r) => setTimeout(r, 10))
+    await flushPromises()
+    expect(saved.at(-1)?.location).toEqual({ latitude: 31.690214, longitude: 113.382451, accuracy_m: 17.6 })
+    const shown = w.find('[data-test=visit-location]').text()
+    expect(shown).toContain('31.69021, 113.38245')
+    expect(shown).toContain('误差约 18 米')
+  })
+
+  it('never holds up capture when the device cannot tell', async () => {
+    const asked = geolocation()
+    const saved = backend()
+    const w = mount(Visit, { props: { draftId: 'v1' } })
+    await flushPromises()
+    await new Promise((r) => setTimeout(r, 10))
+    await flushPromises()
+    expect(w.find('[data-test=visit-location]').text()).toContain('未能定位，不影响记录')
+    await w.find('[data-test=production-status] textarea').setValue('满负荷生产')
+    await flushPromises()
+    expect(saved.at(-1)).toMatchObject({ production_status: '满负荷生产', location: null })
+    // Asked again on request.
+    await w.find('[data-test=visit-locate]').trigger('click')
+    expect(asked).toHaveLength(2)
+  })
+})
 
 describe('visit capture', () => {
   it('saves what is typed, as it is typed', async () => {

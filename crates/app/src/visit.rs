@@ -48,6 +48,10 @@ pub struct VisitDraft {
     pub consultations: Vec<ConsultationDraft>,
     #[serde(default)]
     pub ideas: Vec<IdeaDraft>,
+    /// Where the visit is being made, once the device could tell (it is asked when capture
+    /// starts, and never waited for).
+    #[serde(default)]
+    pub location: Option<desk_core::model::Location>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
@@ -138,6 +142,7 @@ impl Desk {
             appeals: vec![],
             consultations: vec![],
             ideas: vec![],
+            location: None,
         };
         self.save_visit_draft(&draft)?;
         self.visit_draft(draft.id)
@@ -373,6 +378,7 @@ fn write_visit(
         notes: blank(&d.notes),
         receipt_hash: Some(receipt_hash),
         receipt_revoked: false,
+        location: d.location.clone(),
         void_reason: None,
     })?;
     for (i, a) in d.appeals.iter().enumerate() {
@@ -492,6 +498,12 @@ fn read_back(d: &VisitDraft, departments: &[(Uuid, String)]) -> String {
     if let Some(w) = blank(&d.monthly_output_wan) {
         out += &format!("月产值：约 {w} 万元\n");
     }
+    if let Some(l) = &d.location {
+        out += &format!(
+            "走访地点：{:.5}, {:.5}（误差约 {:.0} 米）\n",
+            l.latitude, l.longitude, l.accuracy_m
+        );
+    }
     let appeals: Vec<_> = d
         .appeals
         .iter()
@@ -609,6 +621,11 @@ mod tests {
         draft.production_status = "除高温碳化车间外满负荷生产".into();
         draft.enterprise_attendees = "王总、李经理".into();
         draft.monthly_output_wan = "1,200".into();
+        draft.location = Some(desk_core::model::Location {
+            latitude: 31.69021,
+            longitude: 113.38245,
+            accuracy_m: 18.0,
+        });
         let deadline = desk_core::time::local_date(draft.started_at) + chrono::Days::new(2);
         draft.appeals.push(appeal(
             "environment",
@@ -668,6 +685,17 @@ mod tests {
         let visit = desk.store().get::<Visit>(draft.id).unwrap().unwrap();
         assert_eq!(visit.monthly_output_yuan, Some(12_000_000));
         assert_eq!(visit.enterprise_attendees, ["王总", "李经理"]);
+        assert_eq!(
+            visit.location, draft.location,
+            "where it was made goes with it"
+        );
+        assert!(
+            summary
+                .text
+                .contains("走访地点：31.69021, 113.38245（误差约 18 米）"),
+            "{}",
+            summary.text
+        );
         // Its receipt: the token kept on the device, its hash on the visit; no QR code while
         // the device knows no server to link to.
         let token = desk.store().receipt(draft.id).unwrap().expect("a receipt");

@@ -198,6 +198,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
                 notes: a.notes,
                 receipt_hash: None,
                 receipt_revoked: false,
+                location: None,
                 void_reason: None,
             };
             let visit = s.write(|w| w.create(visit))?;

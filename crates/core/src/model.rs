@@ -553,6 +553,37 @@ impl Record for Stop {
     }
 }
 
+/// Where a visit was made, as the device could tell: a position (WGS 84, as browsers and
+/// phones give it) and how far off it may be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    /// Metres, at 95 % confidence, as the device reported it.
+    pub accuracy_m: f64,
+}
+
+impl Location {
+    fn check(&self) -> Result<(), ValidationError> {
+        let fine = (-90.0..=90.0).contains(&self.latitude)
+            && (-180.0..=180.0).contains(&self.longitude)
+            && self.accuracy_m.is_finite()
+            && self.accuracy_m >= 0.0;
+        if fine {
+            Ok(())
+        } else {
+            Err(ValidationError::Invalid {
+                field: "location",
+                value: format!(
+                    "{}, {} ±{} m",
+                    self.latitude, self.longitude, self.accuracy_m
+                ),
+                expected: "纬度 −90…90、经度 −180…180、精度不小于 0 米 (latitude −90…90, longitude −180…180, accuracy 0 m or more)".into(),
+            })
+        }
+    }
+}
+
 /// What happened at one stop (走访记录).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Visit {
@@ -574,6 +605,9 @@ pub struct Visit {
     /// say nothing, or null: not revoked.)
     #[serde(default, deserialize_with = "null_as_false")]
     pub receipt_revoked: bool,
+    /// Where it was made, when the device could tell; capture never waits for it.
+    #[serde(default)]
+    pub location: Option<Location>,
     pub void_reason: Option<String>,
 }
 
@@ -611,6 +645,9 @@ impl Record for Visit {
                 value: time::display(end),
                 expected: format!("a time after {}", time::display(self.started_at)),
             });
+        }
+        if let Some(location) = &self.location {
+            location.check()?;
         }
         Ok(())
     }
@@ -1131,7 +1168,7 @@ mod tests {
                 FieldKind::Text => v.is_string() || v.is_null(),
                 FieldKind::Int => v.is_i64() || v.is_null(),
                 FieldKind::Bool => v.is_boolean(),
-                FieldKind::Json => v.is_array() || v.is_object(),
+                FieldKind::Json => v.is_array() || v.is_object() || v.is_null(),
             };
             assert!(ok, "{:?}.{} is {v}", R::ENTITY, field.name);
         }
@@ -1221,6 +1258,11 @@ mod tests {
             notes: None,
             receipt_hash: None,
             receipt_revoked: false,
+            location: Some(Location {
+                latitude: 31.69,
+                longitude: 113.38,
+                accuracy_m: 20.0,
+            }),
             void_reason: None,
         });
         keys_match(appeal());
@@ -1262,6 +1304,42 @@ mod tests {
             adopted: false,
             void_reason: None,
         });
+    }
+
+    #[test]
+    fn a_visit_s_location_must_be_a_place_on_earth() {
+        let visit = |latitude: f64, longitude: f64, accuracy_m: f64| Visit {
+            id: Uuid::now_v7(),
+            session_id: None,
+            site_id: Uuid::now_v7(),
+            started_at: Utc::now(),
+            ended_at: None,
+            officials: vec!["党工委书记".into()],
+            enterprise_attendees: vec![],
+            production_status: None,
+            monthly_output_yuan: None,
+            notes: None,
+            receipt_hash: None,
+            receipt_revoked: false,
+            location: Some(Location {
+                latitude,
+                longitude,
+                accuracy_m,
+            }),
+            void_reason: None,
+        };
+        visit(31.69021, 113.38245, 18.0).validate().unwrap();
+        for (lat, lon, acc) in [
+            (91.0, 113.0, 10.0),
+            (31.0, -180.5, 10.0),
+            (31.0, 113.0, -1.0),
+            (f64::NAN, 113.0, 10.0),
+            (31.0, 113.0, f64::INFINITY),
+        ] {
+            let err = visit(lat, lon, acc).validate().unwrap_err();
+            assert_eq!(err.field(), "location", "{lat}, {lon} ±{acc}");
+            assert!(err.to_string().contains("纬度"), "{err}");
+        }
     }
 
     #[test]
@@ -1357,6 +1435,7 @@ mod tests {
             notes: None,
             receipt_hash: None,
             receipt_revoked: false,
+            location: None,
             void_reason: None,
         });
         fields.insert("receipt_revoked".into(), Value::Null);

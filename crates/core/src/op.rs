@@ -121,6 +121,7 @@ const VISIT: &[Field] = &[
     text("notes"),
     text("receipt_hash"),
     boolean("receipt_revoked"),
+    json("location"),
     VOID,
 ];
 const APPEAL: &[Field] = &[

@@ -150,6 +150,7 @@ fn visit_saves(store: &mut Store, n: usize) -> Vec<Duration> {
                     notes: None,
                     receipt_hash: None,
                     receipt_revoked: false,
+                    location: None,
                     void_reason: None,
                 })?;
                 for n in 0..5 {

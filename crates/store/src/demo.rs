@@ -195,6 +195,7 @@ impl Store {
                     }),
                     receipt_hash: None,
                     receipt_revoked: false,
+                    location: None,
                     void_reason: None,
                 })?;
             }

@@ -62,6 +62,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0014_search_index_built_in_steps",
         include_str!("../../../migrations/client/0014_search_index_built_in_steps.sql"),
     ),
+    (
+        "0015_visit_location",
+        include_str!("../../../migrations/client/0015_visit_location.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -2,6 +2,7 @@
 import type { AppealDraft } from "./AppealDraft";
 import type { ConsultationDraft } from "./ConsultationDraft";
 import type { IdeaDraft } from "./IdeaDraft";
+import type { Location } from "./Location";
 
 /**
  * A visit being captured, as typed. Ids are chosen when a card is added, so the records
@@ -15,4 +16,9 @@ site_name: string | null, started_at: string, enterprise_attendees: string, prod
 /**
  * Monthly output value in 万元 (ten thousand yuan), as people say it.
  */
-monthly_output_wan: string, notes: string, appeals: Array<AppealDraft>, consultations: Array<ConsultationDraft>, ideas: Array<IdeaDraft>, };
+monthly_output_wan: string, notes: string, appeals: Array<AppealDraft>, consultations: Array<ConsultationDraft>, ideas: Array<IdeaDraft>, 
+/**
+ * Where the visit is being made, once the device could tell (it is asked when capture
+ * starts, and never waited for).
+ */
+location: Location | null, };

@@ -43,3 +43,8 @@ export function today(now: Date = new Date()): string {
 export function yuanAsWan(yuan: number): string {
   return (yuan / 10000).toLocaleString('zh-CN', { maximumFractionDigits: 2 })
 }
+
+// A visit's location as numbers anyone can paste into a map: "31.69021, 113.38245".
+export function coordinates(l: { latitude: number; longitude: number }): string {
+  return `${l.latitude.toFixed(5)}, ${l.longitude.toFixed(5)}`
+}

@@ -131,6 +131,11 @@ export default {
     approval: 'Approvals', policy: 'Policy', finance: 'Finance', labour: 'Labour', other: 'Other',
   },
   visit: {
+    location: 'Where',
+    locating: 'Locating…',
+    noLocation: 'Not located; the visit is recorded all the same',
+    accuracy: 'within about {m} m',
+    locateAgain: 'Locate again',
     held: 'A visit is being recorded and everything is saved: leave with Back or Finish',
     title: 'Visit',
     back: 'Back',

@@ -131,6 +131,11 @@ export default {
     policy: '政策兑现', finance: '融资', labour: '用工', other: '其他',
   },
   visit: {
+    location: '走访地点',
+    locating: '正在定位…',
+    noLocation: '未能定位，不影响记录',
+    accuracy: '误差约 {m} 米',
+    locateAgain: '重新定位',
     held: '走访记录中，内容已随时保存：请点“返回”或“完成”离开',
     title: '走访记录',
     back: '返回',

@@ -67,6 +67,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_lost_devices",
         include_str!("../../../../migrations/server-postgres/0012_lost_devices.sql"),
     ),
+    (
+        "0013_visit_location",
+        include_str!("../../../../migrations/server-postgres/0013_visit_location.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

@@ -59,6 +59,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_lost_devices",
         include_str!("../../../../migrations/server-sqlite/0012_lost_devices.sql"),
     ),
+    (
+        "0013_visit_location",
+        include_str!("../../../../migrations/server-sqlite/0013_visit_location.sql"),
+    ),
 ];
 
 pub struct SqliteDb {
