@@ -338,7 +338,7 @@ export default {
     encryption: 'Encryption at rest',
     encrypted: 'Encrypted (AES-256)',
     notEncrypted: 'Not encrypted',
-    keyInFile: 'The key is in the file {path} on this device, readable by this user only; no system key store is in use',
+    keyInFile: 'The key is in the file {path} on this device, readable by this user only (the system key store is not used yet)',
     syncingProgress: 'Syncing {done}/{total}',
     waiting: '{n} waiting to upload',
     phase: { bootstrap: 'First download', push: 'Uploading', pull: 'Downloading' },

@@ -339,7 +339,7 @@ export default {
     encryption: '本机加密',
     encrypted: '已加密（AES-256）',
     notEncrypted: '未加密',
-    keyInFile: '密钥保存在本机文件 {path}，仅本用户可读；设备没有系统密钥库可用',
+    keyInFile: '密钥保存在本机文件 {path}，仅本用户可读（尚未使用系统密钥库）',
     syncingProgress: '同步中 {done}/{total}',
     waiting: '{n} 条待上传',
     phase: { bootstrap: '首次下载', push: '上传', pull: '下载' },
