@@ -35,6 +35,7 @@ async fn blocking<R: Runtime, T: Send + 'static>(
         .await
         .map_err(|e| AppError {
             code: "failed".into(),
+            params: Default::default(),
             field: None,
             message: e.to_string(),
         })?

@@ -83,7 +83,7 @@ describe('the deliberation desk', () => {
       if (cmd === 'change_policy_issue') {
         const change = (args as { change: { conclusion: string } }).change
         sent.push(change)
-        if (!change.conclusion.trim()) throw { code: 'required', field: 'conclusion', message: 'conclusion：必须填写 (required)' }
+        if (!change.conclusion.trim()) throw { code: 'required', field: 'conclusion', params: {}, message: 'conclusion：必填 (required)' }
         issue = issueOf('deliberated', change.conclusion)
         return issue
       }
@@ -95,7 +95,7 @@ describe('the deliberation desk', () => {
     const confirm = () => (document.querySelector('[data-test=policy-conclude-dialog] .van-dialog__confirm') as HTMLElement).click()
     confirm()
     await flushPromises()
-    expect(document.querySelector('[data-test=policy-conclusion-input]')?.textContent).toContain('必须填写')
+    expect(document.querySelector('[data-test=policy-conclusion-input]')?.textContent).toContain('必填')
     const area = document.querySelector('[data-test=policy-conclusion-input] textarea') as HTMLTextAreaElement
     area.value = '协调供电公司执行直供电价'
     area.dispatchEvent(new Event('input'))

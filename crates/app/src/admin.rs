@@ -21,6 +21,7 @@ impl From<Refusal> for AppError {
     fn from(r: Refusal) -> Self {
         AppError {
             code: r.code,
+            params: Default::default(),
             field: r.field,
             message: r.message,
         }
@@ -34,6 +35,7 @@ impl Desk {
             .flatten()
             .ok_or_else(|| AppError {
                 code: "not_signed_in".into(),
+                params: Default::default(),
                 field: None,
                 message: "尚未登录服务器 (not signed in to a server)".into(),
             })?;

@@ -41,11 +41,15 @@ use desk_sync::{Engine, HttpTransport, Status, SyncReport};
 use serde::Serialize;
 use ts_rs::TS;
 
-/// An error as the UI shows it: next to `field` when there is one, in both languages.
+/// An error as the UI shows it: next to `field` when there is one. `message` is in both
+/// languages; the window words the errors it knows by `code` and `params` in the language
+/// chosen (`ui/src/lib/errors.ts`), and shows `message` for the others.
 #[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct AppError {
     pub code: String,
     pub field: Option<String>,
+    /// The values the message is made of, by name (a length, the most allowed, …).
+    pub params: std::collections::BTreeMap<String, String>,
     pub message: String,
 }
 
@@ -54,11 +58,17 @@ impl From<StoreError> for AppError {
         match &e {
             StoreError::Invalid(v) => AppError {
                 code: v.code().into(),
+                params: v
+                    .params()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
                 field: Some(v.field().into()),
                 message: v.to_string(),
             },
             _ => AppError {
                 code: "failed".into(),
+                params: Default::default(),
                 field: None,
                 message: e.to_string(),
             },
@@ -78,6 +88,7 @@ impl From<desk_sync::SyncError> for AppError {
             desk_sync::SyncError::Store(s) => s.into(),
             other => AppError {
                 code: "sync".into(),
+                params: Default::default(),
                 field: None,
                 message: other.to_string(),
             },
@@ -140,6 +151,7 @@ impl Desk {
     pub fn state(&self) -> Result<AppState> {
         let creds = credentials::load(&self.dir).map_err(|m| AppError {
             code: "failed".into(),
+            params: Default::default(),
             field: None,
             message: m,
         })?;
@@ -169,6 +181,7 @@ impl Desk {
     pub fn work_offline(&self) -> Result<AppState> {
         std::fs::write(self.dir.join("offline"), b"").map_err(|e| AppError {
             code: "failed".into(),
+            params: Default::default(),
             field: None,
             message: e.to_string(),
         })?;
@@ -205,6 +218,7 @@ impl Desk {
                 .await
                 .map_err(|e| AppError {
                     code: "login".into(),
+                    params: Default::default(),
                     field: Some("password".into()),
                     message: e.to_string(),
                 })?;
@@ -218,6 +232,7 @@ impl Desk {
         };
         credentials::save(&self.dir, &c).map_err(|e| AppError {
             code: "failed".into(),
+            params: Default::default(),
             field: None,
             message: e.to_string(),
         })?;
@@ -228,6 +243,7 @@ impl Desk {
     pub async fn sync_now(&self) -> Result<SyncReport> {
         let engine = self.engine().ok_or_else(|| AppError {
             code: "not_signed_in".into(),
+            params: Default::default(),
             field: None,
             message:
                 "尚未登录服务器，记录保存在本设备 (not signed in: records stay on this device)"
@@ -252,6 +268,7 @@ impl Desk {
         let _ = std::fs::remove_file(self.dir.join("offline"));
         AppError {
             code: "device_lost".into(),
+            params: Default::default(),
             field: None,
             message: match erased {
                 Ok(()) => lost.to_string(),
@@ -312,6 +329,29 @@ mod tests {
         let (_dir, desk) = testing::demo_desk(None);
         assert!(!desk.state().unwrap().ready);
         assert!(desk.work_offline().unwrap().ready);
+    }
+
+    #[test]
+    fn a_refusal_reaches_the_window_with_the_values_its_message_is_made_of() {
+        let e = AppError::from(StoreError::Invalid(ValidationError::TooLong {
+            field: "name",
+            max: 100,
+            len: 120,
+        }));
+        assert_eq!(
+            (e.code.as_str(), e.field.as_deref()),
+            ("too_long", Some("name"))
+        );
+        assert_eq!(e.params["max"], "100");
+        assert_eq!(e.params["len"], "120");
+        assert!(e.message.contains("最多 100 个字"), "{}", e.message);
+        let e = AppError::from(StoreError::Invalid(ValidationError::IllegalTransition {
+            from: "dispatched",
+            action_zh: "办结",
+            action_en: "resolved",
+        }));
+        assert_eq!(e.params["action_zh"], "办结");
+        assert_eq!(e.params["action_en"], "resolved");
     }
 
     #[test]

@@ -242,6 +242,7 @@ impl Desk {
                 // The server's version of the record is fetched, so this needs the server.
                 let engine = self.engine().ok_or_else(|| AppError {
                     code: "not_signed_in".into(),
+                    params: Default::default(),
                     field: None,
                     message: "尚未登录服务器，无法取回服务器上的版本 (not signed in: the server's version cannot be fetched)".into(),
                 })?;

@@ -97,6 +97,7 @@ fn check_transition(from: SessionStatus, to: SessionStatus) -> Result<()> {
     }
     Err(AppError {
         code: "illegal_transition".into(),
+        params: Default::default(),
         field: Some("status".into()),
         message: format!(
             "status：活动“{}”，不能改为“{}” (a session that is {} cannot become {})",

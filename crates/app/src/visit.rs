@@ -192,6 +192,7 @@ impl Desk {
         let author = self.author();
         let site_id = draft.site_id.ok_or(AppError {
             code: "required".into(),
+            params: Default::default(),
             field: Some("site".into()),
             message: "请先选择走访的企业或项目 (choose the site visited first)".into(),
         })?;
@@ -227,6 +228,7 @@ impl Desk {
         let qr_svg = qrcode::QrCode::new(link.as_bytes())
             .map_err(|e| AppError {
                 code: "failed".into(),
+                params: Default::default(),
                 field: None,
                 message: format!("二维码生成失败 (cannot make the QR code): {e}"),
             })?
@@ -296,6 +298,7 @@ fn read_draft(store: &Store, body: &str) -> Result<VisitDraft> {
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError {
         code: "failed".into(),
+        params: Default::default(),
         field: None,
         message: e.to_string(),
     }

@@ -104,6 +104,74 @@ impl ValidationError {
         }
     }
 
+    /// The values its message is made of, by name, for the UI to word it in its own language
+    /// (`field` apart: [`ValidationError::field`]). Names ending in `_zh` and `_en` are the
+    /// same thing in each language.
+    pub fn params(&self) -> std::collections::BTreeMap<&'static str, String> {
+        use ValidationError::*;
+        let pairs: Vec<(&'static str, String)> = match self {
+            Required { .. } | Derived { .. } => vec![],
+            TooLong { max, len, .. } => vec![("max", max.to_string()), ("len", len.to_string())],
+            Invalid {
+                value, expected, ..
+            } => vec![("value", value.clone()), ("expected", expected.clone())],
+            CreditCodeLength { len, .. } => vec![("len", len.to_string())],
+            CreditCodeCharacter {
+                position, found, ..
+            } => vec![
+                ("position", position.to_string()),
+                ("found", found.to_string()),
+            ],
+            CreditCodeCheck {
+                expected, found, ..
+            } => vec![
+                ("expected", expected.to_string()),
+                ("found", found.to_string()),
+            ],
+            DeadlineBeforeRaised {
+                deadline, raised, ..
+            } => vec![("deadline", deadline.clone()), ("raised", raised.clone())],
+            IllegalTransition {
+                from,
+                action_zh,
+                action_en,
+            } => vec![
+                ("from", (*from).to_owned()),
+                ("action_zh", (*action_zh).to_owned()),
+                ("action_en", (*action_en).to_owned()),
+            ],
+            NotPermitted {
+                role_zh,
+                role,
+                action_zh,
+                action_en,
+            } => vec![
+                ("role_zh", (*role_zh).to_owned()),
+                ("role_en", (*role).to_owned()),
+                ("action_zh", (*action_zh).to_owned()),
+                ("action_en", (*action_en).to_owned()),
+            ],
+            NotFound {
+                entity,
+                entity_zh,
+                id,
+                ..
+            }
+            | Voided {
+                entity,
+                entity_zh,
+                id,
+                ..
+            } => vec![
+                ("entity_en", (*entity).to_owned()),
+                ("entity_zh", (*entity_zh).to_owned()),
+                ("id", id.clone()),
+            ],
+            Duplicate { value, .. } => vec![("value", value.clone())],
+        };
+        pairs.into_iter().collect()
+    }
+
     /// A stable machine-readable code, for JSON output and translations in the UI.
     pub fn code(&self) -> &'static str {
         use ValidationError::*;
