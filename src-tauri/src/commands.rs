@@ -382,6 +382,16 @@ pub async fn revoke_receipt<R: Runtime>(app: AppHandle<R>, visit_id: Uuid) -> Re
 }
 
 #[tauri::command]
+pub async fn sign_visit<R: Runtime>(
+    app: AppHandle<R>,
+    visit_id: Uuid,
+    signer: String,
+    strokes: Vec<Vec<[u16; 2]>>,
+) -> Result<desk_core::model::Signature> {
+    blocking(app, move |d| d.sign_visit(visit_id, signer, strokes)).await
+}
+
+#[tauri::command]
 pub async fn orders<R: Runtime>(app: AppHandle<R>) -> Result<Vec<OrderView>> {
     blocking(app, |d| d.orders()).await
 }

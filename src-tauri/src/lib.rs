@@ -85,6 +85,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::orders,
         commands::visit_receipt,
         commands::revoke_receipt,
+        commands::sign_visit,
         commands::dispatch_order,
         commands::policy_suggestions,
         commands::policy_issues,

@@ -960,6 +960,7 @@ async fn a_visit_receipt_opens_that_visits_appeals_once_uploaded_and_can_be_revo
                     longitude: 113.38245,
                     accuracy_m: 18.0,
                 }),
+                signature: None,
                 void_reason: None,
             })?;
             let appeal = w.create(Appeal {

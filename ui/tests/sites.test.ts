@@ -26,7 +26,7 @@ const history: SiteHistory = {
     officials: ['党工委书记、管委会主任'], enterprise_attendees: [],
     production_status: '除高温碳化车间正在安装调试外，其余车间均满负荷生产', monthly_output_yuan: 12_000_000,
     notes: null, receipt_hash: null, receipt_revoked: false, void_reason: null,
-    location: { latitude: 31.69021, longitude: 113.38245, accuracy_m: 18 },
+    location: { latitude: 31.69021, longitude: 113.38245, accuracy_m: 18 }, signature: null,
   }],
   appeals: [{
     id: 'a1', site_id: 's1', visit_id: 'v1', raised_at: '2024-10-26T00:30:00Z', channel: 'on_site', category: 'environment',

@@ -183,6 +183,39 @@ describe('visit capture', () => {
     expect(w.find('[data-test=receipt-revoked]').text()).toContain('回执已收回')
   })
 
+  it('takes the enterprise representative’s signature under the summary, drawn with a finger', async () => {
+    backend(() => ({ visit_id: 'v1', site_name: '湖北斯诺新材料有限公司', text: '走访纪要', receipt: null }))
+    const w = mount(Visit, { props: { draftId: 'v1' } })
+    await flushPromises()
+    await w.find('[data-test=finish-visit]').trigger('click')
+    await flushPromises()
+    const signed: Record<string, unknown>[] = []
+    mockIPC((cmd, a) => {
+      if (cmd !== 'sign_visit') return
+      const args = a as Record<string, unknown>
+      if (!String(args.signer).trim()) throw { code: 'required', field: 'signature.signer', params: {}, message: 'signature.signer：必填 (required)' }
+      signed.push(args)
+      return { signer: args.signer, signed_at: '2024-10-26T01:40:00Z', strokes: args.strokes }
+    })
+    const pad = w.find('[data-test=signature-canvas]')
+    expect(w.find('[data-test=signature-confirm]').attributes('disabled')).toBeDefined()
+    // Two strokes: a line, then a dot. (The pad is not laid out here, so points are taken as given.)
+    await pad.trigger('pointerdown', { clientX: 20, clientY: 30, pointerId: 1 })
+    await pad.trigger('pointermove', { clientX: 120, clientY: 90, pointerId: 1 })
+    await pad.trigger('pointermove', { clientX: 700, clientY: 150, pointerId: 1 })
+    await pad.trigger('pointerup', { pointerId: 1 })
+    await pad.trigger('pointerdown', { clientX: 400, clientY: 60, pointerId: 1 })
+    await pad.trigger('pointerup', { pointerId: 1 })
+    expect(w.findAll('[data-test=signature-canvas] polyline')).toHaveLength(2)
+    await w.find('[data-test=signer] input').setValue('王总')
+    await w.find('[data-test=signature-confirm]').trigger('click')
+    await flushPromises()
+    expect(signed).toEqual([{ visitId: 'v1', signer: '王总', strokes: [[[20, 30], [120, 90], [600, 150]], [[400, 60]]] }])
+    expect(w.find('[data-test=signature-pad]').exists()).toBe(false)
+    expect(w.find('[data-test=signature-signed]').text()).toContain('王总 已签字')
+    expect(w.findAll('[data-test=signature-signed] polyline')).toHaveLength(2)
+  })
+
   it('finishes with the summary to read back', async () => {
     const saved = backend(() => ({ visit_id: 'v1', site_name: '湖北斯诺新材料有限公司', text: '湖北斯诺新材料有限公司 · 2024年10月26日 走访纪要\n企业诉求 2 项：' }))
     const w = mount(Visit, { props: { draftId: 'v1' } })

@@ -89,6 +89,14 @@ impl Desk {
                 .collect(),
             ideas: ideas.into_iter().map(|g| g.content).collect(),
             notes: visit.notes,
+            signature: visit.signature.map(|s| {
+                let at = s.signed_at.with_timezone(&time::shanghai());
+                (
+                    s.svg(240),
+                    s.signer,
+                    at.format("%Y年%-m月%-d日").to_string(),
+                )
+            }),
         };
         Ok(desk_export::print::minutes_html(&minutes))
     }

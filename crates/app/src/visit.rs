@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use desk_core::appeal::Action;
 use desk_core::calendar::WorkingDate;
 use desk_core::model::{
-    Appeal, Category, Consultation, Department, DepartmentLevel, Resolution, Site, Suggestion,
-    Urgency, Visit,
+    Appeal, Category, Consultation, Department, DepartmentLevel, Resolution, Signature, Site,
+    Suggestion, Urgency, Visit,
 };
 use desk_core::{Entity, ValidationError};
 use desk_store::{Store, StoreError, Writer};
@@ -248,6 +248,28 @@ impl Desk {
         Ok(())
     }
 
+    /// The enterprise representative signs the read-back minutes on the tablet: the signature
+    /// goes with the visit (stamped now, by this device) and is printed with its minutes.
+    pub fn sign_visit(
+        &self,
+        visit_id: Uuid,
+        signer: String,
+        strokes: Vec<Vec<[u16; 2]>>,
+    ) -> Result<Signature> {
+        let mut store = self.store();
+        let signed_at = store.now();
+        let visit = store.write(|w| {
+            w.update::<Visit>(visit_id, |v| {
+                v.signature = Some(Signature {
+                    signer,
+                    signed_at,
+                    strokes,
+                })
+            })
+        })?;
+        Ok(visit.signature.expect("just signed"))
+    }
+
     /// The day `days` working days after `from` (a deadline of "5 个工作日"), in the State
     /// Council's calendar; provisional when it reaches into a year not yet published.
     pub fn add_working_days(&self, from: &str, days: u32) -> Result<WorkingDate> {
@@ -382,6 +404,7 @@ fn write_visit(
         receipt_hash: Some(receipt_hash),
         receipt_revoked: false,
         location: d.location.clone(),
+        signature: None, // signed on the summary, once written
         void_reason: None,
     })?;
     for (i, a) in d.appeals.iter().enumerate() {

@@ -199,6 +199,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), StoreError> {
                 receipt_hash: None,
                 receipt_revoked: false,
                 location: None,
+                signature: None,
                 void_reason: None,
             };
             let visit = s.write(|w| w.create(visit))?;

@@ -584,6 +584,68 @@ impl Location {
     }
 }
 
+/// The enterprise representative's signature under the read-back minutes, drawn with a finger
+/// on a pad of [`Signature::PAD`] points: its strokes, who signed and when. Kept as strokes (a
+/// few kilobytes, synced with the visit like any field) and drawn as an SVG image wherever it
+/// is shown or printed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Signature {
+    pub signer: String,
+    pub signed_at: DateTime<Utc>,
+    /// Each stroke the points it went through, `[x, y]` from the pad's top left.
+    pub strokes: Vec<Vec<[u16; 2]>>,
+}
+
+impl Signature {
+    /// The pad's size, in points: 3 to 1, like the line one signs on.
+    pub const PAD: (u16, u16) = (600, 200);
+    /// More points than a signature takes, fewer than would make the visit heavy to sync.
+    const POINTS_MAX: usize = 5_000;
+
+    fn check(&mut self) -> Result<(), ValidationError> {
+        required("signature.signer", &mut self.signer, NAME_MAX)?;
+        let points: usize = self.strokes.iter().map(Vec::len).sum();
+        let inside = self
+            .strokes
+            .iter()
+            .flatten()
+            .all(|[x, y]| *x <= Self::PAD.0 && *y <= Self::PAD.1);
+        if points == 0 || points > Self::POINTS_MAX || !inside {
+            return Err(ValidationError::Invalid {
+                field: "signature.strokes",
+                value: format!("{} 笔，{points} 点 ({} strokes, {points} points)", self.strokes.len(), self.strokes.len()),
+                expected: format!(
+                    "签名笔迹：1 至 {} 点，在 {}×{} 的签字区内 (a signature: 1 to {} points within the {}×{} pad)",
+                    Self::POINTS_MAX, Self::PAD.0, Self::PAD.1, Self::POINTS_MAX, Self::PAD.0, Self::PAD.1
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The signature as an SVG image, `width` points wide.
+    pub fn svg(&self, width: u32) -> String {
+        let (w, h) = Self::PAD;
+        let lines: String = self
+            .strokes
+            .iter()
+            .map(|stroke| {
+                // A dot is a stroke of one point: drawn as a short line so that it shows.
+                let mut points: Vec<String> =
+                    stroke.iter().map(|[x, y]| format!("{x},{y}")).collect();
+                if points.len() == 1 {
+                    points.push(points[0].clone());
+                }
+                format!("<polyline points=\"{}\"/>", points.join(" "))
+            })
+            .collect();
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{width}\" height=\"{}\"><g fill=\"none\" stroke=\"#111\" stroke-width=\"4\" stroke-linecap=\"round\" stroke-linejoin=\"round\">{lines}</g></svg>",
+            width * u32::from(h) / u32::from(w)
+        )
+    }
+}
+
 /// What happened at one stop (走访记录).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Visit {
@@ -608,6 +670,9 @@ pub struct Visit {
     /// Where it was made, when the device could tell; capture never waits for it.
     #[serde(default)]
     pub location: Option<Location>,
+    /// The enterprise representative's signature under the read-back minutes.
+    #[serde(default)]
+    pub signature: Option<Signature>,
     pub void_reason: Option<String>,
 }
 
@@ -648,6 +713,9 @@ impl Record for Visit {
         }
         if let Some(location) = &self.location {
             location.check()?;
+        }
+        if let Some(signature) = &mut self.signature {
+            signature.check()?;
         }
         Ok(())
     }
@@ -1263,6 +1331,11 @@ mod tests {
                 longitude: 113.38,
                 accuracy_m: 20.0,
             }),
+            signature: Some(Signature {
+                signer: "王总".into(),
+                signed_at: at(),
+                strokes: vec![vec![[10, 10], [20, 30]]],
+            }),
             void_reason: None,
         });
         keys_match(appeal());
@@ -1326,6 +1399,7 @@ mod tests {
                 longitude,
                 accuracy_m,
             }),
+            signature: None,
             void_reason: None,
         };
         visit(31.69021, 113.38245, 18.0).validate().unwrap();
@@ -1339,6 +1413,48 @@ mod tests {
             let err = visit(lat, lon, acc).validate().unwrap_err();
             assert_eq!(err.field(), "location", "{lat}, {lon} ±{acc}");
             assert!(err.to_string().contains("纬度"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_signature_is_a_name_and_strokes_on_the_pad_drawn_as_an_image() {
+        let mut s = Signature {
+            signer: "  王总 ".into(),
+            signed_at: Utc::now(),
+            strokes: vec![vec![[10, 10], [300, 150]], vec![[500, 40]]],
+        };
+        s.check().unwrap();
+        assert_eq!(s.signer, "王总");
+        let svg = s.svg(300);
+        assert!(
+            svg.starts_with("<svg") && svg.contains("height=\"100\""),
+            "{svg}"
+        );
+        assert!(svg.contains("points=\"10,10 300,150\""), "{svg}");
+        assert!(
+            svg.contains("points=\"500,40 500,40\""),
+            "a dot shows: {svg}"
+        );
+        for bad in [
+            Signature {
+                signer: " ".into(),
+                ..s.clone()
+            },
+            Signature {
+                strokes: vec![],
+                ..s.clone()
+            },
+            Signature {
+                strokes: vec![vec![[601, 10]]],
+                ..s.clone()
+            },
+            Signature {
+                strokes: vec![vec![[1, 1]; 5_001]],
+                ..s.clone()
+            },
+        ] {
+            let err = bad.clone().check().unwrap_err();
+            assert!(err.field().starts_with("signature."), "{err}");
         }
     }
 
@@ -1436,6 +1552,7 @@ mod tests {
             receipt_hash: None,
             receipt_revoked: false,
             location: None,
+            signature: None,
             void_reason: None,
         });
         fields.insert("receipt_revoked".into(), Value::Null);

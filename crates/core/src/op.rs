@@ -122,6 +122,7 @@ const VISIT: &[Field] = &[
     text("receipt_hash"),
     boolean("receipt_revoked"),
     json("location"),
+    json("signature"),
     VOID,
 ];
 const APPEAL: &[Field] = &[

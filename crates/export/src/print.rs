@@ -27,6 +27,9 @@ pub struct Minutes {
     pub consultations: Vec<(String, String, Option<String>)>,
     pub ideas: Vec<String>,
     pub notes: Option<String>,
+    /// The enterprise representative's signature, signed on the tablet: the image (SVG), who
+    /// signed, and when (in the zone's time).
+    pub signature: Option<(String, String, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -94,6 +97,8 @@ li { margin-bottom: 2mm; page-break-inside: avoid; }
 .res { margin-top: 1mm; padding-left: 3mm; border-left: 1pt solid #888; }
 .signs { display: flex; justify-content: space-between; margin-top: 12mm; page-break-inside: avoid; }
 .sign { width: 46%; }
+.sign.signed svg { display: block; height: 14mm; width: auto; margin-bottom: -2mm; }
+.sign.signed .line { height: 0; }
 .line { border-bottom: 0.6pt solid #000; height: 12mm; margin-bottom: 2mm; }
 .foot { margin-top: 6mm; font-size: 9pt; color: #555; text-align: right; }
 @media screen { body { padding: 18mm 16mm 20mm; } }
@@ -184,9 +189,19 @@ pub fn minutes_html(m: &Minutes) -> String {
     if let Some(notes) = m.notes.as_deref().filter(|n| !n.trim().is_empty()) {
         body += &format!("<h2>其他</h2><p>{}</p>", esc(notes));
     }
-    body += "<div class=\"signs\">\
-             <div class=\"sign\"><div class=\"line\"></div>企业代表（签字）　　日期：</div>\
-             <div class=\"sign\"><div class=\"line\"></div>走访人员（签字）　　日期：</div></div>";
+    let enterprise = match &m.signature {
+        // The image is the store's own SVG (numbers only), not text from a form.
+        Some((svg, signer, at)) => format!(
+            "<div class=\"sign signed\">{svg}<div class=\"line\"></div>企业代表（签字）{}　日期：{}</div>",
+            esc(signer),
+            esc(at)
+        ),
+        None => "<div class=\"sign\"><div class=\"line\"></div>企业代表（签字）　　日期：</div>".into(),
+    };
+    body += &format!(
+        "<div class=\"signs\">{enterprise}\
+         <div class=\"sign\"><div class=\"line\"></div>走访人员（签字）　　日期：</div></div>"
+    );
     body += "<div class=\"foot\">以上内容经企业现场确认</div>";
     format!(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
@@ -448,6 +463,28 @@ mod tests {
             }],
             ..Minutes::default()
         }
+    }
+
+    #[test]
+    fn a_signature_signed_on_the_tablet_stands_above_its_line() {
+        let signed = Minutes {
+            signature: Some((
+                "<svg viewBox=\"0 0 600 200\"><polyline points=\"1,2 3,4\"/></svg>".into(),
+                "王总<b>".into(),
+                "2024年10月26日".into(),
+            )),
+            ..minutes()
+        };
+        let html = minutes_html(&signed);
+        assert!(
+            html.contains("<div class=\"sign signed\"><svg viewBox"),
+            "{html}"
+        );
+        assert!(
+            html.contains("企业代表（签字）王总&lt;b&gt;　日期：2024年10月26日"),
+            "{html}"
+        );
+        assert!(!minutes_html(&minutes()).contains("sign signed"));
     }
 
     #[test]

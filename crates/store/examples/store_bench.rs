@@ -151,6 +151,7 @@ fn visit_saves(store: &mut Store, n: usize) -> Vec<Duration> {
                     receipt_hash: None,
                     receipt_revoked: false,
                     location: None,
+                    signature: None,
                     void_reason: None,
                 })?;
                 for n in 0..5 {

@@ -196,6 +196,7 @@ impl Store {
                     receipt_hash: None,
                     receipt_revoked: false,
                     location: None,
+                    signature: None,
                     void_reason: None,
                 })?;
             }

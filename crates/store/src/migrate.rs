@@ -66,6 +66,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0015_visit_location",
         include_str!("../../../migrations/client/0015_visit_location.sql"),
     ),
+    (
+        "0016_visit_signature",
+        include_str!("../../../migrations/client/0016_visit_signature.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

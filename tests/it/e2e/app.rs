@@ -354,6 +354,37 @@ impl App {
     }
 
     /// Clicks `css` once it is there and clickable (a popup may still be sliding in).
+    /// Draws on the element `css` with the mouse, as a finger would: presses at the first
+    /// point, moves through the others, lifts. Points are offsets from the element's centre.
+    pub async fn draw(&self, css: &str, points: &[(f64, f64)]) {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+        let element = self.find(css).await;
+        self.reveal(&element).await;
+        let to = |&(x, y): &(f64, f64), ms: u64| PointerAction::MoveToElement {
+            element: element.clone(),
+            duration: Some(std::time::Duration::from_millis(ms)),
+            x,
+            y,
+        };
+        let mut stroke = MouseActions::new("finger".into())
+            .then(to(&points[0], 0))
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        for p in &points[1..] {
+            stroke = stroke.then(to(p, 60));
+        }
+        stroke = stroke.then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+        if let Err(e) = self.client().perform_actions(stroke).await {
+            panic!(
+                "{}",
+                self.failure(format!("cannot draw on `{css}`: {e}")).await
+            )
+        }
+    }
+
     pub async fn click(&self, css: &str) {
         let deadline = Instant::now() + PATIENCE;
         loop {

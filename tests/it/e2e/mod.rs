@@ -296,6 +296,41 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
     }
     app.shot("visit-summary").await;
 
+    app.step("visit: the enterprise's representative signs the minutes with a finger");
+    app.draw(
+        "[data-test=signature-canvas]",
+        &[
+            (-180.0, 10.0),
+            (-120.0, -30.0),
+            (-60.0, 20.0),
+            (0.0, -25.0),
+            (70.0, 15.0),
+            (150.0, -10.0),
+        ],
+    )
+    .await;
+    app.draw(
+        "[data-test=signature-canvas]",
+        &[(-100.0, 30.0), (120.0, 30.0)],
+    )
+    .await;
+    // Counted by script: a stroke drawn straight across is a line no one calls "displayed".
+    let strokes = app
+        .script("return document.querySelectorAll('[data-test=signature-canvas] polyline').length")
+        .await;
+    app.ensure(
+        strokes == 2,
+        format!("two strokes on the pad, not {strokes}"),
+    )
+    .await;
+    app.fill("signer", "王总").await;
+    app.click("[data-test=signature-confirm]").await;
+    app.wait_text("[data-test=signature-signed]", "the signature kept", |t| {
+        t.contains("王总 已签字")
+    })
+    .await;
+    app.shot("visit-signed").await;
+
     app.step("visit: the minutes, previewed as they will print");
     app.click("[data-test=print-minutes]").await;
     app.find("[data-test=print-preview]").await;
@@ -306,7 +341,7 @@ async fn an_official_records_a_visit_offline_and_the_office_receives_it() {
         SITE,
         GREENING,
         PLANNING_CENTRE,
-        "企业代表（签字）",
+        "企业代表（签字）王总",
     ] {
         app.ensure(
             text.contains(want),

@@ -4,7 +4,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   Alerts, AppealAction, AppealDetail, AppState, Department, DraftSummary, Exported, LedgerFilter, LedgerOrder, LedgerPage, Session, Stats, SyncReport, SyncStatus, VisitDraft, VisitSummary, WorkingDate,
 } from './types'
-import type { SessionDetail, SessionPlan } from './types'
+import type { SessionDetail, SessionPlan, Signature } from './types'
 import type { NewPolicyIssue, PolicyIssueChange, PolicyIssueView, SuggestedGroup } from './types'
 import type { Account, AccountChange, DeviceInfo, IssuedKey, KeyInfo, NewAccount, Place } from './types'
 import type {
@@ -62,6 +62,9 @@ export const bulletin = () => invoke<Bulletin>('bulletin')
 export const orders = () => invoke<OrderView[]>('orders')
 // A visit's receipt (走访回执), and taking it back.
 export const revokeReceipt = (visitId: string) => invoke<void>('revoke_receipt', { visitId })
+// The enterprise representative's signature under the read-back minutes: strokes of [x, y] on the pad.
+export const signVisit = (visitId: string, signer: string, strokes: [number, number][][]) =>
+  invoke<Signature>('sign_visit', { visitId, signer, strokes })
 export const dispatchOrder = (id: string, window: number) => invoke<OrderView[]>('dispatch_order', { id, window })
 // The deliberation desk: suggested groups of alike appeals, and the policy issues taken up.
 export const policySuggestions = () => invoke<SuggestedGroup[]>('policy_suggestions')

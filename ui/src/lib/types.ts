@@ -56,6 +56,8 @@ export type { SiteAppeal } from '../bindings/SiteAppeal'
 export type { SiteHistory } from '../bindings/SiteHistory'
 export type { Park } from '../bindings/Park'
 export type { Visit } from '../bindings/Visit'
+export type { Signature } from '../bindings/Signature'
+export type { Location } from '../bindings/Location'
 export type { Consultation } from '../bindings/Consultation'
 export type { Suggestion } from '../bindings/Suggestion'
 

@@ -131,6 +131,12 @@ export default {
     approval: 'Approvals', policy: 'Policy', finance: 'Finance', labour: 'Labour', other: 'Other',
   },
   visit: {
+    signTitle: 'The enterprise signs the minutes',
+    signer: 'Signed by',
+    signerHint: 'The representative’s name',
+    signClear: 'Clear',
+    signConfirm: 'Confirm signature',
+    signedBy: 'Signed by {name} · {at}',
     location: 'Where',
     locating: 'Locating…',
     noLocation: 'Not located; the visit is recorded all the same',

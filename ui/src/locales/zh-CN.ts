@@ -131,6 +131,12 @@ export default {
     policy: '政策兑现', finance: '融资', labour: '用工', other: '其他',
   },
   visit: {
+    signTitle: '企业代表签字确认',
+    signer: '签字人',
+    signerHint: '企业代表姓名',
+    signClear: '重写',
+    signConfirm: '确认签字',
+    signedBy: '{name} 已签字 · {at}',
     location: '走访地点',
     locating: '正在定位…',
     noLocation: '未能定位，不影响记录',

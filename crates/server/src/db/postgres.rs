@@ -71,6 +71,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_visit_location",
         include_str!("../../../../migrations/server-postgres/0013_visit_location.sql"),
     ),
+    (
+        "0014_visit_signature",
+        include_str!("../../../../migrations/server-postgres/0014_visit_signature.sql"),
+    ),
 ];
 
 /// Any fixed number; only this server takes this lock.

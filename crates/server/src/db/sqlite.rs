@@ -63,6 +63,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_visit_location",
         include_str!("../../../../migrations/server-sqlite/0013_visit_location.sql"),
     ),
+    (
+        "0014_visit_signature",
+        include_str!("../../../../migrations/server-sqlite/0014_visit_signature.sql"),
+    ),
 ];
 
 pub struct SqliteDb {
