@@ -20,7 +20,7 @@ async fn devices_spread_over_two_replicas_behind_nginx_converge_on_one_gapless_l
     };
     let db = TestDb::new(&Backend::Postgres(pg));
     let zone = seed(&db.url);
-    let replicas = [ServerProcess::start(&db.url), ServerProcess::start(&db.url)];
+    let replicas = [start_server(&db.url), start_server(&db.url)];
     let nginx = Balancer::start(&[&replicas[0].url, &replicas[1].url]).expect("nginx");
 
     let mut devices = Vec::new();

@@ -777,7 +777,7 @@ async fn a_server_killed_mid_push_loses_nothing_and_doubles_nothing() {
     for backend in backends() {
         let db = TestDb::new(&backend);
         let zone = seed(&db.url);
-        let first = ServerProcess::start(&db.url);
+        let first = start_server(&db.url);
         let client = Client::login(&first.url, "leader").await;
         let mut dev = Device::new();
         dev.catch_up(&client).await;
@@ -807,7 +807,7 @@ async fn a_server_killed_mid_push_loses_nothing_and_doubles_nothing() {
         first.kill();
         let _ = pushing.await.unwrap(); // cut off, or finished just before: either way, retry
 
-        let second = ServerProcess::start(&db.url);
+        let second = start_server(&db.url);
         let mut retry = Client {
             base: second.url.clone(),
             ..client
@@ -844,7 +844,7 @@ async fn sigterm_finishes_the_push_in_flight() {
     let backend = Backend::Sqlite;
     let db = TestDb::new(&backend);
     let zone = seed(&db.url);
-    let server = ServerProcess::start(&db.url);
+    let server = start_server(&db.url);
     let client = Client::login(&server.url, "leader").await;
     let mut dev = Device::new();
     dev.catch_up(&client).await;
@@ -865,7 +865,7 @@ async fn sigterm_finishes_the_push_in_flight() {
     // The push that was in flight got its full answer.
     let r = pushing.await.unwrap();
     assert_eq!(accepted(&r), 3000);
-    let again = ServerProcess::start(&db.url);
+    let again = start_server(&db.url);
     let (changes, _) = Client::login(&again.url, "admin").await.pull_all(0).await;
     assert_eq!(
         changes

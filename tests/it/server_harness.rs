@@ -1,6 +1,5 @@
 //! A server on an ephemeral port with its own database, and clients that speak the protocol.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use desk_core::model::Record;
@@ -200,66 +199,16 @@ impl Server {
 }
 
 /// A `desk-server serve` process, to be killed.
-pub struct ServerProcess {
-    pub url: String,
-    child: Child,
+pub use desk_testbed::server::ServerProcess;
+
+/// `desk-server` of this build on `db_url`.
+pub fn start_server(db_url: &str) -> ServerProcess {
+    start_server_with(db_url, &[])
 }
 
-impl ServerProcess {
-    pub fn start(db_url: &str) -> ServerProcess {
-        Self::start_with(db_url, &[])
-    }
-
-    /// With more flags for `serve`.
-    pub fn start_with(db_url: &str, serve: &[&str]) -> ServerProcess {
-        let mut child = Command::new(crate::harness::binary("desk-server"))
-            .args(["--db", db_url, "serve", "--listen", "127.0.0.1:0"])
-            .args(serve)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start desk-server");
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("address line")
-            .to_owned();
-        ServerProcess { url, child }
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// SIGTERM: the server stops taking requests and finishes those in flight. Returns its
-    /// exit status.
-    pub fn terminate(mut self) -> std::process::ExitStatus {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        self.child.wait().unwrap()
-    }
-
-    /// SIGKILL: no shutdown, no flush, no goodbye.
-    pub fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// [`start_server`], with more flags for `serve`.
+pub fn start_server_with(db_url: &str, serve: &[&str]) -> ServerProcess {
+    ServerProcess::start(&crate::harness::binary("desk-server"), db_url, serve)
 }
 
 /// A device speaking the protocol.

@@ -12,7 +12,7 @@ use rcgen::{
 
 use crate::harness::{binary, server_admin_ok, Device};
 use crate::portal::{enterprise_code, letter_line, on_phone_with};
-use crate::server_harness::{seed, Backend, ServerProcess, TestDb};
+use crate::server_harness::{seed, start_server_with, Backend, ServerProcess, TestDb};
 
 /// The zone's certificate authority.
 fn zone_ca() -> CertifiedIssuer<'static, KeyPair> {
@@ -72,7 +72,7 @@ async fn devices_and_the_portal_work_over_https_with_the_zones_own_certificate()
     let (cert, key, first) = server_cert(&ca, "desk.example.gov.cn");
     write(&cert_file, &cert);
     write(&key_file, &key);
-    let server = ServerProcess::start_with(
+    let server = start_server_with(
         &db.url,
         &[
             "--tls-cert",

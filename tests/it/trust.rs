@@ -170,7 +170,7 @@ fn one_skewed_write_does_not_poison_a_device() {
     for backend in backends() {
         let db = TestDb::new(&backend);
         let zone = seed(&db.url);
-        let server = ServerProcess::start(&db.url);
+        let server = start_server(&db.url);
         let _ = zone;
         let d = Device::new();
         // Offline, never signed in (so no park known yet), three days ahead.
@@ -308,7 +308,7 @@ fn records_made_after_a_clock_fix_keep_their_true_time() {
     for backend in backends() {
         let db = TestDb::new(&backend);
         let zone = seed(&db.url);
-        let server = ServerProcess::start(&db.url);
+        let server = start_server(&db.url);
         let d = Device::new();
         let skewed = |args: &[&str]| {
             let mut cmd = Command::new("faketime");
@@ -369,7 +369,7 @@ fn records_made_after_a_clock_fix_keep_their_true_time() {
             (raised - Utc::now()).num_minutes().abs() < 2,
             "{backend:?}: raised at {raised}, three days off"
         );
-        let _server = ServerProcess::start(&db.url);
+        let _server = start_server(&db.url);
     }
 }
 

@@ -25,6 +25,7 @@ use desk_sync::watch::WatchOptions;
 use desk_sync::{Engine, HttpTransport};
 use desk_testbed::balancer::Balancer;
 use desk_testbed::link::{Link, Proxy, Way};
+use desk_testbed::server::ServerProcess;
 use futures_util::future::join_all;
 use rand::prelude::*;
 use serde_json::Value;
@@ -75,7 +76,7 @@ fn main() {
     }
     eprintln!("==> a change from device A to device B");
     let live = {
-        let server = ServerProcess::start(&bins, &ours[0].1.fresh(dir.path(), "live"));
+        let server = ServerProcess::start(&bins.server, &ours[0].1.fresh(dir.path(), "live"), &[]);
         rt.block_on(live_changes(&server.url, dir.path()))
     };
     let mut crowds = Vec::new();
@@ -85,11 +86,11 @@ fn main() {
         parks_and_officers(&url);
         let replicas: Vec<ServerProcess> = if backend.is_postgres() {
             vec![
-                ServerProcess::start(&bins, &url),
-                ServerProcess::start(&bins, &url),
+                ServerProcess::start(&bins.server, &url, &[]),
+                ServerProcess::start(&bins.server, &url, &[]),
             ]
         } else {
-            vec![ServerProcess::start(&bins, &url)]
+            vec![ServerProcess::start(&bins.server, &url, &[])]
         };
         let nginx = (replicas.len() > 1).then(|| {
             let urls: Vec<&str> = replicas.iter().map(|r| r.url.as_str()).collect();
@@ -100,7 +101,7 @@ fn main() {
     }
     eprintln!("==> {WEAK_APPEALS} appeals over a weak link, cut mid-transfer");
     let weak = {
-        let server = ServerProcess::start(&bins, &ours[0].1.fresh(dir.path(), "weak"));
+        let server = ServerProcess::start(&bins.server, &ours[0].1.fresh(dir.path(), "weak"), &[]);
         rt.block_on(weak_link(&server.url))
     };
     eprintln!("==> the peer: PouchDB on the same records");
@@ -269,38 +270,6 @@ fn pg_exec(url: &str, sql: &str) {
     .unwrap();
 }
 
-/// `desk-server serve` on an ephemeral port, killed when dropped.
-struct ServerProcess {
-    url: String,
-    child: Child,
-}
-
-impl ServerProcess {
-    fn start(bins: &Bins, db_url: &str) -> ServerProcess {
-        let mut child = Command::new(&bins.server)
-            .args(["--db", db_url, "serve", "--listen", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e}", bins.server.display()));
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        let url = line.trim().trim_start_matches("listening on ").to_owned();
-        ServerProcess { url, child }
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 async fn engine(base: &str, store: Store, name: &str) -> Engine<HttpTransport> {
     engine_through(base, base, "bench", store, name).await
 }
@@ -399,7 +368,7 @@ struct Transfer {
 /// The captured device pushes everything to a new server; then a new device (the `desk`
 /// binary) bootstraps from it.
 async fn transfer(bins: &Bins, url: &str, captured: &Path, dir: &Path, zone: &Zone) -> Transfer {
-    let server = ServerProcess::start(bins, url);
+    let server = ServerProcess::start(&bins.server, url, &[]);
     let copy = dir.join(format!("device-{}.db", Uuid::now_v7().simple()));
     std::fs::copy(captured, &copy).unwrap();
     let device = engine(&server.url, device_store(&copy), "capture").await;

@@ -3,3 +3,4 @@
 
 pub mod balancer;
 pub mod link;
+pub mod server;

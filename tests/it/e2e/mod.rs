@@ -18,7 +18,7 @@ use desk_server::scope::Role;
 use serde_json::Value;
 
 use crate::harness::Device;
-use crate::server_harness::{Backend, ServerProcess, TestDb, PASSWORD};
+use crate::server_harness::{start_server, Backend, ServerProcess, TestDb, PASSWORD};
 
 const SITE: &str = "湖北斯诺新材料有限公司";
 const GREENING: &str = "厂区围墙外公共绿化亟待提升";
@@ -63,7 +63,7 @@ fn empty_server() -> (TestDb, ServerProcess) {
     })
     .join()
     .expect("seed the administrator");
-    let server = ServerProcess::start(&db.url);
+    let server = start_server(&db.url);
     (db, server)
 }
 
