@@ -48,3 +48,9 @@ export function yuanAsWan(yuan: number): string {
 export function coordinates(l: { latitude: number; longitude: number }): string {
   return `${l.latitude.toFixed(5)}, ${l.longitude.toFixed(5)}`
 }
+
+// A signature's strokes as SVG polyline points, a dot drawn as a line that starts where it
+// ends so that it shows (as desk-core's Signature::svg draws them for the printed minutes).
+export function polylines(strokes: [number, number][][]): string[] {
+  return strokes.map((s) => (s.length === 1 ? [s[0], s[0]] : s).map(([x, y]) => `${x},${y}`).join(' '))
+}
