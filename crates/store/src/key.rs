@@ -115,18 +115,24 @@ fn read_key(path: &Path) -> Result<Option<StoreKey>> {
 
 /// Writes a new key file, readable by its user alone, synced before the store depends on it.
 fn write_key(path: &Path, key: &StoreKey) -> Result<()> {
-    let partial = path.with_extension("key.new");
+    write_private(path, hex::encode(key.0).as_bytes()).map_err(|source| file_error(path, source))
+}
+
+/// Writes `bytes` to `path` readable by its owner alone (mode 0600 on Unix), whole or not at
+/// all: a file beside it, synced, then renamed over it. For secrets kept in the data directory
+/// (the store's key, the device's sign-in).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".new");
+    let partial = PathBuf::from(partial);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(&partial).and_then(|mut f| {
-        f.write_all(hex::encode(key.0).as_bytes())?;
-        f.sync_all()
-    });
-    written
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(|source| file_error(path, source))
+    let mut file = options.open(&partial)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&partial, path)
 }
 
 /// Encrypts the plain store at `path` under `key`, in place.

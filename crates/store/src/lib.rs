@@ -38,7 +38,7 @@ pub use desk_core::stats::Stats;
 pub use drafts::Draft;
 pub use error::{ImportRowError, StoreError};
 pub use import::import_sites_csv;
-pub use key::{erase_dir, KeyPlace, StoreKey, KEY_FILE, STORE_FILE};
+pub use key::{erase_dir, write_private, KeyPlace, StoreKey, KEY_FILE, STORE_FILE};
 pub use ledger::{AppealFilter, AppealText, LedgerEntry, LedgerOrder, LedgerPage, LedgerSort};
 pub use migrate::SCHEMA_VERSION;
 pub use query::{register_functions, SearchHits};

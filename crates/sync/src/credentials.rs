@@ -18,23 +18,10 @@ pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join("credentials.json")
 }
 
-/// Writes atomically (a temporary file renamed over the old one), owner-only.
+/// Writes atomically (a file beside it renamed over the old one), owner-only.
 pub fn save(data_dir: &Path, c: &Credentials) -> std::io::Result<()> {
-    use std::io::Write;
-    let target = path(data_dir);
-    let tmp = target.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(&tmp)?;
-    f.write_all(
-        serde_json::to_string_pretty(c)
-            .expect("serialisable")
-            .as_bytes(),
-    )?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, &target)
+    let json = serde_json::to_string_pretty(c).expect("serialisable");
+    desk_store::write_private(&path(data_dir), json.as_bytes())
 }
 
 /// The sign-in, if this device has one.

@@ -23,30 +23,10 @@ pub(crate) fn read_scope(
     entity: Entity,
     id: &str,
 ) -> Result<Option<(RecordScope, Option<Uuid>)>> {
-    let Some(row) = sql.row(
-        "SELECT public, park_id, owner_id FROM scopes WHERE entity = $1 AND record_id = $2",
-        &[entity.table().into(), id.into()],
-    )?
-    else {
-        return Ok(None);
-    };
-    let departments = sql
-        .rows(
-            "SELECT department_id FROM scope_departments WHERE entity = $1 AND record_id = $2",
-            &[entity.table().into(), id.into()],
-        )?
-        .iter()
-        .map(|r| uuid(r.get("department_id")))
-        .collect::<Result<_>>()?;
-    let scope = RecordScope {
-        public: row.int("public") == Some(1),
-        park: row.text("park_id").and_then(|s| s.parse().ok()),
-        departments,
-    };
-    Ok(Some((
-        scope,
-        row.text("owner_id").and_then(|s| s.parse().ok()),
-    )))
+    let id: Uuid = id
+        .parse()
+        .map_err(|_| ApiError::internal("a record id is not a UUID"))?;
+    Ok(read_scopes(sql, entity, &[id])?.remove(&id))
 }
 
 /// The stored scopes of many records of one kind, and who created each, with a statement or
